@@ -1,0 +1,40 @@
+import CPlexus
+import PlexusCore
+
+// Tensor functions of the C ABI (plexus.h); the behaviour lives in CTensorFunctions, shared
+// with the plugin host table.
+
+@c @implementation
+public func plx_tensor_create(_ dtype: plx_dtype, _ shape: UnsafePointer<Int64>?, _ rank: Int,
+                              _ data: UnsafeRawPointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> plx_status {
+    CTensorFunctions.create(dtype, shape, rank, data, out)
+}
+
+@c @implementation
+public func plx_tensor_wrap(_ dtype: plx_dtype, _ shape: UnsafePointer<Int64>?, _ rank: Int,
+                            _ data: UnsafeMutableRawPointer?,
+                            _ deleter: (@convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?) -> Void)?,
+                            _ context: UnsafeMutableRawPointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> plx_status {
+    CTensorFunctions.wrap(dtype, shape, rank, data, deleter, context, out)
+}
+
+@c @implementation
+public func plx_tensor_retain(_ tensor: OpaquePointer?) { CTensorFunctions.retain(tensor) }
+
+@c @implementation
+public func plx_tensor_release(_ tensor: OpaquePointer?) { CTensorFunctions.release(tensor) }
+
+@c @implementation
+public func plx_tensor_dtype(_ tensor: OpaquePointer?) -> plx_dtype { CTensorFunctions.dtype(of: tensor) }
+
+@c @implementation
+public func plx_tensor_rank(_ tensor: OpaquePointer?) -> Int { CTensorFunctions.rank(of: tensor) }
+
+@c @implementation
+public func plx_tensor_shape(_ tensor: OpaquePointer?) -> UnsafePointer<Int64>? { CTensorFunctions.shape(of: tensor) }
+
+@c @implementation
+public func plx_tensor_numel(_ tensor: OpaquePointer?) -> Int64 { CTensorFunctions.numel(of: tensor) }
+
+@c @implementation
+public func plx_tensor_data(_ tensor: OpaquePointer?) -> UnsafeMutableRawPointer? { CTensorFunctions.data(of: tensor) }

@@ -1,0 +1,120 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import PlexusABI
+
+/// The value of one operator attribute (ONNX `AttributeProto`).
+public enum AttributeValue: Sendable {
+    case int(Int64)
+    case float(Double)
+    case ints([Int64])
+    case floats([Double])
+    case string(String)
+    case strings([String])
+    case tensor(Tensor)
+
+    /// The attribute type of this value.
+    public var type: AttributeType {
+        switch self {
+        case .int: return .int
+        case .float: return .float
+        case .ints: return .ints
+        case .floats: return .floats
+        case .string: return .string
+        case .strings: return .strings
+        case .tensor: return .tensor
+        }
+    }
+
+    /// True when a value of this type may be given where `expected` is declared
+    /// (an int is a valid float, ints are valid floats).
+    public func isAccepted(as expected: AttributeType) -> Bool {
+        type == expected || (type == .int && expected == .float) || (type == .ints && expected == .floats)
+    }
+}
+
+/// A set of named attributes, as passed to an operator.
+///
+/// A reference type: it is the object behind a C `plx_attrs *`. Values are kept together with
+/// C-readable copies made when set, so plugins can borrow pointers from it from any thread.
+/// Do not modify a set while another thread reads it.
+public final class Attributes: @unchecked Sendable, ExpressibleByDictionaryLiteral {
+    /// One stored value and its C representation (immutable once made).
+    final class Entry: @unchecked Sendable {
+        let value: AttributeValue
+        let cString: UnsafeMutablePointer<CChar>?
+        let cInts: UnsafeMutableBufferPointer<Int64>
+        let cFloats: UnsafeMutableBufferPointer<Double>
+        let cStrings: UnsafeMutableBufferPointer<UnsafePointer<CChar>?>
+
+        init(_ value: AttributeValue) {
+            self.value = value
+            var cString: UnsafeMutablePointer<CChar>?
+            var ints: [Int64] = []
+            var floats: [Double] = []
+            var strings: [String] = []
+            switch value {
+            case .int(let v): ints = [v]; floats = [Double(v)]
+            case .float(let v): floats = [v]
+            case .ints(let v): ints = v; floats = v.map(Double.init)
+            case .floats(let v): floats = v
+            case .string(let v): cString = strdup(v)
+            case .strings(let v): strings = v
+            case .tensor: break
+            }
+            self.cString = cString
+            cInts = .allocate(capacity: max(ints.count, 1))
+            _ = cInts.initialize(from: ints)
+            cFloats = .allocate(capacity: max(floats.count, 1))
+            _ = cFloats.initialize(from: floats)
+            cStrings = .allocate(capacity: max(strings.count, 1))
+            for (index, string) in strings.enumerated() { cStrings[index] = UnsafePointer(strdup(string)) }
+            intCount = ints.count
+            floatCount = floats.count
+            stringCount = strings.count
+        }
+
+        let intCount: Int
+        let floatCount: Int
+        let stringCount: Int
+
+        deinit {
+            free(cString)
+            for index in 0..<stringCount { free(UnsafeMutablePointer(mutating: cStrings[index])) }
+            cInts.deallocate()
+            cFloats.deallocate()
+            cStrings.deallocate()
+        }
+    }
+
+    private(set) var entries: [String: Entry] = [:]
+
+    /// An empty set.
+    public init() {}
+
+    /// A set holding the given values.
+    public init(dictionaryLiteral elements: (String, AttributeValue)...) {
+        for (name, value) in elements { self[name] = value }
+    }
+
+    /// The names present, sorted.
+    public var names: [String] { entries.keys.sorted() }
+
+    /// True when the set is empty.
+    public var isEmpty: Bool { entries.isEmpty }
+
+    /// Reads or replaces a value; assigning nil removes it.
+    public subscript(name: String) -> AttributeValue? {
+        get { entries[name]?.value }
+        set { entries[name] = newValue.map(Entry.init) }
+    }
+
+    func entry(_ name: String) -> Entry? { entries[name] }
+
+    /// A new set with this set's values over `defaults` (values here win). Shares storage.
+    public func merged(over defaults: Attributes) -> Attributes {
+        let result = Attributes()
+        result.entries = defaults.entries.merging(entries) { _, mine in mine }
+        return result
+    }
+}

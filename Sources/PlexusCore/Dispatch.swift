@@ -1,0 +1,139 @@
+import CPlexus
+import PlexusABI
+
+extension OpRegistry {
+    /// Runs operator `key` eagerly on `inputs` (nil for an omitted optional input) and returns
+    /// `outputCount` new tensors. Validates arity and attributes against the schema, picks the
+    /// first kernel in backend order that accepts the input dtypes, and runs it.
+    ///
+    /// Thread-safe. Throws `PlexusError` with the codes documented for `plx_op_call`.
+    public func call(_ key: OpKey, _ inputs: [Tensor?], attributes: Attributes = Attributes(),
+                     outputCount: Int = 1) throws -> [Tensor] {
+        PluginLoader.shared.discoverIfNeeded()
+        let schema = try requireSchema(key)
+        try validateArity(schema, inputCount: inputs.count, outputCount: outputCount, inputs: inputs.map { $0 != nil })
+        let merged = try validated(attributes, for: schema)
+        let dtypes = inputs.map { $0?.dtype }
+        let candidates = kernels(for: key)
+        guard let kernel = candidates.first(where: { $0.accepts(dtypes, attributes: merged) }) else {
+            if candidates.isEmpty {
+                throw PlexusError(.unsupported, "no loaded backend has a kernel for \(key)")
+            }
+            let described = dtypes.map { $0?.description ?? "none" }.joined(separator: ", ")
+            let backends = candidates.map(\.backend).joined(separator: ", ")
+            throw PlexusError(.unsupported, "\(key) has no kernel for input dtypes (\(described)); backends tried: \(backends)")
+        }
+        return try run(kernel, inputs: inputs, attributes: merged, outputCount: outputCount)
+    }
+
+    /// Infers output types of `key` for inputs of the given types (and constant values).
+    /// Returns nil entries for outputs the schema cannot infer.
+    public func inferTypes(_ key: OpKey, _ inputs: [InferenceInput?], attributes: Attributes = Attributes(),
+                           outputCount: Int = 1) throws -> [TensorType?] {
+        PluginLoader.shared.discoverIfNeeded()
+        let schema = try requireSchema(key)
+        try validateArity(schema, inputCount: inputs.count, outputCount: outputCount, inputs: inputs.map { $0 != nil })
+        let merged = try validated(attributes, for: schema)
+        guard let infer = schema.infer else { return Array(repeating: nil, count: outputCount) }
+        let context = InferContext(inputs: inputs, outputCount: outputCount)
+        _ = ThreadErrors.takePluginError()
+        let status = withExtendedLifetime((context, merged)) {
+            infer(OpaquePointer(Unmanaged.passUnretained(context).toOpaque()), merged.handle, schema.inferUser)
+        }
+        if status != 0 { throw pluginFailure(status: status, what: "shape inference of \(key)", plugin: schema.plugin) }
+        return context.outputs
+    }
+
+    private func requireSchema(_ key: OpKey) throws -> OpSchema {
+        if let schema = schema(key) { return schema }
+        if !hasKernels {
+            let searched = PluginLoader.shared.searchedLocations.joined(separator: ", ")
+            throw PlexusError(.noBackend,
+                              "no backend plugin is loaded (searched: \(searched.isEmpty ? "nothing" : searched)); " +
+                              "load one with plx_plugin_load or set PLEXUS_PLUGIN_PATH")
+        }
+        let domain = key.domain.isEmpty ? "ai.onnx" : key.domain
+        throw PlexusError(.notFound, "unknown operator '\(key.name)' in domain '\(domain)': no loaded plugin provides it")
+    }
+
+    private func validateArity(_ schema: OpSchema, inputCount: Int, outputCount: Int, inputs present: [Bool]) throws {
+        let key = schema.key
+        guard schema.inputs.contains(inputCount) else {
+            throw PlexusError.invalid("\(key) takes \(describe(schema.inputs)) inputs, got \(inputCount)")
+        }
+        if let missing = present.prefix(schema.inputs.lowerBound).firstIndex(of: false) {
+            throw PlexusError.invalid("input \(missing) of \(key) is required but was NULL")
+        }
+        guard schema.outputs.contains(outputCount) else {
+            throw PlexusError.invalid("\(key) produces \(describe(schema.outputs)) outputs, \(outputCount) were asked for")
+        }
+    }
+
+    private func describe(_ range: ClosedRange<Int>) -> String {
+        if range.upperBound == unboundedArity { return "at least \(range.lowerBound)" }
+        return range.lowerBound == range.upperBound ? "\(range.lowerBound)" : "\(range.lowerBound) to \(range.upperBound)"
+    }
+
+    /// Checks names, types and required attributes, and fills in defaults.
+    private func validated(_ attributes: Attributes, for schema: OpSchema) throws -> Attributes {
+        for name in attributes.names {
+            guard let spec = schema.attributes.first(where: { $0.name == name }) else {
+                let known = schema.attributes.map(\.name).joined(separator: ", ")
+                throw PlexusError.invalid("\(schema.key) has no attribute '\(name)' (it accepts: \(known.isEmpty ? "none" : known))")
+            }
+            let value = attributes[name]!
+            guard value.isAccepted(as: spec.type) else {
+                throw PlexusError.invalid("attribute '\(name)' of \(schema.key) must be \(spec.type), got \(value.type)")
+            }
+        }
+        for spec in schema.attributes where spec.required && attributes[spec.name] == nil {
+            throw PlexusError.invalid("\(schema.key) requires attribute '\(spec.name)' (\(spec.type))")
+        }
+        if attributes.isEmpty { return schema.defaults }
+        return schema.defaults.isEmpty ? attributes : attributes.merged(over: schema.defaults)
+    }
+
+    private func run(_ kernel: Kernel, inputs: [Tensor?], attributes: Attributes, outputCount: Int) throws -> [Tensor] {
+        let context = KernelContext(op: kernel.key, outputCount: outputCount)
+        let handles = inputs.map { $0?.handle }
+        _ = ThreadErrors.takePluginError()
+        let status = withExtendedLifetime((inputs, attributes, context)) {
+            handles.withUnsafeBufferPointer { buffer in
+                kernel.compute(OpaquePointer(Unmanaged.passUnretained(context).toOpaque()),
+                               buffer.baseAddress, buffer.count, attributes.handle, kernel.user)
+            }
+        }
+        if status != 0 {
+            throw pluginFailure(status: status, what: "\(kernel.key) (\(kernel.backend) kernel)", plugin: kernel.plugin)
+        }
+        return try context.outputs.enumerated().map { index, output in
+            guard let output else {
+                throw PlexusError(.internal, "\(kernel.key) (\(kernel.backend) kernel of plugin '\(kernel.plugin)') did not produce output \(index)")
+            }
+            return output
+        }
+    }
+
+    /// The error for a plugin call that returned `status`, carrying the plugin's own message.
+    func pluginFailure(status: Int32, what: String, plugin: String) -> PlexusError {
+        let reported = ThreadErrors.takePluginError()
+        let code = reported?.code ?? StatusCode(rawValue: status) ?? .pluginFailed
+        let message = reported?.message ?? "failed with status \(status) and no message"
+        return PlexusError(code == .ok ? .pluginFailed : code, "\(what): \(message)")
+    }
+}
+
+/// Swift entry point for running operators by name.
+public enum Ops {
+    /// Runs `name` from `domain` ("" = ai.onnx) on `inputs` and returns its outputs.
+    public static func call(_ name: String, domain: String = "", _ inputs: [Tensor?],
+                            attributes: Attributes = Attributes(), outputCount: Int = 1) throws -> [Tensor] {
+        try OpRegistry.shared.call(OpKey(domain: domain, name: name), inputs, attributes: attributes, outputCount: outputCount)
+    }
+
+    /// Runs a single-output operator.
+    public static func call1(_ name: String, domain: String = "", _ inputs: [Tensor?],
+                             attributes: Attributes = Attributes()) throws -> Tensor {
+        try call(name, domain: domain, inputs, attributes: attributes)[0]
+    }
+}

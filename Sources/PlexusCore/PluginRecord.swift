@@ -1,0 +1,31 @@
+import PlexusABI
+
+/// What a plugin is for (`PLX_PLUGIN_KIND_*`).
+public enum PluginKind: Int32, Sendable, CustomStringConvertible {
+    case backend = 1
+    case architecture = 2
+    case `extension` = 3
+
+    public var description: String {
+        switch self {
+        case .backend: return "backend"
+        case .architecture: return "architecture"
+        case .extension: return "extension"
+        }
+    }
+}
+
+/// A loaded plugin and what it registered.
+public struct PluginRecord: Sendable {
+    public var name: String
+    public var version: String
+    public var kind: PluginKind
+    public var license: String?
+    public var description: String?
+    /// The file it was loaded from (resolved path).
+    public var path: String
+    /// Ops it registered a schema or kernel for, sorted.
+    public var ops: [OpKey]
+    /// Backends its kernels belong to, sorted.
+    public var backends: [String]
+}

@@ -1,0 +1,153 @@
+import CPlexus
+import PlexusABI
+
+/// Collects what one plugin registers during its init, without touching the registry, so that a
+/// plugin whose init fails leaves nothing behind. Checks versions, names and duplicates as
+/// registrations arrive and reports problems back to the plugin as status codes.
+final class PluginRegistration {
+    let path: String
+    var info: (name: String, version: String, kind: PluginKind, license: String?, description: String?)?
+    var refusal: PlexusError?
+    /// A registration refused because another plugin owns the name: the load fails with this
+    /// error even if the plugin ignored the refusal.
+    var conflict: PlexusError?
+    var schemas: [OpSchema] = []
+    var kernels: [Kernel] = []
+
+    init(path: String) { self.path = path }
+
+    /// The C registrar handed to `plx_plugin_init`; its `host_state` points back at `self`.
+    func makeRegistrar() -> plx_plugin_registrar {
+        var registrar = plx_plugin_registrar()
+        registrar.abi_major = UInt32(PLX_PLUGIN_ABI_MAJOR)
+        registrar.abi_minor = UInt32(PLX_PLUGIN_ABI_MINOR)
+        registrar.struct_size = UInt32(MemoryLayout<plx_plugin_registrar>.size)
+        registrar.host_state = Unmanaged.passUnretained(self).toOpaque()
+        registrar.set_info = { reg, info in PluginRegistration.from(reg)?.report { try $0.setInfo(info) } ?? StatusCode.invalidArgument.rawValue }
+        registrar.register_op = { reg, schema in PluginRegistration.from(reg)?.report { try $0.register(schema) } ?? StatusCode.invalidArgument.rawValue }
+        registrar.register_kernel = { reg, kernel in PluginRegistration.from(reg)?.report { try $0.register(kernel) } ?? StatusCode.invalidArgument.rawValue }
+        return registrar
+    }
+
+    static func from(_ reg: UnsafeMutablePointer<plx_plugin_registrar>?) -> PluginRegistration? {
+        guard let state = reg?.pointee.host_state else { return nil }
+        return Unmanaged<PluginRegistration>.fromOpaque(state).takeUnretainedValue()
+    }
+
+    /// Runs a registrar call; failures go to the plugin as a status and to its error slot.
+    fileprivate func report(_ body: (PluginRegistration) throws -> Void) -> Int32 {
+        do {
+            try body(self)
+            return StatusCode.ok.rawValue
+        } catch let error as PlexusError {
+            if error.code == .alreadyExists && conflict == nil { conflict = error }
+            ThreadErrors.setPluginError(code: error.code.rawValue, message: error.message)
+            return error.code.rawValue
+        } catch {
+            return StatusCode.internal.rawValue
+        }
+    }
+
+    private func setInfo(_ info: UnsafePointer<plx_plugin_info>?) throws {
+        guard let info else { throw PlexusError.invalid("plugin info is NULL") }
+        let major = info.pointee.abi_major
+        if major != UInt32(PLX_PLUGIN_ABI_MAJOR) {
+            let error = PlexusError(.abiMismatch,
+                                    "plugin was built for plugin ABI \(major).\(info.pointee.abi_minor), " +
+                                    "this host provides \(PLX_PLUGIN_ABI_MAJOR).\(PLX_PLUGIN_ABI_MINOR)")
+            refusal = error
+            throw error
+        }
+        guard self.info == nil else { throw PlexusError.invalid("set_info was called twice") }
+        guard info.pointee.struct_size >= UInt32(MemoryLayout<plx_plugin_info>.size) else {
+            throw PlexusError.invalid("plx_plugin_info.struct_size \(info.pointee.struct_size) is too small")
+        }
+        let name = try CAttributeFunctions.string(info.pointee.name, "plugin name")
+        let version = try CAttributeFunctions.string(info.pointee.version, "plugin version")
+        guard !name.isEmpty else { throw PlexusError.invalid("plugin name is empty") }
+        guard let kind = PluginKind(rawValue: info.pointee.kind) else { throw PlexusError.invalid("unknown plugin kind \(info.pointee.kind)") }
+        self.info = (name, version, kind, info.pointee.license.map { String(cString: $0) },
+                     info.pointee.description.map { String(cString: $0) })
+    }
+
+    private var pluginName: String {
+        get throws {
+            if let refusal { throw refusal }
+            guard let info else { throw PlexusError.invalid("the plugin must call set_info before registering anything") }
+            return info.name
+        }
+    }
+
+    private func register(_ schema: UnsafePointer<plx_op_schema>?) throws {
+        let plugin = try pluginName
+        guard let schema else { throw PlexusError.invalid("schema is NULL") }
+        let s = schema.pointee
+        guard s.struct_size >= UInt32(MemoryLayout<plx_op_schema>.size) else {
+            throw PlexusError.invalid("plx_op_schema.struct_size \(s.struct_size) is too small")
+        }
+        let key = OpKey(domain: s.domain.map { String(cString: $0) } ?? "",
+                        name: try CAttributeFunctions.string(s.name, "op name"))
+        guard !key.name.isEmpty else { throw PlexusError.invalid("op name is empty") }
+        guard s.min_inputs >= 0, s.min_outputs >= 1,
+              s.max_inputs == -1 || s.max_inputs >= s.min_inputs,
+              s.max_outputs == -1 || s.max_outputs >= s.min_outputs
+        else { throw PlexusError.invalid("\(key): inconsistent input/output counts") }
+        let specs = try CAttributeFunctions.array(s.attrs, s.n_attrs, "attrs") { spec in
+            guard let type = AttributeType(rawValue: spec.type) else {
+                throw PlexusError.invalid("\(key): attribute has unknown type \(spec.type)")
+            }
+            return AttributeSpec(name: try CAttributeFunctions.string(spec.name, "attribute name"), type: type, required: spec.required != 0)
+        }
+        let defaults = Attributes()
+        if let given = s.attr_defaults {
+            let source = Attributes.from(given)
+            for name in source.names {
+                guard specs.contains(where: { $0.name == name }) else {
+                    throw PlexusError.invalid("\(key): default given for undeclared attribute '\(name)'")
+                }
+                defaults[name] = source[name]
+            }
+        }
+        guard !schemas.contains(where: { $0.key == key }) else {
+            throw PlexusError(.alreadyExists, "operator \(key) is registered twice by this plugin")
+        }
+        try OpRegistry.shared.checkFree(schema: key)
+        func bound(_ value: Int32) -> Int { value < 0 ? unboundedArity : Int(value) }
+        schemas.append(OpSchema(key: key, sinceVersion: Int(s.since_version),
+                                inputs: Int(s.min_inputs)...bound(s.max_inputs),
+                                outputs: Int(s.min_outputs)...bound(s.max_outputs),
+                                attributes: specs, defaults: defaults,
+                                doc: s.doc.map { String(cString: $0) } ?? "", plugin: plugin,
+                                gradient: nil, infer: s.infer, inferUser: s.infer_user))
+    }
+
+    private func register(_ kernel: UnsafePointer<plx_kernel_def>?) throws {
+        let plugin = try pluginName
+        guard let kernel else { throw PlexusError.invalid("kernel is NULL") }
+        let k = kernel.pointee
+        guard k.struct_size >= UInt32(MemoryLayout<plx_kernel_def>.size) else {
+            throw PlexusError.invalid("plx_kernel_def.struct_size \(k.struct_size) is too small")
+        }
+        let key = OpKey(domain: k.domain.map { String(cString: $0) } ?? "",
+                        name: try CAttributeFunctions.string(k.op, "kernel op name"))
+        let backend = try CAttributeFunctions.string(k.backend, "kernel backend")
+        guard !backend.isEmpty else { throw PlexusError.invalid("\(key): backend name is empty") }
+        guard let compute = k.compute else { throw PlexusError.invalid("\(key): kernel has no compute function") }
+        guard !kernels.contains(where: { $0.key == key && $0.backend == backend }) else {
+            throw PlexusError(.alreadyExists, "a \(backend) kernel for \(key) is registered twice by this plugin")
+        }
+        try OpRegistry.shared.checkFree(kernel: key, backend: backend)
+        kernels.append(Kernel(key: key, backend: backend, priority: Int(k.priority), plugin: plugin,
+                              supports: k.supports, compute: compute, user: k.user, sequence: 0))
+    }
+
+    /// The record of the plugin once init succeeded.
+    func record() throws -> PluginRecord {
+        if let refusal { throw refusal }
+        guard let info else { throw PlexusError(.pluginFailed, "plugin returned from init without calling set_info") }
+        let ops = Set(schemas.map(\.key) + kernels.map(\.key)).sorted()
+        return PluginRecord(name: info.name, version: info.version, kind: info.kind, license: info.license,
+                            description: info.description, path: path, ops: ops,
+                            backends: Set(kernels.map(\.backend)).sorted())
+    }
+}

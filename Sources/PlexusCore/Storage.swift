@@ -1,0 +1,56 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import PlexusABI
+
+/// A block of tensor memory: either owned (64-byte aligned, freed on deinit) or borrowed from a
+/// caller, who gets it back through a deleter. Reference-counted by Swift; several tensors may
+/// share one storage (views made by reshaping).
+public final class Storage: @unchecked Sendable {
+    /// Start of the memory. Never nil, even for zero bytes.
+    public let pointer: UnsafeMutableRawPointer
+    /// Size in bytes.
+    public let byteCount: Int
+    private let release: Release
+
+    private enum Release {
+        case owned(stringCount: Int)
+        case borrowed(deleter: (@convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?) -> Void)?,
+                      context: UnsafeMutableRawPointer?)
+    }
+
+    /// Alignment of owned storage, in bytes (a cache line; enough for AVX-512 loads).
+    public static let alignment = 64
+
+    /// Allocates `byteCount` bytes, zero-filled when `zeroed` (strings are always zeroed, so that
+    /// every element is a valid NULL pointer until set).
+    public init(byteCount: Int, zeroed: Bool, stringCount: Int = 0) {
+        let size = max(byteCount, Storage.alignment)
+        pointer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: Storage.alignment)
+        if zeroed || stringCount > 0 { pointer.initializeMemory(as: UInt8.self, repeating: 0, count: size) }
+        self.byteCount = byteCount
+        release = .owned(stringCount: stringCount)
+    }
+
+    /// Borrows caller memory; `deleter(pointer, context)` runs when the storage goes.
+    public init(wrapping pointer: UnsafeMutableRawPointer, byteCount: Int,
+                deleter: (@convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?) -> Void)?,
+                context: UnsafeMutableRawPointer?) {
+        self.pointer = pointer
+        self.byteCount = byteCount
+        release = .borrowed(deleter: deleter, context: context)
+    }
+
+    deinit {
+        switch release {
+        case .owned(let stringCount):
+            if stringCount > 0 {
+                let strings = pointer.assumingMemoryBound(to: UnsafeMutablePointer<CChar>?.self)
+                for index in 0..<stringCount { free(strings[index]) }
+            }
+            pointer.deallocate()
+        case .borrowed(let deleter, let context):
+            deleter?(pointer, context)
+        }
+    }
+}

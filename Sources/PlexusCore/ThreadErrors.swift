@@ -1,0 +1,67 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import PlexusABI
+
+/// Per-thread error slots: the last error reported across the C ABI (`plx_last_error`) and the
+/// error a plugin reported with `host->set_error` during the call it is running.
+public enum ThreadErrors {
+    final class Slots {
+        var lastMessage: UnsafeMutablePointer<CChar> = strdup("")
+        var pluginError: PlexusError?
+        deinit { free(lastMessage) }
+    }
+
+    nonisolated(unsafe) private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key) { pointer in
+            Unmanaged<Slots>.fromOpaque(pointer!).release()
+        }
+        return key
+    }()
+
+    static var slots: Slots {
+        if let raw = pthread_getspecific(key) { return Unmanaged<Slots>.fromOpaque(raw).takeUnretainedValue() }
+        let slots = Slots()
+        pthread_setspecific(key, Unmanaged.passRetained(slots).toOpaque())
+        return slots
+    }
+
+    /// The message of the last error recorded on this thread, as a C string owned by the thread.
+    public static var lastMessage: UnsafePointer<CChar> { UnsafePointer(slots.lastMessage) }
+
+    /// Records `error` as this thread's last error and returns its status code.
+    @discardableResult
+    public static func record(_ error: PlexusError) -> Int32 {
+        let slots = slots
+        free(slots.lastMessage)
+        slots.lastMessage = strdup(error.message)
+        return error.code.rawValue
+    }
+
+    /// Records what a plugin reported through `host->set_error`.
+    static func setPluginError(code: Int32, message: String) {
+        let status = StatusCode(rawValue: code) ?? .pluginFailed
+        slots.pluginError = PlexusError(status == .ok ? .pluginFailed : status, message)
+    }
+
+    /// Takes (and clears) the error a plugin reported on this thread, if any.
+    static func takePluginError() -> PlexusError? {
+        let slots = slots
+        defer { slots.pluginError = nil }
+        return slots.pluginError
+    }
+}
+
+/// Runs `body` and converts a thrown error into a C status (recording its message), as every
+/// function of the C ABI does. Unexpected errors become `PLX_ERR_INTERNAL`.
+public func withStatus(_ body: () throws -> Void) -> Int32 {
+    do {
+        try body()
+        return StatusCode.ok.rawValue
+    } catch let error as PlexusError {
+        return ThreadErrors.record(error)
+    } catch {
+        return ThreadErrors.record(PlexusError(.internal, "unexpected error: \(error)"))
+    }
+}

@@ -1,0 +1,277 @@
+/**
+ * @file plexus.h
+ * @brief The stable C ABI of Plexus: tensors, attributes, operator calls, plugins and settings.
+ *
+ * Conventions that hold for every function in this header unless its comment says otherwise:
+ *
+ * - **Errors.** Fallible functions return a ::plx_status; ::PLX_OK (0) means success. On failure
+ *   the out-parameters are left untouched, nothing is leaked, and plx_last_error() returns a
+ *   readable message describing the failure. Nothing in this library aborts the process on bad
+ *   input: NULL pointers, unknown names and wrong shapes are reported as errors.
+ * - **Ownership.** A handle returned through an out-parameter of a `*_create`/`*_call` function
+ *   is owned by the caller, who gives it back with the matching `*_release`. Every `*_release`
+ *   accepts NULL. Pointers returned by getters (shapes, names) are *borrowed*: they stay valid as
+ *   long as the object they were read from, and must not be freed.
+ * - **Threads.** Tensors, attribute sets and plugins may be used from any thread. Reading a
+ *   tensor from several threads at once is safe; writing to its data while another thread reads
+ *   it is a data race, as with any memory. An attribute set must not be modified while another
+ *   thread uses it. The error message is per thread.
+ * - **Versioning.** The ABI version grows when functions are added; functions are never removed
+ *   or changed within one major version. Compare ::PLX_ABI_VERSION (what you compiled against)
+ *   with plx_abi_version() (what you run against).
+ */
+#ifndef PLEXUS_PLEXUS_H
+#define PLEXUS_PLEXUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** ABI version of this header. A library whose plx_abi_version() is lower lacks some functions. */
+#define PLX_ABI_VERSION 1
+
+/* ---------------------------------------------------------------------------------------------
+ * Status codes
+ * ------------------------------------------------------------------------------------------- */
+
+/** Result of a fallible call: ::PLX_OK or one of the `PLX_ERR_*` codes. */
+typedef int32_t plx_status;
+
+#define PLX_OK 0                    /**< Success. */
+#define PLX_ERR_INVALID_ARGUMENT 1  /**< A NULL pointer, bad value, wrong rank or bad attribute. */
+#define PLX_ERR_NOT_FOUND 2         /**< Unknown op, plugin file, attribute or name. */
+#define PLX_ERR_UNSUPPORTED 3       /**< Valid request that no loaded backend implements (e.g. a dtype). */
+#define PLX_ERR_IO 4                /**< A file could not be read or written. */
+#define PLX_ERR_OUT_OF_MEMORY 5     /**< An allocation failed. */
+#define PLX_ERR_SHAPE_MISMATCH 6    /**< Input shapes that are not compatible (broadcast, matmul, concat...). */
+#define PLX_ERR_DTYPE_MISMATCH 7    /**< Input dtypes that are not allowed or do not agree. */
+#define PLX_ERR_ABI_MISMATCH 8      /**< A plugin built for an incompatible ABI version. */
+#define PLX_ERR_ALREADY_EXISTS 9    /**< Duplicate registration of an op, kernel or plugin. */
+#define PLX_ERR_PLUGIN_FAILED 10    /**< A plugin's init or kernel reported a failure. */
+#define PLX_ERR_NO_BACKEND 11       /**< No plugin providing kernels is loaded. */
+#define PLX_ERR_INTERNAL 12         /**< A bug in Plexus; please report it. */
+
+/* ---------------------------------------------------------------------------------------------
+ * Element types (values equal ONNX TensorProto.DataType)
+ * ------------------------------------------------------------------------------------------- */
+
+/** Element type of a tensor. The numbers are ONNX `TensorProto.DataType` values. */
+typedef int32_t plx_dtype;
+
+#define PLX_FLOAT32 1
+#define PLX_UINT8 2
+#define PLX_INT8 3
+#define PLX_UINT16 4
+#define PLX_INT16 5
+#define PLX_INT32 6
+#define PLX_INT64 7
+#define PLX_STRING 8 /**< Elements are `char *` (NUL-terminated UTF-8) owned by the tensor. */
+#define PLX_BOOL 9   /**< One byte per element, 0 or 1. */
+#define PLX_FLOAT16 10
+#define PLX_FLOAT64 11
+#define PLX_UINT32 12
+#define PLX_UINT64 13
+#define PLX_BFLOAT16 16
+
+/* ---------------------------------------------------------------------------------------------
+ * Library information and errors
+ * ------------------------------------------------------------------------------------------- */
+
+/** ABI version of the loaded library (see ::PLX_ABI_VERSION). Thread-safe; never fails. */
+uint32_t plx_abi_version(void);
+
+/** Version of the library as "major.minor.patch". The string is static. Thread-safe. */
+const char *plx_version(void);
+
+/**
+ * Message of the last failed call on the calling thread, or "" when none failed yet.
+ * The string is owned by the library and valid until the next failing call on this thread.
+ */
+const char *plx_last_error(void);
+
+/* ---------------------------------------------------------------------------------------------
+ * Tensors
+ * ------------------------------------------------------------------------------------------- */
+
+/**
+ * A dense, contiguous, row-major tensor on the CPU. Reference-counted: plx_tensor_retain() adds a
+ * reference, plx_tensor_release() drops one, and the memory goes when the last one is dropped.
+ */
+typedef struct plx_tensor plx_tensor;
+
+/**
+ * Creates a tensor and copies `data` into it.
+ *
+ * @param dtype one of the `PLX_*` dtype values.
+ * @param shape `rank` non-negative dimensions; may be NULL when `rank` is 0 (a scalar).
+ * @param data  numel × element-size bytes to copy, or NULL for zeros (empty strings for
+ *              ::PLX_STRING). For ::PLX_STRING it is an array of numel `const char *`, each copied.
+ * @param out   receives the new tensor (caller owns one reference).
+ * @return ::PLX_OK, or ::PLX_ERR_INVALID_ARGUMENT (NULL out, unknown dtype, negative dimension,
+ *         size overflow), ::PLX_ERR_OUT_OF_MEMORY.
+ * Storage is 64-byte aligned. Thread-safe.
+ */
+plx_status plx_tensor_create(plx_dtype dtype, const int64_t *shape, size_t rank, const void *data,
+                             plx_tensor **out);
+
+/**
+ * Wraps caller memory without copying. The tensor reads and writes `data` directly; when its
+ * last reference goes, `deleter(data, ctx)` is called (if `deleter` is not NULL) on whichever
+ * thread released it. On failure the deleter is *not* called and the caller keeps the memory.
+ * ::PLX_STRING cannot be wrapped. `data` may be NULL only when the tensor has no elements.
+ * Errors as plx_tensor_create(). Thread-safe.
+ */
+plx_status plx_tensor_wrap(plx_dtype dtype, const int64_t *shape, size_t rank, void *data,
+                           void (*deleter)(void *data, void *ctx), void *ctx, plx_tensor **out);
+
+/** Adds a reference to `t`. NULL is ignored. Thread-safe. */
+void plx_tensor_retain(plx_tensor *t);
+
+/** Drops a reference to `t`, freeing it with the last one. NULL is ignored. Thread-safe. */
+void plx_tensor_release(plx_tensor *t);
+
+/** Element type of `t`, or 0 when `t` is NULL. Thread-safe. */
+plx_dtype plx_tensor_dtype(const plx_tensor *t);
+
+/** Number of dimensions of `t`, or 0 when `t` is NULL. Thread-safe. */
+size_t plx_tensor_rank(const plx_tensor *t);
+
+/**
+ * The `rank` dimensions of `t`, borrowed: valid while `t` lives. Returns NULL when `t` is NULL;
+ * a scalar gives a valid pointer to no elements. Thread-safe.
+ */
+const int64_t *plx_tensor_shape(const plx_tensor *t);
+
+/** Number of elements of `t` (1 for a scalar, 0 for an empty tensor), or -1 when `t` is NULL. */
+int64_t plx_tensor_numel(const plx_tensor *t);
+
+/**
+ * The first element of `t`, borrowed and writable; valid while `t` lives. Elements are
+ * contiguous in row-major order; for ::PLX_STRING the elements are `char *` owned by the tensor.
+ * Returns NULL when `t` is NULL. Tensors returned by reshaping ops may share memory with their
+ * input, as numpy views do. Thread-safe (the memory itself is not synchronised).
+ */
+void *plx_tensor_data(plx_tensor *t);
+
+/* ---------------------------------------------------------------------------------------------
+ * Attributes (named operator parameters, as in ONNX NodeProto.attribute)
+ * ------------------------------------------------------------------------------------------- */
+
+/** A set of named attributes. Setting a name twice replaces the earlier value. */
+typedef struct plx_attrs plx_attrs;
+
+/** Creates an empty attribute set, released with plx_attrs_release(). Thread-safe. */
+plx_status plx_attrs_create(plx_attrs **out);
+
+/** Frees an attribute set (tensors in it are released). NULL is ignored. */
+void plx_attrs_release(plx_attrs *a);
+
+/** Sets an integer attribute. Errors: NULL `a`/`name` → ::PLX_ERR_INVALID_ARGUMENT. */
+plx_status plx_attrs_set_int(plx_attrs *a, const char *name, int64_t v);
+
+/** Sets a float attribute (stored as double, read as the op needs). Errors as above. */
+plx_status plx_attrs_set_float(plx_attrs *a, const char *name, double v);
+
+/** Sets a list of integers, copied. `v` may be NULL only when `n` is 0. Errors as above. */
+plx_status plx_attrs_set_ints(plx_attrs *a, const char *name, const int64_t *v, size_t n);
+
+/** Sets a list of floats, copied. `v` may be NULL only when `n` is 0. Errors as above. */
+plx_status plx_attrs_set_floats(plx_attrs *a, const char *name, const float *v, size_t n);
+
+/** Sets a string attribute, copied. Errors as above (also for a NULL `v`). */
+plx_status plx_attrs_set_string(plx_attrs *a, const char *name, const char *v);
+
+/** Sets a list of strings, each copied. `v` may be NULL only when `n` is 0. Errors as above. */
+plx_status plx_attrs_set_strings(plx_attrs *a, const char *name, const char *const *v, size_t n);
+
+/** Sets a tensor attribute; the set takes its own reference to `v`. Errors as above. */
+plx_status plx_attrs_set_tensor(plx_attrs *a, const char *name, plx_tensor *v);
+
+/* ---------------------------------------------------------------------------------------------
+ * Operators
+ * ------------------------------------------------------------------------------------------- */
+
+/**
+ * Runs one operator eagerly, like a single ONNX node.
+ *
+ * @param domain    operator domain; "" or NULL is the default ONNX domain (ai.onnx).
+ * @param op        operator name, e.g. "MatMul".
+ * @param inputs    `n_inputs` tensors; an omitted optional input is NULL.
+ * @param attrs     attributes, or NULL for none; attributes the op does not define are an error.
+ * @param outputs   receives `n_outputs` new tensors, each owned by the caller. Ask for as many
+ *                  outputs as you need (at least the op's minimum, at most its maximum); for ops
+ *                  with a variable number of outputs, such as Split, the count is meaningful.
+ * @return ::PLX_OK; ::PLX_ERR_NOT_FOUND (unknown op), ::PLX_ERR_NO_BACKEND (no plugins loaded),
+ *         ::PLX_ERR_INVALID_ARGUMENT, ::PLX_ERR_SHAPE_MISMATCH, ::PLX_ERR_DTYPE_MISMATCH,
+ *         ::PLX_ERR_UNSUPPORTED (no kernel for these dtypes), ::PLX_ERR_PLUGIN_FAILED.
+ *         On failure no output is written.
+ * Thread-safe: many threads may call operators at once.
+ */
+plx_status plx_op_call(const char *domain, const char *op, plx_tensor *const *inputs,
+                       size_t n_inputs, const plx_attrs *attrs, plx_tensor **outputs,
+                       size_t n_outputs);
+
+/* ---------------------------------------------------------------------------------------------
+ * Plugins
+ * ------------------------------------------------------------------------------------------- */
+
+/**
+ * Loads a plugin shared library by path and registers what it provides.
+ * Loading a file that is already loaded is harmless and returns ::PLX_OK.
+ * @return ::PLX_OK; ::PLX_ERR_NOT_FOUND (no such file), ::PLX_ERR_INVALID_ARGUMENT (not a
+ *         shared library, or no `plx_plugin_init` symbol), ::PLX_ERR_ABI_MISMATCH (major version
+ *         differs; both numbers are in the message), ::PLX_ERR_ALREADY_EXISTS (it registers an op
+ *         or kernel that another plugin already registered), ::PLX_ERR_PLUGIN_FAILED (its init
+ *         failed; its own message is included). On failure nothing it registered is kept.
+ * Thread-safe (loading is serialised). Plugins are never unloaded.
+ */
+plx_status plx_plugin_load(const char *path);
+
+/**
+ * Number of loaded plugins. The first call (of this or any function that needs kernels) loads the
+ * plugins found in the `plugins/` folder beside libplexus.so and in the folders listed in
+ * `PLEXUS_PLUGIN_PATH` (colon-separated). Thread-safe.
+ */
+size_t plx_plugin_count(void);
+
+/** Name of plugin `index` (0-based), borrowed for the life of the process; NULL when out of range. */
+const char *plx_plugin_name(size_t index);
+
+/** Version string of plugin `index`, borrowed for the life of the process; NULL when out of range. */
+const char *plx_plugin_version(size_t index);
+
+/** File path plugin `index` was loaded from, borrowed for the life of the process; NULL when out of range. */
+const char *plx_plugin_path(size_t index);
+
+/** Number of operators plugin `index` registered (schemas or kernels), or -1 when out of range. */
+int64_t plx_plugin_op_count(size_t index);
+
+/* ---------------------------------------------------------------------------------------------
+ * Settings
+ * ------------------------------------------------------------------------------------------- */
+
+/**
+ * Sets which backends kernels are taken from, most preferred first, e.g. "openblas,cpu".
+ * Backends not named keep their default priority after the named ones. NULL or "" restores the
+ * default (the `PLEXUS_BACKENDS` environment variable if set, else the plugins' priorities).
+ * Unknown names are allowed (a backend may be loaded later). Thread-safe; affects later calls.
+ */
+plx_status plx_set_backend_order(const char *comma_separated);
+
+/**
+ * Sets how many threads one operator may use (intra-op parallelism); 0 means one per core.
+ * Errors: negative `n` → ::PLX_ERR_INVALID_ARGUMENT. Thread-safe; affects later calls.
+ */
+plx_status plx_set_num_threads(int32_t n);
+
+/** Number of threads one operator may use (the resolved value of plx_set_num_threads()). */
+int32_t plx_num_threads(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PLEXUS_PLEXUS_H */
