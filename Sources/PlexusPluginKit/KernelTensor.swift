@@ -1,0 +1,66 @@
+import CPlexus
+
+/// A borrowed view of a tensor handed to (or allocated by) a kernel: valid during the call.
+public struct KernelTensor {
+    /// The host's handle.
+    public let handle: OpaquePointer
+    /// Element type.
+    public let dtype: DType
+    /// Dimensions, outermost first.
+    public let shape: [Int]
+    /// Number of elements.
+    public let count: Int
+    /// First element.
+    public let data: UnsafeMutableRawPointer
+
+    /// Reads the host's description of `handle`.
+    public init(handle: OpaquePointer) {
+        let api = Host.api.pointee
+        self.handle = handle
+        dtype = DType(rawValue: api.tensor_dtype(handle)) ?? .float32
+        let rank = api.tensor_rank(handle)
+        let dims = api.tensor_shape(handle)!
+        shape = (0..<rank).map { Int(dims[$0]) }
+        count = Int(api.tensor_numel(handle))
+        data = api.tensor_data(handle)!
+    }
+
+    /// Number of dimensions.
+    public var rank: Int { shape.count }
+
+    /// The elements as `T` (the caller has checked `dtype`).
+    public func pointer<T>(as type: T.Type = T.self) -> UnsafeMutablePointer<T> {
+        data.assumingMemoryBound(to: T.self)
+    }
+
+    /// The elements of an integer tensor (int32 or int64) as `Int`s — for shape-like inputs.
+    public func integers() throws -> [Int] {
+        switch dtype {
+        case .int64: return (0..<count).map { Int(pointer(as: Int64.self)[$0]) }
+        case .int32: return (0..<count).map { Int(pointer(as: Int32.self)[$0]) }
+        default: throw PlexusError(.dtypeMismatch, "expected an int64 or int32 tensor, got \(dtype)")
+        }
+    }
+}
+
+/// A tensor owned by plugin code (from `Host.call` or `OwnedTensor.create`); released when the
+/// last reference to this object goes. Its `view` borrows from it: keep the owner alive
+/// (`withExtendedLifetime`) for as long as the view is used, since Swift may release an object
+/// right after its last use.
+public final class OwnedTensor {
+    /// The view of the tensor.
+    public let view: KernelTensor
+
+    init(handle: OpaquePointer) { view = KernelTensor(handle: handle) }
+
+    /// Allocates a zero-filled tensor through the host.
+    public static func create(_ dtype: DType, _ shape: [Int]) throws -> OwnedTensor {
+        var out: OpaquePointer?
+        let dims = shape.map(Int64.init)
+        let status = Host.api.pointee.tensor_create(dtype.rawValue, dims, dims.count, nil, &out)
+        guard status == 0, let out else { throw PlexusError(.outOfMemory, "could not allocate a tensor of shape \(shape)") }
+        return OwnedTensor(handle: out)
+    }
+
+    deinit { Host.api.pointee.tensor_release(view.handle) }
+}

@@ -1,0 +1,70 @@
+import CPlexus
+
+/// A default value for an optional attribute.
+public enum AttributeDefault {
+    case int(Int)
+    case float(Double)
+    case ints([Int])
+    case floats([Double])
+    case string(String)
+    case strings([String])
+}
+
+/// One attribute an operator accepts: required, or optional with or without a default.
+public struct AttributeDeclaration {
+    public var name: String
+    public var type: AttributeType
+    public var required: Bool
+    public var defaultValue: AttributeDefault?
+
+    /// An optional attribute (with `defaultValue`, if any).
+    public init(_ name: String, _ type: AttributeType, default defaultValue: AttributeDefault? = nil) {
+        self.name = name
+        self.type = type
+        self.required = false
+        self.defaultValue = defaultValue
+    }
+
+    /// A required attribute.
+    public static func required(_ name: String, _ type: AttributeType) -> AttributeDeclaration {
+        var declaration = AttributeDeclaration(name, type)
+        declaration.required = true
+        return declaration
+    }
+}
+
+/// An operator with its schema and one kernel, ready to register.
+public struct OpDefinition {
+    public var domain: String
+    public var name: String
+    public var sinceVersion: Int
+    public var inputs: ClosedRange<Int>
+    public var outputs: ClosedRange<Int>
+    public var attributes: [AttributeDeclaration]
+    public var doc: String
+    /// Whether the kernel handles these input dtypes (nil = omitted input); nil = all.
+    public var supports: (([DType?]) -> Bool)?
+    /// Shape and dtype inference, or nil.
+    public var infer: ((InferenceContext) throws -> Void)?
+    /// The kernel.
+    public var compute: (KernelContext) throws -> Void
+
+    /// "No upper limit" for `inputs`/`outputs`.
+    public static let variadic = Int(Int32.max)
+
+    public init(_ name: String, domain: String = "", since: Int, inputs: ClosedRange<Int>, outputs: ClosedRange<Int> = 1...1,
+                attributes: [AttributeDeclaration] = [], doc: String = "",
+                supports: (([DType?]) -> Bool)? = nil, infer: ((InferenceContext) throws -> Void)? = nil,
+                compute: @escaping (KernelContext) throws -> Void) {
+        self.domain = domain
+        self.name = name
+        self.sinceVersion = since
+        self.inputs = inputs
+        self.outputs = outputs
+        self.attributes = attributes
+        self.doc = doc
+        self.supports = supports
+        self.infer = infer
+        self.compute = compute
+    }
+}

@@ -1,0 +1,187 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CPlexus
+
+/// Registers a Swift plugin's definitions through the C registrar.
+public struct PluginRegistrar {
+    let raw: UnsafeMutablePointer<plx_plugin_registrar>
+    /// Backend name given to kernels (e.g. "cpu").
+    public let backend: String
+    /// Default priority of those kernels.
+    public let priority: Int
+
+    /// Boxes kept alive for the life of the process (plugins are never unloaded).
+    final class KernelBox {
+        let definition: OpDefinition
+        init(_ definition: OpDefinition) { self.definition = definition }
+    }
+
+    /// Registers the schema and the kernel of `definition`.
+    public func register(_ definition: OpDefinition) throws {
+        let box = Unmanaged.passRetained(KernelBox(definition)).toOpaque()
+        try registerSchema(definition, box: box)
+        try registerKernel(definition, box: box)
+    }
+
+    /// Registers only a kernel, for an op whose schema another plugin registers.
+    public func registerKernel(_ definition: OpDefinition) throws {
+        try registerKernel(definition, box: Unmanaged.passRetained(KernelBox(definition)).toOpaque())
+    }
+
+    private func check(_ status: Int32, _ what: String) throws {
+        guard status == 0 else { throw PlexusError(StatusCode(rawValue: status) ?? .internal, "registering \(what) failed") }
+    }
+
+    private func registerSchema(_ definition: OpDefinition, box: UnsafeMutableRawPointer) throws {
+        let api = Host.api.pointee
+        var defaults: OpaquePointer?
+        try check(api.attrs_create(&defaults), "attribute defaults")
+        defer { api.attrs_release(defaults) }
+        for attribute in definition.attributes {
+            guard let value = attribute.defaultValue else { continue }
+            let status: Int32
+            switch value {
+            case .int(let v): status = api.attrs_set_int(defaults, attribute.name, Int64(v))
+            case .float(let v): status = api.attrs_set_float(defaults, attribute.name, v)
+            case .ints(let v): status = api.attrs_set_ints(defaults, attribute.name, v.map(Int64.init), v.count)
+            case .floats(let v): status = api.attrs_set_floats(defaults, attribute.name, v.map(Float.init), v.count)
+            case .string(let v): status = api.attrs_set_string(defaults, attribute.name, v)
+            case .strings(let v):
+                let copies = v.map { strdup($0) }
+                defer { copies.forEach { free($0) } }
+                status = copies.map { UnsafePointer($0) }.withUnsafeBufferPointer {
+                    api.attrs_set_strings(defaults, attribute.name, $0.baseAddress, $0.count)
+                }
+            }
+            try check(status, "default of \(definition.name).\(attribute.name)")
+        }
+        let names = definition.attributes.map { strdup($0.name) }
+        defer { names.forEach { free($0) } }
+        let specs = zip(definition.attributes, names).map { attribute, name in
+            plx_attr_spec(name: name, type: attribute.type.rawValue, required: attribute.required ? 1 : 0)
+        }
+        func bound(_ value: Int) -> Int32 { value == OpDefinition.variadic ? -1 : Int32(value) }
+        let status = specs.withUnsafeBufferPointer { specs in
+            var schema = plx_op_schema()
+            schema.struct_size = UInt32(MemoryLayout<plx_op_schema>.size)
+            schema.since_version = Int32(definition.sinceVersion)
+            schema.min_inputs = Int32(definition.inputs.lowerBound)
+            schema.max_inputs = bound(definition.inputs.upperBound)
+            schema.min_outputs = Int32(definition.outputs.lowerBound)
+            schema.max_outputs = bound(definition.outputs.upperBound)
+            schema.attrs = specs.baseAddress
+            schema.n_attrs = specs.count
+            schema.attr_defaults = defaults
+            if definition.infer != nil {
+                schema.infer = { context, attributes, user in
+                    let definition = Unmanaged<KernelBox>.fromOpaque(user!).takeUnretainedValue().definition
+                    return reportingErrors {
+                        try definition.infer!(InferenceContext(raw: context, attributes: AttributeReader(handle: attributes)))
+                    }
+                }
+                schema.infer_user = box
+            }
+            return definition.domain.withCString { domain in
+                definition.name.withCString { name in
+                    definition.doc.withCString { doc in
+                        schema.domain = domain
+                        schema.name = name
+                        schema.doc = doc
+                        return raw.pointee.register_op(raw, &schema)
+                    }
+                }
+            }
+        }
+        try check(status, "operator \(definition.name)")
+    }
+
+    private func registerKernel(_ definition: OpDefinition, box: UnsafeMutableRawPointer) throws {
+        var kernel = plx_kernel_def()
+        kernel.struct_size = UInt32(MemoryLayout<plx_kernel_def>.size)
+        kernel.priority = Int32(priority)
+        kernel.user = box
+        kernel.compute = { context, inputs, inputCount, attributes, user in
+            let definition = Unmanaged<KernelBox>.fromOpaque(user!).takeUnretainedValue().definition
+            return reportingErrors {
+                try definition.compute(KernelContext(raw: context, inputs: inputs, inputCount: inputCount,
+                                                     attributes: attributes, op: definition.name))
+            }
+        }
+        if definition.supports != nil {
+            kernel.supports = { dtypes, count, _, user in
+                let definition = Unmanaged<KernelBox>.fromOpaque(user!).takeUnretainedValue().definition
+                let types = (0..<count).map { dtypes![$0] == 0 ? nil : DType(rawValue: dtypes![$0]) }
+                return definition.supports!(types) ? 1 : 0
+            }
+        }
+        let status = definition.domain.withCString { domain in
+            definition.name.withCString { name in
+                backend.withCString { backend in
+                    kernel.domain = domain
+                    kernel.op = name
+                    kernel.backend = backend
+                    return raw.pointee.register_kernel(raw, &kernel)
+                }
+            }
+        }
+        try check(status, "\(self.backend) kernel of \(definition.name)")
+    }
+}
+
+/// Who a plugin is, as declared to the host.
+public struct PluginDescription {
+    public var name: String
+    public var version: String
+    public var kind: Int32
+    public var license: String?
+    public var summary: String?
+
+    public init(name: String, version: String, kind: Int32, license: String? = nil, summary: String? = nil) {
+        self.name = name
+        self.version = version
+        self.kind = kind
+        self.license = license
+        self.summary = summary
+    }
+}
+
+/// The body of a Swift plugin's `plx_plugin_init`.
+public enum PluginEntry {
+    /// Checks the host's ABI, declares the plugin, runs `register` with a registrar for kernels
+    /// of `backend`, and converts failures into a status with a message.
+    public static func initialize(host: UnsafePointer<plx_host_api>?, registrar: UnsafeMutablePointer<plx_plugin_registrar>?,
+                                  description: PluginDescription, backend: String, priority: Int = 0,
+                                  register: (PluginRegistrar) throws -> Void) -> Int32 {
+        guard let host, let registrar else { return StatusCode.invalidArgument.rawValue }
+        guard host.pointee.abi_major == UInt32(PLX_PLUGIN_ABI_MAJOR) else { return StatusCode.abiMismatch.rawValue }
+        Host.table = host
+        return reportingErrors {
+            let status = description.name.withCString { name in
+                description.version.withCString { version in
+                    withOptionalCString(description.license) { license in
+                        withOptionalCString(description.summary) { summary in
+                            var info = plx_plugin_info()
+                            info.abi_major = UInt32(PLX_PLUGIN_ABI_MAJOR)
+                            info.abi_minor = UInt32(PLX_PLUGIN_ABI_MINOR)
+                            info.struct_size = UInt32(MemoryLayout<plx_plugin_info>.size)
+                            info.kind = description.kind
+                            info.name = name
+                            info.version = version
+                            info.license = license
+                            info.description = summary
+                            return registrar.pointee.set_info(registrar, &info)
+                        }
+                    }
+                }
+            }
+            guard status == 0 else { throw PlexusError(StatusCode(rawValue: status) ?? .internal, "set_info was refused") }
+            try register(PluginRegistrar(raw: registrar, backend: backend, priority: priority))
+        }
+    }
+}
+
+private func withOptionalCString<R>(_ string: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
+    guard let string else { return body(nil) }
+    return string.withCString { body($0) }
+}
