@@ -1,0 +1,128 @@
+import PlexusPluginKit
+
+/// Cast between numeric, bool and half-precision dtypes (ONNX Cast): float→integer truncates
+/// toward zero and saturates out of range; integer→integer wraps; anything nonzero is true.
+enum Casting {
+    static var definitions: [OpDefinition] {
+        let castable = DTypes.numeric.union(DTypes.halfs).union([.bool])
+        return [OpDefinition("Cast", since: 21, inputs: 1...1,
+                             attributes: [.required("to", .int), AttributeDeclaration("saturate", .int, default: .int(1))],
+                             doc: "convert to the dtype `to`", supports: DTypes.first(castable),
+                             infer: { context in
+                                 guard let input = context.input(0) else { throw PlexusError.invalid("Cast needs an input") }
+                                 try context.setOutput(0, try target(context.attributes), input.shape)
+                             },
+                             compute: { context in
+                                 let input = try context.input(0)
+                                 let output = try context.output(0, try target(context.attributes), input.shape)
+                                 try convert(input, into: output)
+                             })]
+    }
+
+    static func target(_ attributes: AttributeReader) throws -> DType {
+        let raw = try attributes.int("to") ?? 0
+        guard let dtype = DType(rawValue: Int32(clamping: raw)), dtype != .string else {
+            throw PlexusError(.unsupported, "Cast: unsupported target dtype \(raw)")
+        }
+        return dtype
+    }
+
+    /// A new tensor holding `input` converted to `dtype`.
+    static func cast(_ input: KernelTensor, to dtype: DType) throws -> OwnedTensor {
+        let output = try OwnedTensor.create(dtype, input.shape)
+        try convert(input, into: output.view)
+        return output
+    }
+
+    /// The elements of a numeric/bool tensor as Double (exact for integers up to 2^53).
+    static func doubles(_ t: KernelTensor) throws -> [Double] {
+        func read<T>(_ type: T.Type, _ f: (T) -> Double) -> [Double] {
+            let p = t.pointer(as: T.self)
+            return (0..<t.count).map { f(p[$0]) }
+        }
+        switch t.dtype {
+        case .float32: return read(Float.self) { Double($0) }
+        case .float64: return read(Double.self) { $0 }
+        case .float16, .bfloat16: return HalfPrecision.widened(t).map(Double.init)
+        case .bool: return read(UInt8.self) { $0 != 0 ? 1 : 0 }
+        case .int8: return read(Int8.self) { Double($0) }
+        case .int16: return read(Int16.self) { Double($0) }
+        case .int32: return read(Int32.self) { Double($0) }
+        case .int64: return read(Int64.self) { Double($0) }
+        case .uint8: return read(UInt8.self) { Double($0) }
+        case .uint16: return read(UInt16.self) { Double($0) }
+        case .uint32: return read(UInt32.self) { Double($0) }
+        case .uint64: return read(UInt64.self) { Double($0) }
+        case .string: throw PlexusError(.unsupported, "Cast from string is not supported")
+        }
+    }
+
+    /// The elements of an integer/bool tensor as Int64 (uint64 by bit pattern).
+    static func integers(_ t: KernelTensor) -> [Int64] {
+        func read<T: BinaryInteger>(_ type: T.Type) -> [Int64] {
+            let p = t.pointer(as: T.self)
+            return (0..<t.count).map { Int64(truncatingIfNeeded: p[$0]) }
+        }
+        switch t.dtype {
+        case .int8: return read(Int8.self)
+        case .int16: return read(Int16.self)
+        case .int32: return read(Int32.self)
+        case .int64: return read(Int64.self)
+        case .uint8, .bool: return read(UInt8.self).map { t.dtype == .bool ? ($0 != 0 ? 1 : 0) : $0 }
+        case .uint16: return read(UInt16.self)
+        case .uint32: return read(UInt32.self)
+        default: return read(UInt64.self)
+        }
+    }
+
+    static func convert(_ input: KernelTensor, into output: KernelTensor) throws {
+        if input.dtype == output.dtype {
+            output.data.copyMemory(from: input.data, byteCount: input.count * input.dtype.elementSize)
+            return
+        }
+        let count = input.count
+        if (input.dtype.isInteger || input.dtype == .bool) && output.dtype.isInteger {
+            let values = integers(input)
+            func write<T: FixedWidthInteger>(_ type: T.Type) {
+                let p = output.pointer(as: T.self)
+                for i in 0..<count { p[i] = T(truncatingIfNeeded: values[i]) }
+            }
+            switch output.dtype {
+            case .int8: write(Int8.self)
+            case .int16: write(Int16.self)
+            case .int32: write(Int32.self)
+            case .int64: write(Int64.self)
+            case .uint8: write(UInt8.self)
+            case .uint16: write(UInt16.self)
+            case .uint32: write(UInt32.self)
+            default: write(UInt64.self)
+            }
+            return
+        }
+        let values = input.dtype == .uint64 ? integers(input).map { Double(UInt64(bitPattern: $0)) } : try doubles(input)
+        func write<T: CPUNumber>(_ type: T.Type) {
+            let p = output.pointer(as: T.self)
+            for i in 0..<count { p[i] = T(double: values[i]) }
+        }
+        switch output.dtype {
+        case .float32: write(Float.self)
+        case .float64: write(Double.self)
+        case .int8: write(Int8.self)
+        case .int16: write(Int16.self)
+        case .int32: write(Int32.self)
+        case .int64: write(Int64.self)
+        case .uint8: write(UInt8.self)
+        case .uint16: write(UInt16.self)
+        case .uint32: write(UInt32.self)
+        case .uint64: write(UInt64.self)
+        case .bool:
+            let p = output.pointer(as: Bool.self)
+            for i in 0..<count { p[i] = values[i] != 0 }
+        case .float16, .bfloat16:
+            let floats = values.map { Float($0) }
+            floats.withUnsafeBufferPointer { HalfPrecision.store($0, into: output) }
+        case .string:
+            throw PlexusError(.unsupported, "Cast to string is not supported")
+        }
+    }
+}

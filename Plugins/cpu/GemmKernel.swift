@@ -1,0 +1,90 @@
+import PlexusPluginKit
+
+/// Row-major matrix multiply-accumulate `C[m×n] = A[m×k] · B[k×n]` (C is overwritten).
+///
+/// Floating-point types use a register-blocked kernel: 4 rows × 16 columns of C are kept in
+/// SIMD accumulators while k runs, B rows are read as vectors and A elements broadcast, and
+/// the work is split across threads by row blocks. Integer types use a plain i-k-j loop with
+/// wrapping arithmetic. Both are exact reorderings of the dot product, so results match a naive
+/// loop to rounding.
+enum Gemm {
+    static func multiply<T: CPUNumber>(_ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ c: UnsafeMutablePointer<T>,
+                                       m: Int, n: Int, k: Int) {
+        if let af = a as? UnsafePointer<Float>, let bf = b as? UnsafePointer<Float>, let cf = c as? UnsafeMutablePointer<Float> {
+            blocked(af, bf, cf, m: m, n: n, k: k)
+        } else if let ad = a as? UnsafePointer<Double>, let bd = b as? UnsafePointer<Double>, let cd = c as? UnsafeMutablePointer<Double> {
+            blocked(ad, bd, cd, m: m, n: n, k: k)
+        } else {
+            naive(a, b, c, m: m, n: n, k: k)
+        }
+    }
+
+    static func naive<T: CPUNumber>(_ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ c: UnsafeMutablePointer<T>, m: Int, n: Int, k: Int) {
+        Host.parallelFor(m, grain: max(1, 4096 / max(n * k, 1))) { rows in
+            for i in rows {
+                let row = c + i &* n
+                for j in 0..<n { row[j] = T.zero }
+                for p in 0..<k {
+                    let x = a[i &* k &+ p], brow = b + p &* n
+                    for j in 0..<n { row[j] = T.add(row[j], T.mul(x, brow[j])) }
+                }
+            }
+        }
+    }
+
+    /// The SIMD kernel for Float and Double.
+    static func blocked<T: CPUFloat & SIMDScalar>(_ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ c: UnsafeMutablePointer<T>,
+                                                   m: Int, n: Int, k: Int) {
+        let rowBlocks = (m + 3) / 4
+        let work = m * n * k
+        Host.parallelFor(rowBlocks, grain: work < 1 << 16 ? rowBlocks : 1) { blocks in
+            for block in blocks {
+                let i0 = block * 4, rows = min(4, m - i0)
+                var j = 0
+                while j + 16 <= n {
+                    tile(a, b, c, i0: i0, rows: rows, j: j, n: n, k: k)
+                    j += 16
+                }
+                // Remaining columns: scalar.
+                for i in i0..<(i0 + rows) {
+                    for jj in j..<n {
+                        var sum = T.zero
+                        for p in 0..<k { sum += a[i &* k &+ p] * b[p &* n &+ jj] }
+                        c[i &* n &+ jj] = sum
+                    }
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    static func tile<T: CPUFloat & SIMDScalar>(_ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ c: UnsafeMutablePointer<T>,
+                                                i0: Int, rows: Int, j: Int, n: Int, k: Int) {
+        typealias V = SIMD8<T>
+        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
+        let r0 = a + i0 &* k
+        let r1 = rows > 1 ? r0 + k : r0, r2 = rows > 2 ? r0 + 2 &* k : r0, r3 = rows > 3 ? r0 + 3 &* k : r0
+        let raw = UnsafeRawPointer(b + j)
+        let rowBytes = n &* MemoryLayout<T>.stride
+        for p in 0..<k {
+            let bp = raw + p &* rowBytes
+            let b0 = bp.loadUnaligned(as: V.self)
+            let b1 = bp.loadUnaligned(fromByteOffset: 8 &* MemoryLayout<T>.stride, as: V.self)
+            let a0 = V(repeating: r0[p]), a1 = V(repeating: r1[p]), a2 = V(repeating: r2[p]), a3 = V(repeating: r3[p])
+            c00 = c00.addingProduct(a0, b0); c01 = c01.addingProduct(a0, b1)
+            c10 = c10.addingProduct(a1, b0); c11 = c11.addingProduct(a1, b1)
+            c20 = c20.addingProduct(a2, b0); c21 = c21.addingProduct(a2, b1)
+            c30 = c30.addingProduct(a3, b0); c31 = c31.addingProduct(a3, b1)
+        }
+        func store(_ row: Int, _ left: V, _ right: V) {
+            guard row < rows else { return }
+            let out = UnsafeMutableRawPointer(c + ((i0 + row) &* n &+ j))
+            out.storeBytes(of: left, as: V.self)
+            out.storeBytes(of: right, toByteOffset: 8 &* MemoryLayout<T>.stride, as: V.self)
+        }
+        store(0, c00, c01)
+        store(1, c10, c11)
+        store(2, c20, c21)
+        store(3, c30, c31)
+    }
+}

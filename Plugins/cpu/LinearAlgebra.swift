@@ -1,0 +1,115 @@
+import PlexusPluginKit
+
+/// MatMul (numpy semantics: 1-D promotion and batch broadcasting) and Gemm.
+enum LinearAlgebra {
+    static var definitions: [OpDefinition] {
+        [
+            OpDefinition("MatMul", since: 13, inputs: 2...2, doc: "matrix product with numpy semantics",
+                         supports: DTypes.first(DTypes.numeric), compute: matMul),
+            OpDefinition("Gemm", since: 13, inputs: 2...3,
+                         attributes: [AttributeDeclaration("alpha", .float, default: .float(1)),
+                                      AttributeDeclaration("beta", .float, default: .float(1)),
+                                      AttributeDeclaration("transA", .int, default: .int(0)),
+                                      AttributeDeclaration("transB", .int, default: .int(0))],
+                         doc: "alpha·op(A)·op(B) + beta·C", supports: DTypes.first(DTypes.numeric), compute: gemm),
+        ]
+    }
+
+    struct MatMulBody: NumericBody {
+        let a: KernelTensor, b: KernelTensor, out: KernelTensor
+        let batch: Broadcast?, m: Int, n: Int, k: Int
+
+        func run<T: CPUNumber>(_ type: T.Type) throws {
+            let pa = UnsafePointer(a.pointer(as: T.self)), pb = UnsafePointer(b.pointer(as: T.self)), po = out.pointer(as: T.self)
+            guard let batch else { return Gemm.multiply(pa, pb, po, m: m, n: n, k: k) }
+            // One matrix product per batch position; the plan maps it to A's and B's matrices.
+            let aMatrix = m * k, bMatrix = k * n, oMatrix = m * n
+            batch.forEachRun(0..<batch.runCount) { offsets, first in
+                for i in 0..<batch.runLength {
+                    let ai = (offsets[0] + i * batch.innerStride(0)) * aMatrix
+                    let bi = (offsets[1] + i * batch.innerStride(1)) * bMatrix
+                    Gemm.multiply(pa + ai, pb + bi, po + (first + i) * oMatrix, m: m, n: n, k: k)
+                }
+            }
+        }
+    }
+
+    static func matMul(_ context: KernelContext) throws {
+        let a = try context.input(0), b = try context.input(1)
+        let dtype = try requireSameDType([a, b], op: "MatMul")
+        guard a.rank >= 1, b.rank >= 1 else { throw PlexusError.invalid("MatMul: inputs must have rank >= 1") }
+        // Promote vectors: A [k] → [1, k], B [k] → [k, 1]; the added dims are dropped again.
+        let aShape = a.rank == 1 ? [1, a.shape[0]] : a.shape
+        let bShape = b.rank == 1 ? [b.shape[0], 1] : b.shape
+        let m = aShape[aShape.count - 2], k = aShape[aShape.count - 1]
+        let k2 = bShape[bShape.count - 2], n = bShape[bShape.count - 1]
+        guard k == k2 else {
+            throw PlexusError(.shapeMismatch, "MatMul: inner dimensions differ: A is \(a.shape), B is \(b.shape)")
+        }
+        let aBatch = Array(aShape.dropLast(2)), bBatch = Array(bShape.dropLast(2))
+        let plan = try Broadcast([aBatch, bBatch], op: "MatMul")
+        var shape = plan.shape + [m, n]
+        if b.rank == 1 { shape.removeLast() }
+        if a.rank == 1 { shape.remove(at: shape.count - (b.rank == 1 ? 1 : 2)) }
+        let out = try context.output(0, dtype, shape)
+        if out.count == 0 { return }
+        if k == 0 {
+            out.data.initializeMemory(as: UInt8.self, repeating: 0, count: out.count * dtype.elementSize)
+            return
+        }
+        try TypeDispatch.numeric(dtype, op: "MatMul",
+                                 MatMulBody(a: a, b: b, out: out, batch: plan.count > 1 ? plan : nil, m: m, n: n, k: k))
+    }
+
+    struct GemmBody: NumericBody {
+        let a: KernelTensor, b: KernelTensor, c: KernelTensor?, out: KernelTensor
+        let transA: Bool, transB: Bool, alpha: Double, beta: Double, m: Int, n: Int, k: Int
+
+        func run<T: CPUNumber>(_ type: T.Type) throws {
+            let pa = a.pointer(as: T.self), pb = b.pointer(as: T.self), po = out.pointer(as: T.self)
+            let left = transA ? transposed(pa, rows: k, columns: m) : Array(UnsafeBufferPointer(start: pa, count: m * k))
+            let right = transB ? transposed(pb, rows: n, columns: k) : Array(UnsafeBufferPointer(start: pb, count: k * n))
+            if k == 0 || m * n == 0 {
+                for i in 0..<(m * n) { po[i] = T.zero }
+            } else {
+                left.withUnsafeBufferPointer { l in
+                    right.withUnsafeBufferPointer { r in Gemm.multiply(l.baseAddress!, r.baseAddress!, po, m: m, n: n, k: k) }
+                }
+            }
+            if alpha != 1 {
+                let scale = T(double: alpha)
+                for i in 0..<(m * n) { po[i] = T.mul(po[i], scale) }
+            }
+            if let c, beta != 0 {
+                let plan = try Broadcast([[m, n], c.shape], op: "Gemm")
+                let scale = T(double: beta)
+                broadcastBinary(plan, UnsafePointer(po), UnsafePointer(c.pointer(as: T.self)), po) { y, bias in
+                    T.add(y, T.mul(scale, bias))
+                }
+            }
+        }
+
+        func transposed<T>(_ p: UnsafePointer<T>, rows: Int, columns: Int) -> [T] {
+            // p is [rows × columns]; the result is [columns × rows].
+            [T](unsafeUninitializedCapacity: rows * columns) { buffer, count in
+                for r in 0..<rows { for col in 0..<columns { buffer[col * rows + r] = p[r * columns + col] } }
+                count = rows * columns
+            }
+        }
+    }
+
+    static func gemm(_ context: KernelContext) throws {
+        let a = try context.input(0), b = try context.input(1), c = context.optionalInput(2)
+        let dtype = try requireSameDType([a, b, c], op: "Gemm")
+        guard a.rank == 2, b.rank == 2 else { throw PlexusError.invalid("Gemm: A and B must be matrices, got \(a.shape) and \(b.shape)") }
+        let transA = try context.attributes.int("transA") != 0, transB = try context.attributes.int("transB") != 0
+        let m = transA ? a.shape[1] : a.shape[0], k = transA ? a.shape[0] : a.shape[1]
+        let k2 = transB ? b.shape[1] : b.shape[0], n = transB ? b.shape[0] : b.shape[1]
+        guard k == k2 else { throw PlexusError(.shapeMismatch, "Gemm: inner dimensions differ: A is \(a.shape), B is \(b.shape)") }
+        if let c { _ = try Broadcast.shape(of: [[m, n], c.shape], op: "Gemm") }
+        let out = try context.output(0, dtype, [m, n])
+        try TypeDispatch.numeric(dtype, op: "Gemm", GemmBody(a: a, b: b, c: c, out: out, transA: transA, transB: transB,
+                                                           alpha: try context.attributes.float("alpha")!,
+                                                           beta: try context.attributes.float("beta")!, m: m, n: n, k: k))
+    }
+}

@@ -1,0 +1,65 @@
+import PlexusPluginKit
+
+/// Softmax and LogSoftmax along one axis (opset 13), numerically stable (max subtracted).
+enum SoftmaxOps {
+    static var definitions: [OpDefinition] {
+        [("Softmax", false), ("LogSoftmax", true)].map { name, isLog in
+            OpDefinition(name, since: 13, inputs: 1...1, attributes: [AttributeDeclaration("axis", .int, default: .int(-1))],
+                         doc: isLog ? "log of softmax along `axis`" : "exp(x)/sum(exp(x)) along `axis`",
+                         supports: DTypes.first(DTypes.floats.union(DTypes.halfs)), infer: Inference.sameAsInput(),
+                         compute: { try compute($0, isLog: isLog) })
+        }
+    }
+
+    struct Body: FloatBody {
+        let source: UnsafeRawPointer, target: UnsafeMutableRawPointer, outer: Int, length: Int, inner: Int, isLog: Bool
+
+        func run<T: CPUFloat>(_ type: T.Type) throws {
+            let x = source.assumingMemoryBound(to: T.self), y = target.assumingMemoryBound(to: T.self)
+            let (length, inner, isLog) = (self.length, self.inner, self.isLog)
+            Host.parallelFor(outer * inner, grain: max(1, 4096 / max(length, 1))) { range in
+                for slice in range {
+                    let base = (slice / inner) * length * inner + slice % inner
+                    var maximum = -T.infinity
+                    for k in 0..<length { maximum = Swift.max(maximum, x[base + k * inner]) }
+                    var sum = T.zero
+                    for k in 0..<length {
+                        let e = T.exp(x[base + k * inner] - maximum)
+                        if !isLog { y[base + k * inner] = e }
+                        sum += e
+                    }
+                    if isLog {
+                        let logSum = T.log(sum)
+                        for k in 0..<length { y[base + k * inner] = (x[base + k * inner] - maximum) - logSum }
+                    } else {
+                        let scale = 1 / sum
+                        for k in 0..<length { y[base + k * inner] *= scale }
+                    }
+                }
+            }
+        }
+    }
+
+    static func compute(_ context: KernelContext, isLog: Bool) throws {
+        let input = try context.input(0)
+        let output = try context.output(0, input.dtype, input.shape)
+        guard input.count > 0 else { return }
+        let axis = try normalizedAxis(try context.attributes.int("axis") ?? -1, rank: input.rank, op: context.op)
+        let shape = input.rank == 0 ? [1] : input.shape
+        let outer = product(shape, 0..<axis), length = shape[axis], inner = product(shape, (axis + 1)..<shape.count)
+        if HalfPrecision.isHalf(input.dtype) {
+            let widened = HalfPrecision.widened(input)
+            var result = [Float](repeating: 0, count: input.count)
+            try widened.withUnsafeBytes { source in
+                try result.withUnsafeMutableBytes { target in
+                    try Body(source: source.baseAddress!, target: target.baseAddress!, outer: outer, length: length,
+                             inner: inner, isLog: isLog).run(Float.self)
+                }
+            }
+            result.withUnsafeBufferPointer { HalfPrecision.store($0, into: output) }
+        } else {
+            try TypeDispatch.float(input.dtype, op: context.op,
+                                   Body(source: input.data, target: output.data, outer: outer, length: length, inner: inner, isLog: isLog))
+        }
+    }
+}
