@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Builds and runs the plain-C tests of the public ABI (Tests/CTests) against the release build.
+# Run from anywhere; it works in the repository root. Needs .build/release/libplexus.so and the
+# cpu plugin in .build/release/plugins (swift build -c release), a C compiler and valgrind.
+# Ends with "C tests: N passed, N failed" and exits nonzero when anything failed.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+LIB=$ROOT/.build/release
+OUT=$ROOT/.build/ctests
+SRC=$ROOT/Tests/CTests
+CC=${CC:-cc}
+CFLAGS=(-std=c11 -Wall -Wextra -Werror -I"$ROOT/include")
+
+if [[ ! -f $LIB/libplexus.so ]]; then
+    echo "error: $LIB/libplexus.so not found; build first: swift build -c release" >&2
+    exit 1
+fi
+if ! compgen -G "$LIB/plugins/*.so" >/dev/null; then
+    echo "error: no plugins in $LIB/plugins; the release build should put libplexus-cpu.so there" >&2
+    exit 1
+fi
+
+# A clean environment: only what each test sets decides which plugins load.
+unset PLEXUS_PLUGIN_PATH PLEXUS_BACKENDS PLEXUS_AUTOLOAD
+
+rm -rf "$OUT"
+mkdir -p "$OUT/fixtures"
+
+echo "== building fixtures and tests in $OUT"
+for src in "$SRC"/fixtures/*.c; do
+    name=$(basename "$src" .c)
+    "$CC" "${CFLAGS[@]}" -shared -fPIC -o "$OUT/fixtures/$name.so" "$src"
+done
+for src in "$SRC"/test_*.c; do
+    name=$(basename "$src" .c)
+    "$CC" "${CFLAGS[@]}" -o "$OUT/$name" "$src" -L"$LIB" -lplexus -Wl,-rpath,"$LIB"
+done
+
+passed=0
+failed=0
+
+# run_test NAME COMMAND...: runs a test program, shows its output and adds its counts. A program
+# that dies without its summary line, or exits nonzero with no failed check, counts one failure.
+run_test() {
+    local name=$1 log="$OUT/$1.log" rc=0 line
+    shift
+    echo "== $name"
+    "$@" >"$log" 2>&1 || rc=$?
+    cat "$log"
+    line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1 || true)
+    if [[ -z $line ]]; then
+        echo "!! $name exited with status $rc without a summary line"
+        failed=$((failed + 1))
+        return
+    fi
+    local p f
+    read -r p _ f _ <<<"$line"
+    passed=$((passed + p))
+    failed=$((failed + f))
+    if [[ $rc -ne 0 && $f -eq 0 ]]; then
+        echo "!! $name exited with status $rc"
+        failed=$((failed + 1))
+    fi
+}
+
+run_test test_abi_layout "$OUT/test_abi_layout"
+run_test test_c_api "$OUT/test_c_api"
+run_test test_plugin_loader "$OUT/test_plugin_loader" "$OUT/fixtures"
+run_test test_no_backend env PLEXUS_AUTOLOAD=0 "$OUT/test_no_backend"
+
+# test_c_api once more under valgrind: no memory errors and no definite leaks. Counted as one
+# check; the program's own checks were counted above, so its exit status is not used here.
+echo "== test_c_api under valgrind"
+if ! command -v valgrind >/dev/null 2>&1; then
+    echo "!! valgrind is not installed (apt-get install valgrind); the leak check cannot run"
+    failed=$((failed + 1))
+else
+    VG_LOG=$OUT/valgrind.log
+    valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=1 \
+        --log-file="$VG_LOG" "$OUT/test_c_api" >"$OUT/test_c_api.valgrind.out" 2>&1 || true
+    grep -E 'definitely lost|ERROR SUMMARY' "$VG_LOG" | sed 's/^==[0-9]*== */   /' || true
+    if grep -qE 'ERROR SUMMARY: 0 errors' "$VG_LOG"; then
+        passed=$((passed + 1))
+    else
+        grep -E '^==[0-9]+==' "$VG_LOG" || true
+        echo "!! valgrind found memory errors or definite leaks in test_c_api (log: $VG_LOG)"
+        failed=$((failed + 1))
+    fi
+fi
+
+echo "C tests: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]
