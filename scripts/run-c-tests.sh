@@ -44,7 +44,7 @@ failed=0
 # run_test NAME COMMAND...: runs a test program, shows its output and adds its counts. A program
 # that dies without its summary line, or exits nonzero with no failed check, counts one failure.
 run_test() {
-    local name=$1 log="$OUT/$1.log" rc=0 line
+    local name=$1 log="$OUT/${1// /_}.log" rc=0 line
     shift
     echo "== $name"
     "$@" >"$log" 2>&1 || rc=$?
@@ -69,6 +69,8 @@ run_test test_abi_layout "$OUT/test_abi_layout"
 run_test test_c_api "$OUT/test_c_api"
 run_test test_plugin_loader "$OUT/test_plugin_loader" "$OUT/fixtures"
 run_test test_no_backend env PLEXUS_AUTOLOAD=0 "$OUT/test_no_backend"
+run_test test_backend_order "$OUT/test_backend_order" "$OUT/fixtures" -1
+run_test "test_backend_order (PLEXUS_BACKENDS=alt)" env PLEXUS_BACKENDS=alt "$OUT/test_backend_order" "$OUT/fixtures" 42
 
 # test_c_api once more under valgrind: no memory errors and no definite leaks. Counted as one
 # check; the program's own checks were counted above, so its exit status is not used here.

@@ -4,7 +4,8 @@ import PlexusPluginKit
 ///
 /// Floating-point types use a register-blocked kernel: 4 rows × 16 columns of C are kept in
 /// SIMD accumulators while k runs, B rows are read as vectors and A elements broadcast, and
-/// the work is split across threads by row blocks. Integer types use a plain i-k-j loop with
+/// the work is split across threads by row blocks. (Multiply and add stay separate operations:
+/// `addingProduct` would call libm's scalar `fma` per lane on the baseline x86-64 target.) Integer types use a plain i-k-j loop with
 /// wrapping arithmetic. Both are exact reorderings of the dot product, so results match a naive
 /// loop to rounding.
 enum Gemm {
@@ -71,10 +72,10 @@ enum Gemm {
             let b0 = bp.loadUnaligned(as: V.self)
             let b1 = bp.loadUnaligned(fromByteOffset: 8 &* MemoryLayout<T>.stride, as: V.self)
             let a0 = V(repeating: r0[p]), a1 = V(repeating: r1[p]), a2 = V(repeating: r2[p]), a3 = V(repeating: r3[p])
-            c00 = c00.addingProduct(a0, b0); c01 = c01.addingProduct(a0, b1)
-            c10 = c10.addingProduct(a1, b0); c11 = c11.addingProduct(a1, b1)
-            c20 = c20.addingProduct(a2, b0); c21 = c21.addingProduct(a2, b1)
-            c30 = c30.addingProduct(a3, b0); c31 = c31.addingProduct(a3, b1)
+            c00 += a0 * b0; c01 += a0 * b1
+            c10 += a1 * b0; c11 += a1 * b1
+            c20 += a2 * b0; c21 += a2 * b1
+            c30 += a3 * b0; c31 += a3 * b1
         }
         func store(_ row: Int, _ left: V, _ right: V) {
             guard row < rows else { return }

@@ -1,0 +1,2 @@
+// The ABI value types (DType, StatusCode, PlexusError, ...) are part of the core's API.
+@_exported import PlexusABI

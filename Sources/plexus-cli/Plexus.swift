@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `plexus` command: inspect plugins and operators, and run demos.
+@main
+struct PlexusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plexus",
+        abstract: "Plexus: build, train and run neural networks.",
+        subcommands: [PluginsCommand.self, OpsCommand.self, DemoCommand.self]
+    )
+}

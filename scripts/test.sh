@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Sets up, builds in release mode and runs every test: Swift tests, C tests (with valgrind),
+# the exported-symbol check and the golden-file freshness check. Exits nonzero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+export PATH=/opt/swift/usr/bin:$PATH
+status=0
+run() { echo "== $*"; "$@" || status=1; }
+
+run swift build -c release --build-tests
+run swift test -c release --skip-build
+run ./scripts/run-c-tests.sh
+run ./scripts/check-exports.sh
+run ./scripts/check-goldens.sh
+
+[ "$status" -eq 0 ] && echo "all test suites passed" || echo "SOME TEST SUITES FAILED"
+exit "$status"
