@@ -11,7 +11,7 @@ public func plx_plugin_init(_ host: UnsafePointer<plx_host_api>?, _ registrar: U
                                        summary: "portable CPU kernels for the ONNX operators"),
         backend: "cpu", priority: 0
     ) { registrar in
-        for definition in CPUOperators.all { try registrar.register(definition) }
+        for definition in CPUOperators.all { try registrar.register(GradientRules.attach(definition)) }
     }
 }
 
@@ -24,5 +24,6 @@ enum CPUOperators {
             + Reshaping.definitions + Transposition.definitions + Joining.definitions + Slicing.definitions
             + Gathering.definitions + Replication.definitions + Padding.definitions + Generators.definitions
             + Scans.definitions + Sorting.definitions + Triangular.definitions + Encoding.definitions
+            + Scattering.definitions
     }
 }

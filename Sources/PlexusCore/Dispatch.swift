@@ -23,7 +23,21 @@ extension OpRegistry {
             let backends = candidates.map(\.backend).joined(separator: ", ")
             throw PlexusError(.unsupported, "\(key) has no kernel for input dtypes (\(described)); backends tried: \(backends)")
         }
-        return try run(kernel, inputs: inputs, attributes: merged, outputCount: outputCount)
+        let outputs = try run(kernel, inputs: inputs, attributes: merged, outputCount: outputCount)
+        if GradMode.isEnabled && inputs.contains(where: { $0?.requiresGrad == true }) {
+            record(schema, inputs: inputs, outputs: outputs, attributes: merged)
+        }
+        return outputs
+    }
+
+    /// Attaches a graph node to the floating-point outputs so `backward()` can reach the inputs.
+    private func record(_ schema: OpSchema, inputs: [Tensor?], outputs: [Tensor], attributes: Attributes) {
+        let node = GradNode(op: schema.key, inputs: inputs, outputs: outputs, attributes: attributes, rule: schema.gradient)
+        for (index, output) in outputs.enumerated() where output.dtype.isFloatingPoint {
+            output.gradNode = node
+            output.outputIndex = index
+            output.requiresGrad = true
+        }
     }
 
     /// Infers output types of `key` for inputs of the given types (and constant values).

@@ -17,6 +17,7 @@ enum HostAPI {
         table.pointee.op_call = { CTensorFunctions.opCall($0, $1, $2, $3, $4, $5, $6) }
         fillKernelFunctions(table)
         fillInferFunctions(table)
+        fillGradientFunctions(table)
         return table
     }()
 
@@ -112,6 +113,22 @@ enum HostAPI {
             guard let body, count > 0 else { return }
             Parallel.forRange(Int(count), grain: Int(max(grain, 1))) { range in
                 body(user, Int64(range.lowerBound), Int64(range.upperBound))
+            }
+        }
+    }
+
+    fileprivate static func gradientContext(_ pointer: OpaquePointer?) -> GradientContext? {
+        pointer.map { Unmanaged<GradientContext>.fromOpaque(UnsafeRawPointer($0)).takeUnretainedValue() }
+    }
+
+    private static func fillGradientFunctions(_ table: UnsafeMutablePointer<plx_host_api>) {
+        table.pointee.gradient_needed = { context, index in
+            HostAPI.gradientContext(context)?.needs(index) == true ? 1 : 0
+        }
+        table.pointee.gradient_set = { context, index, gradient in
+            withStatus {
+                guard let context = HostAPI.gradientContext(context) else { throw PlexusError.invalid("gradient context is NULL") }
+                try context.set(index, try Tensor.from(gradient, "gradient"))
             }
         }
     }

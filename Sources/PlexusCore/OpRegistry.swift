@@ -61,7 +61,8 @@ public final class OpRegistry: Sendable {
     }
 
     /// Adds a plugin's staged registrations at once, or nothing if any conflicts.
-    func commit(plugin: PluginRecord, schemas: [OpSchema], kernels: [Kernel]) throws {
+    func commit(plugin: PluginRecord, schemas: [OpSchema], kernels: [Kernel],
+                gradients: [(key: OpKey, rule: GradientRule)] = []) throws {
         try state.withLock { state in
             if let other = state.plugins.first(where: { $0.name == plugin.name }) {
                 throw PlexusError(.alreadyExists, "a plugin named '\(plugin.name)' is already loaded from \(other.path)")
@@ -72,7 +73,11 @@ public final class OpRegistry: Sendable {
             for kernel in kernels where state.kernels[kernel.key]?.contains(where: { $0.backend == kernel.backend }) == true {
                 throw PlexusError(.alreadyExists, "a \(kernel.backend) kernel for \(kernel.key) is already registered")
             }
+            for (key, _) in gradients where state.schemas[key]?.gradient != nil {
+                throw PlexusError(.alreadyExists, "operator \(key) already has a gradient")
+            }
             for schema in schemas { state.schemas[schema.key] = schema }
+            for (key, rule) in gradients { state.schemas[key]?.gradient = rule }
             for var kernel in kernels {
                 kernel.sequence = state.kernelSequence
                 state.kernelSequence += 1

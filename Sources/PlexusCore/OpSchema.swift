@@ -69,7 +69,7 @@ public struct InferenceInput: Sendable {
 /// The gradient rule of an operator: given the node's inputs, outputs and the gradients of its
 /// outputs, returns the gradient of each input (nil where none flows). Rules are written in
 /// terms of other ops so that they run on every backend. Filled in by the autograd layer.
-public typealias GradientRule = @Sendable (_ inputs: [Tensor?], _ outputs: [Tensor], _ outputGradients: [Tensor?],
+public typealias GradientRule = @Sendable (_ inputs: [Tensor?], _ outputs: [Tensor?], _ outputGradients: [Tensor?],
                                            _ attributes: Attributes) throws -> [Tensor?]
 
 /// An operator's schema: arity, attributes with defaults, shape inference and, optionally,

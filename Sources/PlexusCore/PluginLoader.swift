@@ -78,7 +78,8 @@ public final class PluginLoader: Sendable {
         }
         let record = try registration.record()
         do {
-            try OpRegistry.shared.commit(plugin: record, schemas: registration.schemas, kernels: registration.kernels)
+            try OpRegistry.shared.commit(plugin: record, schemas: registration.schemas, kernels: registration.kernels,
+                                         gradients: registration.gradients)
         } catch let error as PlexusError {
             throw PlexusError(error.code, "plugin '\(shown)' was not loaded: \(error.message)")
         }

@@ -13,6 +13,7 @@ final class PluginRegistration {
     var conflict: PlexusError?
     var schemas: [OpSchema] = []
     var kernels: [Kernel] = []
+    var gradients: [(key: OpKey, rule: GradientRule)] = []
 
     init(path: String) { self.path = path }
 
@@ -26,6 +27,7 @@ final class PluginRegistration {
         registrar.set_info = { reg, info in PluginRegistration.from(reg)?.report { try $0.setInfo(info) } ?? StatusCode.invalidArgument.rawValue }
         registrar.register_op = { reg, schema in PluginRegistration.from(reg)?.report { try $0.register(schema) } ?? StatusCode.invalidArgument.rawValue }
         registrar.register_kernel = { reg, kernel in PluginRegistration.from(reg)?.report { try $0.register(kernel) } ?? StatusCode.invalidArgument.rawValue }
+        registrar.register_gradient = { reg, gradient in PluginRegistration.from(reg)?.report { try $0.register(gradient) } ?? StatusCode.invalidArgument.rawValue }
         return registrar
     }
 
@@ -139,6 +141,25 @@ final class PluginRegistration {
         try OpRegistry.shared.checkFree(kernel: key, backend: backend)
         kernels.append(Kernel(key: key, backend: backend, priority: Int(k.priority), plugin: plugin,
                               supports: k.supports, compute: compute, user: k.user, sequence: 0))
+    }
+
+    private func register(_ gradient: UnsafePointer<plx_gradient_def>?) throws {
+        let plugin = try pluginName
+        guard let gradient else { throw PlexusError.invalid("gradient definition is NULL") }
+        let g = gradient.pointee
+        guard g.struct_size >= UInt32(MemoryLayout<plx_gradient_def>.size) else {
+            throw PlexusError.invalid("plx_gradient_def.struct_size \(g.struct_size) is too small")
+        }
+        let key = OpKey(domain: g.domain.map { String(cString: $0) } ?? "",
+                        name: try CAttributeFunctions.string(g.op, "gradient op name"))
+        guard let function = g.gradient else { throw PlexusError.invalid("\(key): gradient function is NULL") }
+        guard schemas.contains(where: { $0.key == key }) || OpRegistry.shared.schema(key) != nil else {
+            throw PlexusError(.notFound, "gradient for \(key), which has no registered schema")
+        }
+        guard !gradients.contains(where: { $0.key == key }), OpRegistry.shared.schema(key)?.gradient == nil else {
+            throw PlexusError(.alreadyExists, "operator \(key) already has a gradient")
+        }
+        gradients.append((key, GradientContext.rule(function, user: g.user, op: key, plugin: plugin)))
     }
 
     /// The record of the plugin once init succeeded.

@@ -20,6 +20,15 @@ public final class Tensor: @unchecked Sendable {
     /// The shape as `Int64`s, kept for C callers that borrow it (`plx_tensor_shape`).
     let cShape: UnsafeMutablePointer<Int64>
 
+    /// Whether gradients flow to this tensor. Set it on leaves (parameters, inputs); outputs of
+    /// recorded ops get it automatically. Not synchronised: set it before sharing the tensor.
+    public var requiresGrad = false
+    /// The gradient accumulated by `backward()` (leaves only), or nil.
+    public internal(set) var grad: Tensor?
+    /// The recorded op that produced this tensor, and which of its outputs it is.
+    var gradNode: GradNode?
+    var outputIndex = 0
+
     /// Creates a tensor over `storage`, which must hold at least `count × elementSize` bytes.
     public init(dtype: DType, shape: [Int], storage: Storage) {
         self.dtype = dtype

@@ -6,9 +6,15 @@ import PlexusABI
 /// Per-thread error slots: the last error reported across the C ABI (`plx_last_error`) and the
 /// error a plugin reported with `host->set_error` during the call it is running.
 public enum ThreadErrors {
+    /// Everything Plexus keeps per thread.
     final class Slots {
         var lastMessage: UnsafeMutablePointer<CChar> = strdup("")
         var pluginError: PlexusError?
+        /// Nesting depth of no-grad scopes (see `GradMode`).
+        var noGradDepth = 0
+        /// Graph nodes waiting to be released, and whether a teardown loop runs (see `GradNode`).
+        var teardownQueue: [GradNode] = []
+        var tearingDown = false
         deinit { free(lastMessage) }
     }
 

@@ -2,7 +2,8 @@ import CPlexus
 
 /// Reads the attributes given to a kernel or to shape inference (defaults already filled in).
 public struct AttributeReader {
-    let handle: OpaquePointer?
+    /// The host's attribute handle.
+    public let handle: OpaquePointer?
 
     /// Wraps the host's attribute handle.
     public init(handle: OpaquePointer?) { self.handle = handle }

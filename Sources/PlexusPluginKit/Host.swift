@@ -37,12 +37,14 @@ public enum Host {
     /// Calls another operator through the host and returns its outputs (owned by the caller
     /// as `OwnedTensor`s, released when they go).
     public static func call(_ op: String, domain: String = "", _ inputs: [KernelTensor?],
-                            outputCount: Int = 1) throws -> [OwnedTensor] {
+                            attributes: [(String, AttributeValue)] = [], outputCount: Int = 1) throws -> [OwnedTensor] {
         var outputs = [OpaquePointer?](repeating: nil, count: outputCount)
         let handles = inputs.map { $0?.handle }
+        let attrs = try attributes.isEmpty ? nil : AttributeValue.makeHostAttributes(attributes)
+        defer { api.pointee.attrs_release(attrs) }
         let status = handles.withUnsafeBufferPointer { input in
             outputs.withUnsafeMutableBufferPointer { output in
-                api.pointee.op_call(domain, op, input.baseAddress, input.count, nil, output.baseAddress, output.count)
+                api.pointee.op_call(domain, op, input.baseAddress, input.count, attrs, output.baseAddress, output.count)
             }
         }
         if status != 0 {

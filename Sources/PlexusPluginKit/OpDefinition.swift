@@ -1,7 +1,7 @@
 import CPlexus
 
 /// A default value for an optional attribute.
-public enum AttributeDefault {
+public enum AttributeValue {
     case int(Int)
     case float(Double)
     case ints([Int])
@@ -15,10 +15,10 @@ public struct AttributeDeclaration {
     public var name: String
     public var type: AttributeType
     public var required: Bool
-    public var defaultValue: AttributeDefault?
+    public var defaultValue: AttributeValue?
 
     /// An optional attribute (with `defaultValue`, if any).
-    public init(_ name: String, _ type: AttributeType, default defaultValue: AttributeDefault? = nil) {
+    public init(_ name: String, _ type: AttributeType, default defaultValue: AttributeValue? = nil) {
         self.name = name
         self.type = type
         self.required = false
@@ -48,6 +48,9 @@ public struct OpDefinition {
     public var infer: ((InferenceContext) throws -> Void)?
     /// The kernel.
     public var compute: (KernelContext) throws -> Void
+    /// The gradient rule (vector-Jacobian product in terms of other ops), or nil when the op
+    /// is not differentiable.
+    public var gradient: ((Gradient) throws -> Void)?
 
     /// "No upper limit" for `inputs`/`outputs`.
     public static let variadic = Int(Int32.max)
@@ -55,6 +58,7 @@ public struct OpDefinition {
     public init(_ name: String, domain: String = "", since: Int, inputs: ClosedRange<Int>, outputs: ClosedRange<Int> = 1...1,
                 attributes: [AttributeDeclaration] = [], doc: String = "",
                 supports: (([DType?]) -> Bool)? = nil, infer: ((InferenceContext) throws -> Void)? = nil,
+                gradient: ((Gradient) throws -> Void)? = nil,
                 compute: @escaping (KernelContext) throws -> Void) {
         self.domain = domain
         self.name = name
@@ -66,5 +70,13 @@ public struct OpDefinition {
         self.supports = supports
         self.infer = infer
         self.compute = compute
+        self.gradient = gradient
+    }
+
+    /// This definition with `rule` as its gradient.
+    public func differentiable(_ rule: @escaping (Gradient) throws -> Void) -> OpDefinition {
+        var copy = self
+        copy.gradient = rule
+        return copy
     }
 }

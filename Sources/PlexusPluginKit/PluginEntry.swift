@@ -22,6 +22,32 @@ public struct PluginRegistrar {
         let box = Unmanaged.passRetained(KernelBox(definition)).toOpaque()
         try registerSchema(definition, box: box)
         try registerKernel(definition, box: box)
+        if definition.gradient != nil { try registerGradient(definition, box: box) }
+    }
+
+    private func registerGradient(_ definition: OpDefinition, box: UnsafeMutableRawPointer) throws {
+        var gradient = plx_gradient_def()
+        gradient.struct_size = UInt32(MemoryLayout<plx_gradient_def>.size)
+        gradient.user = box
+        gradient.gradient = { context, inputs, inputCount, outputs, outputCount, grads, attributes, user in
+            let definition = Unmanaged<KernelBox>.fromOpaque(user!).takeUnretainedValue().definition
+            return reportingErrors {
+                func views(_ handles: UnsafePointer<OpaquePointer?>?, _ count: Int) -> [KernelTensor?] {
+                    (0..<count).map { handles![$0].map(KernelTensor.init(handle:)) }
+                }
+                let rule = Gradient(raw: context, inputs: views(inputs, inputCount), outputs: views(outputs, outputCount),
+                                    outputGradients: views(grads, outputCount), attributes: AttributeReader(handle: attributes))
+                try definition.gradient!(rule)
+            }
+        }
+        let status = definition.domain.withCString { domain in
+            definition.name.withCString { name in
+                gradient.domain = domain
+                gradient.op = name
+                return raw.pointee.register_gradient(raw, &gradient)
+            }
+        }
+        try check(status, "gradient of \(definition.name)")
     }
 
     /// Registers only a kernel, for an op whose schema another plugin registers.
@@ -34,28 +60,10 @@ public struct PluginRegistrar {
     }
 
     private func registerSchema(_ definition: OpDefinition, box: UnsafeMutableRawPointer) throws {
-        let api = Host.api.pointee
-        var defaults: OpaquePointer?
-        try check(api.attrs_create(&defaults), "attribute defaults")
-        defer { api.attrs_release(defaults) }
-        for attribute in definition.attributes {
-            guard let value = attribute.defaultValue else { continue }
-            let status: Int32
-            switch value {
-            case .int(let v): status = api.attrs_set_int(defaults, attribute.name, Int64(v))
-            case .float(let v): status = api.attrs_set_float(defaults, attribute.name, v)
-            case .ints(let v): status = api.attrs_set_ints(defaults, attribute.name, v.map(Int64.init), v.count)
-            case .floats(let v): status = api.attrs_set_floats(defaults, attribute.name, v.map(Float.init), v.count)
-            case .string(let v): status = api.attrs_set_string(defaults, attribute.name, v)
-            case .strings(let v):
-                let copies = v.map { strdup($0) }
-                defer { copies.forEach { free($0) } }
-                status = copies.map { UnsafePointer($0) }.withUnsafeBufferPointer {
-                    api.attrs_set_strings(defaults, attribute.name, $0.baseAddress, $0.count)
-                }
-            }
-            try check(status, "default of \(definition.name).\(attribute.name)")
-        }
+        let defaults = try AttributeValue.makeHostAttributes(definition.attributes.compactMap { attribute in
+            attribute.defaultValue.map { (attribute.name, $0) }
+        })
+        defer { Host.api.pointee.attrs_release(defaults) }
         let names = definition.attributes.map { strdup($0.name) }
         defer { names.forEach { free($0) } }
         let specs = zip(definition.attributes, names).map { attribute, name in

@@ -62,6 +62,8 @@ extern "C" {
 typedef struct plx_kernel_context plx_kernel_context;
 /** The context of one shape-inference call (owned by the host; valid during infer only). */
 typedef struct plx_infer_context plx_infer_context;
+/** The context of one gradient computation (owned by the host; valid during the call only). */
+typedef struct plx_gradient_context plx_gradient_context;
 
 /* ---------------------------------------------------------------------------------------------
  * What the plugin registers
@@ -139,6 +141,27 @@ typedef struct plx_kernel_def {
 } plx_kernel_def;
 
 /**
+ * The gradient rule of an operator (a vector-Jacobian product): given the node's inputs, its
+ * outputs and the gradients flowing into its outputs (NULL where none flows), computes the
+ * gradient of each input that needs one and hands it over with host->gradient_set. Rules are
+ * written by calling other ops through host->op_call, so they work on every backend; gradient
+ * recording is off while a rule runs. host->gradient_needed says which inputs need one.
+ */
+typedef plx_status (*plx_gradient_fn)(plx_gradient_context *ctx, plx_tensor *const *inputs,
+                                      size_t n_inputs, plx_tensor *const *outputs, size_t n_outputs,
+                                      plx_tensor *const *output_grads, const plx_attrs *attrs,
+                                      void *user);
+
+/** A gradient rule for (domain, op), registered by whoever defines the op. Copied by the host. */
+typedef struct plx_gradient_def {
+    uint32_t struct_size;     /**< sizeof(plx_gradient_def). */
+    const char *domain;       /**< Operator domain ("" for ai.onnx). */
+    const char *op;           /**< Operator name; its schema must be registered (by this plugin or an earlier one). */
+    plx_gradient_fn gradient; /**< The rule (required). */
+    void *user;               /**< Immutable state passed to the rule. */
+} plx_gradient_def;
+
+/**
  * Handed to plx_plugin_init(). The first four fields are frozen for every ABI version.
  * Registrations are staged and kept only if plx_plugin_init() returns ::PLX_OK.
  */
@@ -154,6 +177,8 @@ struct plx_plugin_registrar {
     /** Registers a kernel. ::PLX_ERR_ALREADY_EXISTS if (domain, op, backend) is taken. */
     plx_status (*register_kernel)(plx_plugin_registrar *reg, const plx_kernel_def *kernel);
     void *host_state; /**< Owned by the host; do not touch. */
+    /** Registers the gradient rule of an op. ::PLX_ERR_ALREADY_EXISTS if the op has one. */
+    plx_status (*register_gradient)(plx_plugin_registrar *reg, const plx_gradient_def *gradient);
 };
 
 /* ---------------------------------------------------------------------------------------------
@@ -255,6 +280,14 @@ typedef struct plx_host_api {
     /** Declares output `index`: dtype and shape (-1 dims unknown; rank may be ::PLX_RANK_UNKNOWN). */
     plx_status (*infer_set_output)(plx_infer_context *ctx, size_t index, plx_dtype dtype,
                                    const int64_t *shape, size_t rank);
+
+    /** Nonzero when input `index` of the node needs a gradient. */
+    int32_t (*gradient_needed)(const plx_gradient_context *ctx, size_t index);
+    /**
+     * Gives the gradient of input `index` (same shape as the input; the host takes its own
+     * reference). Setting an index twice, or a wrong shape, is an error.
+     */
+    plx_status (*gradient_set)(plx_gradient_context *ctx, size_t index, plx_tensor *grad);
 } plx_host_api;
 
 /** Name of the one symbol a plugin exports. */
