@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .library(name: "plexus", type: .dynamic, targets: ["Plexus"]),
         .library(name: "plexus-cpu", type: .dynamic, targets: ["PlexusCPU"]),
+        .library(name: "plexus-mlp", type: .dynamic, targets: ["PlexusMLP"]),
         .executable(name: "plexus-cli", targets: ["plexus-cli"]),
     ],
     dependencies: [
@@ -21,6 +22,7 @@ let package = Package(
         .target(name: "Plexus", dependencies: ["CPlexus", "PlexusABI", "PlexusCore"]),
         .target(name: "PlexusPluginKit", dependencies: ["CPlexus", "PlexusABI"]),
         .target(name: "PlexusCPU", dependencies: ["PlexusPluginKit"], path: "Plugins/cpu"),
+        .target(name: "PlexusMLP", dependencies: ["PlexusPluginKit"], path: "Plugins/mlp"),
         .executableTarget(name: "plexus-cli", dependencies: [
             "PlexusCore", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

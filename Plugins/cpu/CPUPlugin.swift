@@ -24,6 +24,6 @@ enum CPUOperators {
             + Reshaping.definitions + Transposition.definitions + Joining.definitions + Slicing.definitions
             + Gathering.definitions + Replication.definitions + Padding.definitions + Generators.definitions
             + Scans.definitions + Sorting.definitions + Triangular.definitions + Encoding.definitions
-            + Scattering.definitions
+            + Scattering.definitions + Regularization.definitions
     }
 }

@@ -90,21 +90,7 @@ extension OpRegistry {
 
     /// Checks names, types and required attributes, and fills in defaults.
     private func validated(_ attributes: Attributes, for schema: OpSchema) throws -> Attributes {
-        for name in attributes.names {
-            guard let spec = schema.attributes.first(where: { $0.name == name }) else {
-                let known = schema.attributes.map(\.name).joined(separator: ", ")
-                throw PlexusError.invalid("\(schema.key) has no attribute '\(name)' (it accepts: \(known.isEmpty ? "none" : known))")
-            }
-            let value = attributes[name]!
-            guard value.isAccepted(as: spec.type) else {
-                throw PlexusError.invalid("attribute '\(name)' of \(schema.key) must be \(spec.type), got \(value.type)")
-            }
-        }
-        for spec in schema.attributes where spec.required && attributes[spec.name] == nil {
-            throw PlexusError.invalid("\(schema.key) requires attribute '\(spec.name)' (\(spec.type))")
-        }
-        if attributes.isEmpty { return schema.defaults }
-        return schema.defaults.isEmpty ? attributes : attributes.merged(over: schema.defaults)
+        try AttributeValidation.validated(attributes, specs: schema.attributes, defaults: schema.defaults, owner: "\(schema.key)")
     }
 
     private func run(_ kernel: Kernel, inputs: [Tensor?], attributes: Attributes, outputCount: Int) throws -> [Tensor] {

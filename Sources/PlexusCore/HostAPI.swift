@@ -18,6 +18,7 @@ enum HostAPI {
         fillKernelFunctions(table)
         fillInferFunctions(table)
         fillGradientFunctions(table)
+        fillLayerFunctions(table)
         return table
     }()
 
@@ -130,6 +131,39 @@ enum HostAPI {
                 guard let context = HostAPI.gradientContext(context) else { throw PlexusError.invalid("gradient context is NULL") }
                 try context.set(index, try Tensor.from(gradient, "gradient"))
             }
+        }
+    }
+
+    private static func fillLayerFunctions(_ table: UnsafeMutablePointer<plx_host_api>) {
+        table.pointee.layer_add_parameter = { builder, name, dtype, shape, rank, kind, a, b, out in
+            HostAPI.addLayerTensor(builder, name, dtype, shape, rank, kind, a, b, out, trainable: true)
+        }
+        table.pointee.layer_add_buffer = { builder, name, dtype, shape, rank, kind, a, b, out in
+            HostAPI.addLayerTensor(builder, name, dtype, shape, rank, kind, a, b, out, trainable: false)
+        }
+        table.pointee.layer_tensor = { context, name in
+            guard let context, let name else { return nil }
+            let layer = Unmanaged<LayerContext>.fromOpaque(UnsafeRawPointer(context)).takeUnretainedValue()
+            return layer.tensor(String(cString: name))?.handle
+        }
+        table.pointee.layer_training = { context in
+            guard let context else { return 0 }
+            return Unmanaged<LayerContext>.fromOpaque(UnsafeRawPointer(context)).takeUnretainedValue().layer.isTraining ? 1 : 0
+        }
+        table.pointee.layer_next_seed = { _ in RandomSource.next() }
+    }
+
+    fileprivate static func addLayerTensor(_ builder: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ rawDType: Int32,
+                                           _ shape: UnsafePointer<Int64>?, _ rank: Int, _ kind: Int32, _ a: Double, _ b: Double,
+                                           _ out: UnsafeMutablePointer<OpaquePointer?>?, trainable: Bool) -> Int32 {
+        withStatus {
+            guard let builder else { throw PlexusError.invalid("layer builder is NULL") }
+            let layer = Unmanaged<LayerBuilder>.fromOpaque(UnsafeRawPointer(builder)).takeUnretainedValue()
+            let dtype = try CTensorFunctions.dtype(rawDType)
+            let dims = try Shape.validated(shape, rank: rank, dtype: dtype)
+            let tensor = try layer.add(try CAttributeFunctions.string(name, "name"), dtype: dtype, shape: dims,
+                                       initialization: try Initialization.fromABI(kind, a, b), trainable: trainable)
+            out?.pointee = tensor.handle
         }
     }
 

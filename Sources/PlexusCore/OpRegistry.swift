@@ -13,6 +13,7 @@ public final class OpRegistry: Sendable {
         var schemas: [OpKey: OpSchema] = [:]
         var kernels: [OpKey: [Kernel]] = [:]
         var plugins: [PluginRecord] = []
+        var layerTypes: [String: LayerType] = [:]
         var kernelSequence = 0
     }
 
@@ -34,6 +35,12 @@ public final class OpRegistry: Sendable {
         let kernels = state.withLock { $0.kernels[key] ?? [] }
         return BackendOrder.sorted(kernels, order: BackendOrder.current)
     }
+
+    /// The registered layer types by name.
+    public var layerTypes: [String: LayerType] { state.withLock { $0.layerTypes } }
+
+    /// Which plugin provides layer type `name`, if any.
+    func layerProvider(_ name: String) -> String? { state.withLock { $0.layerTypes[name]?.plugin } }
 
     /// True when any plugin registered at least one kernel.
     public var hasKernels: Bool { state.withLock { !$0.kernels.isEmpty } }
@@ -62,7 +69,7 @@ public final class OpRegistry: Sendable {
 
     /// Adds a plugin's staged registrations at once, or nothing if any conflicts.
     func commit(plugin: PluginRecord, schemas: [OpSchema], kernels: [Kernel],
-                gradients: [(key: OpKey, rule: GradientRule)] = []) throws {
+                gradients: [(key: OpKey, rule: GradientRule)] = [], layers: [LayerType] = []) throws {
         try state.withLock { state in
             if let other = state.plugins.first(where: { $0.name == plugin.name }) {
                 throw PlexusError(.alreadyExists, "a plugin named '\(plugin.name)' is already loaded from \(other.path)")
@@ -76,6 +83,10 @@ public final class OpRegistry: Sendable {
             for (key, _) in gradients where state.schemas[key]?.gradient != nil {
                 throw PlexusError(.alreadyExists, "operator \(key) already has a gradient")
             }
+            for layer in layers where state.layerTypes[layer.name] != nil {
+                throw PlexusError(.alreadyExists, "layer type \(layer.name) is already registered by plugin '\(state.layerTypes[layer.name]!.plugin)'")
+            }
+            for layer in layers { state.layerTypes[layer.name] = layer }
             for schema in schemas { state.schemas[schema.key] = schema }
             for (key, rule) in gradients { state.schemas[key]?.gradient = rule }
             for var kernel in kernels {

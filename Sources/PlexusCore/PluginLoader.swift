@@ -79,7 +79,7 @@ public final class PluginLoader: Sendable {
         let record = try registration.record()
         do {
             try OpRegistry.shared.commit(plugin: record, schemas: registration.schemas, kernels: registration.kernels,
-                                         gradients: registration.gradients)
+                                         gradients: registration.gradients, layers: registration.layers)
         } catch let error as PlexusError {
             throw PlexusError(error.code, "plugin '\(shown)' was not loaded: \(error.message)")
         }

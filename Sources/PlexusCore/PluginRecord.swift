@@ -28,4 +28,6 @@ public struct PluginRecord: Sendable {
     public var ops: [OpKey]
     /// Backends its kernels belong to, sorted.
     public var backends: [String]
+    /// Layer types it registered, sorted.
+    public var layers: [String]
 }

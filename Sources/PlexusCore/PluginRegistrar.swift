@@ -14,6 +14,7 @@ final class PluginRegistration {
     var schemas: [OpSchema] = []
     var kernels: [Kernel] = []
     var gradients: [(key: OpKey, rule: GradientRule)] = []
+    var layers: [LayerType] = []
 
     init(path: String) { self.path = path }
 
@@ -27,6 +28,7 @@ final class PluginRegistration {
         registrar.set_info = { reg, info in PluginRegistration.from(reg)?.report { try $0.setInfo(info) } ?? StatusCode.invalidArgument.rawValue }
         registrar.register_op = { reg, schema in PluginRegistration.from(reg)?.report { try $0.register(schema) } ?? StatusCode.invalidArgument.rawValue }
         registrar.register_kernel = { reg, kernel in PluginRegistration.from(reg)?.report { try $0.register(kernel) } ?? StatusCode.invalidArgument.rawValue }
+        registrar.register_layer = { reg, layer in PluginRegistration.from(reg)?.report { try $0.register(layer) } ?? StatusCode.invalidArgument.rawValue }
         registrar.register_gradient = { reg, gradient in PluginRegistration.from(reg)?.report { try $0.register(gradient) } ?? StatusCode.invalidArgument.rawValue }
         return registrar
     }
@@ -94,22 +96,8 @@ final class PluginRegistration {
               s.max_inputs == -1 || s.max_inputs >= s.min_inputs,
               s.max_outputs == -1 || s.max_outputs >= s.min_outputs
         else { throw PlexusError.invalid("\(key): inconsistent input/output counts") }
-        let specs = try CAttributeFunctions.array(s.attrs, s.n_attrs, "attrs") { spec in
-            guard let type = AttributeType(rawValue: spec.type) else {
-                throw PlexusError.invalid("\(key): attribute has unknown type \(spec.type)")
-            }
-            return AttributeSpec(name: try CAttributeFunctions.string(spec.name, "attribute name"), type: type, required: spec.required != 0)
-        }
-        let defaults = Attributes()
-        if let given = s.attr_defaults {
-            let source = Attributes.from(given)
-            for name in source.names {
-                guard specs.contains(where: { $0.name == name }) else {
-                    throw PlexusError.invalid("\(key): default given for undeclared attribute '\(name)'")
-                }
-                defaults[name] = source[name]
-            }
-        }
+        let specs = try Self.specs(s.attrs, s.n_attrs, owner: "\(key)")
+        let defaults = try Self.defaults(s.attr_defaults, specs: specs, owner: "\(key)")
         guard !schemas.contains(where: { $0.key == key }) else {
             throw PlexusError(.alreadyExists, "operator \(key) is registered twice by this plugin")
         }
@@ -162,6 +150,55 @@ final class PluginRegistration {
         gradients.append((key, GradientContext.rule(function, user: g.user, op: key, plugin: plugin)))
     }
 
+    private func register(_ layer: UnsafePointer<plx_layer_def>?) throws {
+        let plugin = try pluginName
+        guard let layer else { throw PlexusError.invalid("layer definition is NULL") }
+        let l = layer.pointee
+        guard l.struct_size >= UInt32(MemoryLayout<plx_layer_def>.size) else {
+            throw PlexusError.invalid("plx_layer_def.struct_size \(l.struct_size) is too small")
+        }
+        let name = try CAttributeFunctions.string(l.name, "layer name")
+        guard !name.isEmpty else { throw PlexusError.invalid("layer name is empty") }
+        guard let create = l.create, let forward = l.forward else { throw PlexusError.invalid("layer \(name) needs create and forward") }
+        guard l.min_inputs >= 0, l.min_outputs >= 1, l.max_inputs == -1 || l.max_inputs >= l.min_inputs,
+              l.max_outputs == -1 || l.max_outputs >= l.min_outputs
+        else { throw PlexusError.invalid("layer \(name): inconsistent input/output counts") }
+        let specs = try Self.specs(l.attrs, l.n_attrs, owner: "layer \(name)")
+        let defaults = try Self.defaults(l.attr_defaults, specs: specs, owner: "layer \(name)")
+        guard !layers.contains(where: { $0.name == name }), OpRegistry.shared.layerProvider(name) == nil else {
+            throw PlexusError(.alreadyExists, "layer type \(name) is already registered by plugin '\(OpRegistry.shared.layerProvider(name) ?? plugin)'")
+        }
+        func bound(_ value: Int32) -> Int { value < 0 ? unboundedArity : Int(value) }
+        layers.append(LayerType(name: name, attributes: specs, defaults: defaults,
+                                inputs: Int(l.min_inputs)...bound(l.max_inputs), outputs: Int(l.min_outputs)...bound(l.max_outputs),
+                                doc: l.doc.map { String(cString: $0) } ?? "", plugin: plugin,
+                                create: create, forward: forward, destroy: l.destroy, user: l.user))
+    }
+
+    /// Copies C attribute specs.
+    static func specs(_ pointer: UnsafePointer<plx_attr_spec>?, _ count: Int, owner: String) throws -> [AttributeSpec] {
+        try CAttributeFunctions.array(pointer, count, "attrs") { spec in
+            guard let type = AttributeType(rawValue: spec.type) else {
+                throw PlexusError.invalid("\(owner): attribute has unknown type \(spec.type)")
+            }
+            return AttributeSpec(name: try CAttributeFunctions.string(spec.name, "attribute name"), type: type, required: spec.required != 0)
+        }
+    }
+
+    /// Copies C attribute defaults, which may only name declared attributes.
+    static func defaults(_ given: OpaquePointer?, specs: [AttributeSpec], owner: String) throws -> Attributes {
+        let defaults = Attributes()
+        guard let given else { return defaults }
+        let source = Attributes.from(given)
+        for name in source.names {
+            guard specs.contains(where: { $0.name == name }) else {
+                throw PlexusError.invalid("\(owner): default given for undeclared attribute '\(name)'")
+            }
+            defaults[name] = source[name]
+        }
+        return defaults
+    }
+
     /// The record of the plugin once init succeeded.
     func record() throws -> PluginRecord {
         if let refusal { throw refusal }
@@ -169,6 +206,6 @@ final class PluginRegistration {
         let ops = Set(schemas.map(\.key) + kernels.map(\.key)).sorted()
         return PluginRecord(name: info.name, version: info.version, kind: info.kind, license: info.license,
                             description: info.description, path: path, ops: ops,
-                            backends: Set(kernels.map(\.backend)).sorted())
+                            backends: Set(kernels.map(\.backend)).sorted(), layers: layers.map(\.name).sorted())
     }
 }

@@ -23,9 +23,10 @@
     X(kernel_output_count, 26) X(kernel_output, 27) X(kernel_output_alias, 28)                  \
     X(num_threads, 29) X(parallel_for, 30) X(infer_input_count, 31) X(infer_input, 32)          \
     X(infer_input_value, 33) X(infer_output_count, 34) X(infer_set_output, 35)                 \
-    X(gradient_needed, 36) X(gradient_set, 37)
+    X(gradient_needed, 36) X(gradient_set, 37) X(layer_add_parameter, 38) X(layer_add_buffer, 39) \
+    X(layer_tensor, 40) X(layer_training, 41) X(layer_next_seed, 42)
 
-#define HOST_FIELD_COUNT 38
+#define HOST_FIELD_COUNT 43
 
 /* Compile time. */
 #define STATIC_PIN(field, i) \
@@ -43,6 +44,7 @@ _Static_assert(offsetof(plx_plugin_registrar, register_op) == SLOT(1), "register
 _Static_assert(offsetof(plx_plugin_registrar, register_kernel) == SLOT(2), "register_kernel moved");
 _Static_assert(offsetof(plx_plugin_registrar, host_state) == SLOT(3), "host_state moved");
 _Static_assert(offsetof(plx_plugin_registrar, register_gradient) == SLOT(4), "register_gradient moved");
+_Static_assert(offsetof(plx_plugin_registrar, register_layer) == SLOT(5), "register_layer moved");
 
 /* Run time: the same facts as counted checks, so the summary shows them. */
 #define DYNAMIC_PIN(field, i) CHECK_EQ(offsetof(plx_host_api, field), SLOT(i));
@@ -62,6 +64,7 @@ int main(void) {
     CHECK_EQ(offsetof(plx_plugin_registrar, register_kernel), SLOT(2));
     CHECK_EQ(offsetof(plx_plugin_registrar, host_state), SLOT(3));
     CHECK_EQ(offsetof(plx_plugin_registrar, register_gradient), SLOT(4));
+    CHECK_EQ(offsetof(plx_plugin_registrar, register_layer), SLOT(5));
 
     CHECK_EQ(offsetof(plx_plugin_info, abi_major), 0);
     CHECK_EQ(offsetof(plx_plugin_info, abi_minor), 4);

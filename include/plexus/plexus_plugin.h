@@ -64,6 +64,17 @@ typedef struct plx_kernel_context plx_kernel_context;
 typedef struct plx_infer_context plx_infer_context;
 /** The context of one gradient computation (owned by the host; valid during the call only). */
 typedef struct plx_gradient_context plx_gradient_context;
+/** Collects a new layer's parameters and buffers (owned by the host; valid during create only). */
+typedef struct plx_layer_builder plx_layer_builder;
+/** The context of one layer forward call (owned by the host; valid during forward only). */
+typedef struct plx_layer_context plx_layer_context;
+
+/** How the host initialises a parameter or buffer it creates for a layer. */
+#define PLX_INIT_ZEROS 0
+#define PLX_INIT_ONES 1
+#define PLX_INIT_CONSTANT 2 /**< every element = a */
+#define PLX_INIT_UNIFORM 3  /**< uniform in [a, b) from the host's seeded generator */
+#define PLX_INIT_NORMAL 4   /**< normal with mean a and standard deviation b */
 
 /* ---------------------------------------------------------------------------------------------
  * What the plugin registers
@@ -162,6 +173,40 @@ typedef struct plx_gradient_def {
 } plx_gradient_def;
 
 /**
+ * Creates the per-instance state of a layer: declares its parameters and buffers through
+ * host->layer_add_parameter / layer_add_buffer (the host creates and initialises them), and
+ * stores anything else it needs in `*state` (may stay NULL). `attrs` has defaults filled in.
+ */
+typedef plx_status (*plx_layer_create_fn)(plx_layer_builder *builder, const plx_attrs *attrs, void *user,
+                                          void **state);
+/**
+ * Runs a layer: computes `n_outputs` outputs from the inputs by calling ops through
+ * host->op_call (so autograd records them) and stores each result, a reference the host takes
+ * over, in `outputs`. Parameters are read with host->layer_tensor. Must be re-entrant.
+ */
+typedef plx_status (*plx_layer_forward_fn)(plx_layer_context *ctx, plx_tensor *const *inputs,
+                                           size_t n_inputs, plx_tensor **outputs, size_t n_outputs,
+                                           void *state);
+/** Frees a layer's state when the layer goes. May be NULL. */
+typedef void (*plx_layer_destroy_fn)(void *state);
+
+/** A layer type, created by name with plx_layer_create(). Copied by the host. */
+typedef struct plx_layer_def {
+    uint32_t struct_size;       /**< sizeof(plx_layer_def). */
+    const char *name;           /**< Type name, e.g. "Linear" (unique across plugins). */
+    const plx_attr_spec *attrs; /**< Constructor attributes accepted. */
+    size_t n_attrs;             /**< Length of `attrs`. */
+    const plx_attrs *attr_defaults; /**< Defaults, or NULL. Copied. */
+    int32_t min_inputs, max_inputs;   /**< Inputs forward accepts (-1: no limit). */
+    int32_t min_outputs, max_outputs; /**< Outputs forward produces. */
+    plx_layer_create_fn create;       /**< Required. */
+    plx_layer_forward_fn forward;     /**< Required. */
+    plx_layer_destroy_fn destroy;     /**< May be NULL. */
+    void *user;                 /**< Immutable state passed to create. */
+    const char *doc;            /**< One line, or NULL. */
+} plx_layer_def;
+
+/**
  * Handed to plx_plugin_init(). The first four fields are frozen for every ABI version.
  * Registrations are staged and kept only if plx_plugin_init() returns ::PLX_OK.
  */
@@ -179,6 +224,8 @@ struct plx_plugin_registrar {
     void *host_state; /**< Owned by the host; do not touch. */
     /** Registers the gradient rule of an op. ::PLX_ERR_ALREADY_EXISTS if the op has one. */
     plx_status (*register_gradient)(plx_plugin_registrar *reg, const plx_gradient_def *gradient);
+    /** Registers a layer type. ::PLX_ERR_ALREADY_EXISTS if the name is taken. */
+    plx_status (*register_layer)(plx_plugin_registrar *reg, const plx_layer_def *layer);
 };
 
 /* ---------------------------------------------------------------------------------------------
@@ -288,6 +335,25 @@ typedef struct plx_host_api {
      * reference). Setting an index twice, or a wrong shape, is an error.
      */
     plx_status (*gradient_set)(plx_gradient_context *ctx, size_t index, plx_tensor *grad);
+
+    /**
+     * Creates a trainable parameter of the layer being built, initialised by `init`
+     * (`PLX_INIT_*` with its numbers `a`, `b`), and returns it borrowed (the layer owns it).
+     * Names must be unique within the layer and not contain '.'.
+     */
+    plx_status (*layer_add_parameter)(plx_layer_builder *builder, const char *name, plx_dtype dtype,
+                                      const int64_t *shape, size_t rank, int32_t init, double a,
+                                      double b, plx_tensor **out);
+    /** Like layer_add_parameter for state that is saved but not trained (running statistics). */
+    plx_status (*layer_add_buffer)(plx_layer_builder *builder, const char *name, plx_dtype dtype,
+                                   const int64_t *shape, size_t rank, int32_t init, double a,
+                                   double b, plx_tensor **out);
+    /** The layer's parameter or buffer `name`, borrowed; NULL when there is none. */
+    plx_tensor *(*layer_tensor)(plx_layer_context *ctx, const char *name);
+    /** Nonzero when the layer is in training mode. */
+    int32_t (*layer_training)(const plx_layer_context *ctx);
+    /** A fresh 64-bit seed from the host's seeded generator (for dropout masks and the like). */
+    uint64_t (*layer_next_seed)(plx_layer_context *ctx);
 } plx_host_api;
 
 /** Name of the one symbol a plugin exports. */
