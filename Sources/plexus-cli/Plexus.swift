@@ -6,6 +6,6 @@ struct PlexusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plexus",
         abstract: "Plexus: build, train and run neural networks.",
-        subcommands: [PluginsCommand.self, OpsCommand.self, DemoCommand.self]
+        subcommands: [TrainCommand.self, PluginsCommand.self, OpsCommand.self, DemoCommand.self]
     )
 }

@@ -1,0 +1,109 @@
+/// Updates parameters from their gradients. Optimizers work in place on the parameters'
+/// memory (float32 or float64), keep their per-parameter state in float64, and follow
+/// PyTorch's update formulas so that hyperparameters carry over.
+public class Optimizer {
+    /// The parameters being optimised.
+    public let parameters: [Tensor]
+    /// The learning rate; schedulers change it between steps.
+    public var learningRate: Double
+    /// Steps taken so far.
+    public private(set) var stepCount = 0
+
+    init(parameters: [Tensor], learningRate: Double) throws {
+        guard learningRate >= 0 else { throw PlexusError.invalid("learning rate must be >= 0, got \(learningRate)") }
+        for parameter in parameters where parameter.dtype != .float32 && parameter.dtype != .float64 {
+            throw PlexusError(.dtypeMismatch, "optimizers update float32 or float64 parameters, got \(parameter.dtype)")
+        }
+        self.parameters = parameters
+        self.learningRate = learningRate
+    }
+
+    /// Applies one update to every parameter that has a gradient.
+    public func step() throws {
+        stepCount += 1
+        for (index, parameter) in parameters.enumerated() {
+            guard let grad = parameter.grad else { continue }
+            guard grad.shape == parameter.shape else {
+                throw PlexusError(.shapeMismatch, "gradient \(grad.shape) does not match parameter \(parameter.shape)")
+            }
+            var values = read(parameter), gradient = read(grad)
+            update(index, &values, &gradient)
+            write(values, into: parameter)
+        }
+    }
+
+    /// Forgets every parameter's gradient.
+    public func zeroGrad() { parameters.forEach { $0.zeroGrad() } }
+
+    /// The rule: changes `values` (the parameter) given `gradient`; state is per `index`.
+    func update(_ index: Int, _ values: inout [Double], _ gradient: inout [Double]) {}
+
+    private func read(_ tensor: Tensor) -> [Double] {
+        switch tensor.dtype {
+        case .float32:
+            let p = tensor.data.assumingMemoryBound(to: Float.self)
+            return (0..<tensor.count).map { Double(p[$0]) }
+        default:
+            return Array(UnsafeBufferPointer(start: tensor.data.assumingMemoryBound(to: Double.self), count: tensor.count))
+        }
+    }
+
+    private func write(_ values: [Double], into tensor: Tensor) {
+        switch tensor.dtype {
+        case .float32:
+            let p = tensor.data.assumingMemoryBound(to: Float.self)
+            for index in 0..<values.count { p[index] = Float(values[index]) }
+        default:
+            let p = tensor.data.assumingMemoryBound(to: Double.self)
+            for index in 0..<values.count { p[index] = values[index] }
+        }
+    }
+
+    /// Per-parameter state buffers, created on first use.
+    final class Slots {
+        private var buffers: [Int: [Double]] = [:]
+        func callAsFunction(_ index: Int, count: Int) -> [Double] { buffers[index] ?? [Double](repeating: 0, count: count) }
+        /// The buffer if one was stored.
+        func stored(_ index: Int) -> [Double]? { buffers[index] }
+        func set(_ index: Int, _ values: [Double]) { buffers[index] = values }
+    }
+
+    /// An optimizer by name ("sgd", "adam", "adamw", "rmsprop") with PyTorch's option names:
+    /// lr, momentum, dampening, nesterov, weight_decay, beta1, beta2, eps, alpha, centered.
+    public static func named(_ name: String, parameters: [Tensor], options: Attributes = Attributes()) throws -> Optimizer {
+        let allowed: [String: Set<String>] = [
+            "sgd": ["lr", "momentum", "dampening", "nesterov", "weight_decay"],
+            "adam": ["lr", "beta1", "beta2", "eps", "weight_decay"],
+            "adamw": ["lr", "beta1", "beta2", "eps", "weight_decay"],
+            "rmsprop": ["lr", "alpha", "eps", "weight_decay", "momentum", "centered"],
+        ]
+        guard let keys = allowed[name] else {
+            throw PlexusError(.notFound, "unknown optimizer '\(name)' (known: sgd, adam, adamw, rmsprop)")
+        }
+        if let unknown = options.names.first(where: { !keys.contains($0) }) {
+            throw PlexusError.invalid("\(name) has no option '\(unknown)' (it accepts: \(keys.sorted().joined(separator: ", ")))")
+        }
+        func number(_ key: String, _ fallback: Double) throws -> Double {
+            switch options[key] {
+            case nil: return fallback
+            case .float(let v)?: return v
+            case .int(let v)?: return Double(v)
+            default: throw PlexusError.invalid("optimizer option '\(key)' must be a number")
+            }
+        }
+        switch name {
+        case "sgd":
+            return try SGD(parameters, learningRate: try number("lr", 0.01), momentum: try number("momentum", 0),
+                           dampening: try number("dampening", 0), weightDecay: try number("weight_decay", 0),
+                           nesterov: try number("nesterov", 0) != 0)
+        case "adam", "adamw":
+            return try Adam(parameters, learningRate: try number("lr", 0.001), beta1: try number("beta1", 0.9),
+                            beta2: try number("beta2", 0.999), epsilon: try number("eps", 1e-8),
+                            weightDecay: try number("weight_decay", name == "adamw" ? 0.01 : 0), decoupled: name == "adamw")
+        default:
+            return try RMSprop(parameters, learningRate: try number("lr", 0.01), alpha: try number("alpha", 0.99),
+                               epsilon: try number("eps", 1e-8), weightDecay: try number("weight_decay", 0),
+                               momentum: try number("momentum", 0), centered: try number("centered", 0) != 0)
+        }
+    }
+}
