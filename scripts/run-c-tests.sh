@@ -35,7 +35,7 @@ for src in "$SRC"/fixtures/*.c; do
 done
 for src in "$SRC"/test_*.c; do
     name=$(basename "$src" .c)
-    "$CC" "${CFLAGS[@]}" -o "$OUT/$name" "$src" -L"$LIB" -lplexus -Wl,-rpath,"$LIB"
+    "$CC" "${CFLAGS[@]}" -o "$OUT/$name" "$src" -L"$LIB" -lplexus -lm -Wl,-rpath,"$LIB"
 done
 
 passed=0
@@ -69,27 +69,32 @@ run_test test_abi_layout "$OUT/test_abi_layout"
 run_test test_c_api "$OUT/test_c_api"
 run_test test_plugin_loader "$OUT/test_plugin_loader" "$OUT/fixtures"
 run_test test_no_backend env PLEXUS_AUTOLOAD=0 "$OUT/test_no_backend"
+run_test test_training "$OUT/test_training" "$OUT"
 run_test test_backend_order "$OUT/test_backend_order" "$OUT/fixtures" -1
 run_test "test_backend_order (PLEXUS_BACKENDS=alt)" env PLEXUS_BACKENDS=alt "$OUT/test_backend_order" "$OUT/fixtures" 42
 
-# test_c_api once more under valgrind: no memory errors and no definite leaks. Counted as one
-# check; the program's own checks were counted above, so its exit status is not used here.
-echo "== test_c_api under valgrind"
+# The C API and training tests once more under valgrind: no memory errors and no definite
+# leaks. Each run counts as one check; the programs' own checks were counted above.
 if ! command -v valgrind >/dev/null 2>&1; then
-    echo "!! valgrind is not installed (apt-get install valgrind); the leak check cannot run"
+    echo "!! valgrind is not installed (apt-get install valgrind); the leak checks cannot run"
     failed=$((failed + 1))
 else
-    VG_LOG=$OUT/valgrind.log
-    valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=1 \
-        --log-file="$VG_LOG" "$OUT/test_c_api" >"$OUT/test_c_api.valgrind.out" 2>&1 || true
-    grep -E 'definitely lost|ERROR SUMMARY' "$VG_LOG" | sed 's/^==[0-9]*== */   /' || true
-    if grep -qE 'ERROR SUMMARY: 0 errors' "$VG_LOG"; then
-        passed=$((passed + 1))
-    else
-        grep -E '^==[0-9]+==' "$VG_LOG" || true
-        echo "!! valgrind found memory errors or definite leaks in test_c_api (log: $VG_LOG)"
-        failed=$((failed + 1))
-    fi
+    for program in "test_c_api" "test_training $OUT"; do
+        name=${program%% *}
+        echo "== $name under valgrind"
+        VG_LOG=$OUT/$name.valgrind.log
+        # shellcheck disable=SC2086
+        valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=1 \
+            --log-file="$VG_LOG" $OUT/$program >"$OUT/$name.valgrind.out" 2>&1 || true
+        grep -E 'definitely lost|ERROR SUMMARY' "$VG_LOG" | sed 's/^==[0-9]*== */   /' || true
+        if grep -qE 'ERROR SUMMARY: 0 errors' "$VG_LOG"; then
+            passed=$((passed + 1))
+        else
+            grep -E '^==[0-9]+==' "$VG_LOG" || true
+            echo "!! valgrind found memory errors or definite leaks in $name (log: $VG_LOG)"
+            failed=$((failed + 1))
+        fi
+    done
 fi
 
 echo "C tests: $passed passed, $failed failed"

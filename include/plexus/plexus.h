@@ -270,6 +270,148 @@ plx_status plx_set_num_threads(int32_t n);
 /** Number of threads one operator may use (the resolved value of plx_set_num_threads()). */
 int32_t plx_num_threads(void);
 
+/* ---------------------------------------------------------------------------------------------
+ * Autograd
+ * ------------------------------------------------------------------------------------------- */
+
+/**
+ * Marks a floating-point tensor as a leaf whose gradient backward() computes (nonzero) or not.
+ * Errors: NULL → ::PLX_ERR_INVALID_ARGUMENT; a non-float tensor → ::PLX_ERR_DTYPE_MISMATCH.
+ * Set it before sharing the tensor between threads.
+ */
+plx_status plx_tensor_set_requires_grad(plx_tensor *t, int32_t requires_grad);
+
+/** 1 when gradients flow to `t` (a marked leaf or the output of a recorded op), else 0. */
+int32_t plx_tensor_requires_grad(const plx_tensor *t);
+
+/**
+ * Back-propagates from `t`: adds d(t·seed)/d(leaf) into the grad of every leaf `t` depends on
+ * (gradients accumulate until cleared). `seed` has t's shape and dtype, or is NULL for ones.
+ * Errors: `t` does not require grad, a bad seed, an op on the path without a gradient.
+ * Not thread-safe with respect to the same graph.
+ */
+plx_status plx_tensor_backward(plx_tensor *t, plx_tensor *seed);
+
+/**
+ * The accumulated gradient of `t`, borrowed: valid until the next backward or zero_grad that
+ * touches `t`, or until `t` is released (retain it to keep it). NULL when there is none.
+ */
+plx_tensor *plx_tensor_grad(plx_tensor *t);
+
+/** Clears the accumulated gradient of `t`. NULL is ignored. */
+void plx_tensor_zero_grad(plx_tensor *t);
+
+/** A new tensor sharing `t`'s memory but cut off from the graph (caller owns it). */
+plx_status plx_tensor_detach(plx_tensor *t, plx_tensor **out);
+
+/** Starts a no-grad scope on this thread: op calls record nothing until the matching end. Nests. */
+void plx_no_grad_begin(void);
+
+/** Ends the innermost no-grad scope on this thread. Error when none is open. */
+plx_status plx_no_grad_end(void);
+
+/** Seeds the generator behind parameter initialisation and dropout (thread-safe). */
+void plx_manual_seed(uint64_t seed);
+
+/* ---------------------------------------------------------------------------------------------
+ * Layers (modules)
+ * ------------------------------------------------------------------------------------------- */
+
+/**
+ * A layer: parameters, buffers, child layers and a forward pass. Reference-counted like
+ * tensors. Forward may run from several threads at once; changing training mode or loading
+ * state while another thread runs it is a data race.
+ */
+typedef struct plx_layer plx_layer;
+
+/**
+ * Creates a layer of a type registered by a plugin, e.g. "Linear" with int attributes
+ * "in_features", "out_features" and "bias". Parameters are initialised from the seeded
+ * generator (plx_manual_seed). Errors: unknown type (::PLX_ERR_NOT_FOUND, the message lists the
+ * known ones), unknown/mistyped/missing attributes (::PLX_ERR_INVALID_ARGUMENT).
+ */
+plx_status plx_layer_create(const char *type, const plx_attrs *attrs, plx_layer **out);
+
+/** A container running `layers` in order (children "0", "1", …); it takes its own references. */
+plx_status plx_sequential_create(plx_layer *const *layers, size_t n, plx_layer **out);
+
+/**
+ * Runs the layer. Outputs are new tensors owned by the caller; with parameters that require
+ * grad, they are recorded for backward(). Errors as plx_op_call().
+ */
+plx_status plx_layer_forward(plx_layer *layer, plx_tensor *const *inputs, size_t n_inputs,
+                             plx_tensor **outputs, size_t n_outputs);
+
+/** Number of trainable parameters of the layer and its children (0 for NULL). */
+size_t plx_layer_parameter_count(const plx_layer *layer);
+
+/**
+ * Writes the first `n` parameters (in state-dict order) to `out`, borrowed: valid while the layer
+ * lives. Error when `n` exceeds plx_layer_parameter_count().
+ */
+plx_status plx_layer_parameters(plx_layer *layer, plx_tensor **out, size_t n);
+
+/** Dotted name of parameter `index` (e.g. "0.weight"), borrowed for the life of the process; NULL when out of range. */
+const char *plx_layer_parameter_name(const plx_layer *layer, size_t index);
+
+/** Sets training (nonzero) or evaluation (0) mode for the layer and its children. */
+plx_status plx_layer_set_training(plx_layer *layer, int32_t training);
+
+/** Adds a reference to a layer. NULL is ignored. */
+void plx_layer_retain(plx_layer *layer);
+
+/** Drops a reference to a layer, freeing it with the last. NULL is ignored. */
+void plx_layer_release(plx_layer *layer);
+
+/* ---------------------------------------------------------------------------------------------
+ * Losses, optimizers, checkpoints
+ * ------------------------------------------------------------------------------------------- */
+
+/**
+ * Computes a loss (PyTorch definitions): "mse", "l1", "smooth_l1" (option "beta"), "huber"
+ * ("delta"), "cross_entropy" (logits [N, C, …] and int64 class targets; "weight" tensor,
+ * "ignore_index", "label_smoothing"), "nll", "bce", "bce_with_logits" ("weight", "pos_weight").
+ * Option "reduction" is "mean" (default), "sum" or "none". `out` is a new tensor, recorded
+ * for backward().
+ */
+plx_status plx_loss(const char *name, plx_tensor *input, plx_tensor *target, const plx_attrs *options,
+                    plx_tensor **out);
+
+/** An optimizer over a fixed list of parameters. Not thread-safe. */
+typedef struct plx_optimizer plx_optimizer;
+
+/**
+ * Creates "sgd" (options lr, momentum, dampening, nesterov, weight_decay), "adam" / "adamw"
+ * (lr, beta1, beta2, eps, weight_decay) or "rmsprop" (lr, alpha, eps, weight_decay, momentum,
+ * centered), with PyTorch's update formulas and defaults. It keeps references to the params.
+ */
+plx_status plx_optimizer_create(const char *name, plx_tensor *const *params, size_t n,
+                                const plx_attrs *attrs, plx_optimizer **out);
+
+/** Updates every parameter that has a gradient. */
+plx_status plx_optimizer_step(plx_optimizer *opt);
+
+/** Clears the gradients of the optimizer's parameters. NULL is ignored. */
+void plx_optimizer_zero_grad(plx_optimizer *opt);
+
+/** Sets the learning rate (for schedules). Errors: negative rate, NULL. */
+plx_status plx_optimizer_set_learning_rate(plx_optimizer *opt, double lr);
+
+/** The learning rate, or -1 for NULL. */
+double plx_optimizer_learning_rate(const plx_optimizer *opt);
+
+/** Frees an optimizer. NULL is ignored. */
+void plx_optimizer_release(plx_optimizer *opt);
+
+/** Saves a layer's parameters and buffers by dotted name to a safetensors file. */
+plx_status plx_state_save(plx_layer *layer, const char *path);
+
+/**
+ * Loads a safetensors file into a layer: every parameter and buffer must be present with its
+ * shape and dtype, and nothing else (::PLX_ERR_NOT_FOUND / ::PLX_ERR_SHAPE_MISMATCH otherwise).
+ */
+plx_status plx_state_load(plx_layer *layer, const char *path);
+
 #ifdef __cplusplus
 }
 #endif
