@@ -13,6 +13,7 @@ run swift test -c release --skip-build
 run ./scripts/run-c-tests.sh
 run ./scripts/check-exports.sh
 run ./scripts/check-goldens.sh
+run .venv/bin/python -m pytest -q Tests/python
 
 [ "$status" -eq 0 ] && echo "all test suites passed" || echo "SOME TEST SUITES FAILED"
 exit "$status"
