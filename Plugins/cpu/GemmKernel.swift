@@ -2,7 +2,7 @@ import PlexusPluginKit
 
 /// Row-major matrix multiply-accumulate `C[m×n] = A[m×k] · B[k×n]` (C is overwritten).
 ///
-/// Floating-point types use a register-blocked kernel: 4 rows × 16 columns of C are kept in
+/// Floating-point types use a register-blocked kernel: 4 rows × 8 columns of C are kept in
 /// SIMD accumulators while k runs, B rows are read as vectors and A elements broadcast, and
 /// the work is split across threads by row blocks. (Multiply and add stay separate operations:
 /// `addingProduct` would call libm's scalar `fma` per lane on the baseline x86-64 target.) Integer types use a plain i-k-j loop with
@@ -33,7 +33,8 @@ enum Gemm {
         }
     }
 
-    /// The SIMD kernel for Float and Double.
+    /// The SIMD kernel for Float and Double: tiles of 4 rows × 8 columns of C, whose
+    /// accumulators (4 × SIMD8) fit the 16 vector registers of baseline x86-64.
     static func blocked<T: CPUFloat & SIMDScalar>(_ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ c: UnsafeMutablePointer<T>,
                                                    m: Int, n: Int, k: Int) {
         let rowBlocks = (m + 3) / 4
@@ -42,9 +43,9 @@ enum Gemm {
             for block in blocks {
                 let i0 = block * 4, rows = min(4, m - i0)
                 var j = 0
-                while j + 16 <= n {
+                while j + 8 <= n {
                     tile(a, b, c, i0: i0, rows: rows, j: j, n: n, k: k)
-                    j += 16
+                    j += 8
                 }
                 // Remaining columns: scalar.
                 for i in i0..<(i0 + rows) {
@@ -62,30 +63,25 @@ enum Gemm {
     static func tile<T: CPUFloat & SIMDScalar>(_ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ c: UnsafeMutablePointer<T>,
                                                 i0: Int, rows: Int, j: Int, n: Int, k: Int) {
         typealias V = SIMD8<T>
-        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
+        var c0 = V(), c1 = V(), c2 = V(), c3 = V()
         let r0 = a + i0 &* k
         let r1 = rows > 1 ? r0 + k : r0, r2 = rows > 2 ? r0 + 2 &* k : r0, r3 = rows > 3 ? r0 + 3 &* k : r0
         let raw = UnsafeRawPointer(b + j)
         let rowBytes = n &* MemoryLayout<T>.stride
         for p in 0..<k {
-            let bp = raw + p &* rowBytes
-            let b0 = bp.loadUnaligned(as: V.self)
-            let b1 = bp.loadUnaligned(fromByteOffset: 8 &* MemoryLayout<T>.stride, as: V.self)
-            let a0 = V(repeating: r0[p]), a1 = V(repeating: r1[p]), a2 = V(repeating: r2[p]), a3 = V(repeating: r3[p])
-            c00 += a0 * b0; c01 += a0 * b1
-            c10 += a1 * b0; c11 += a1 * b1
-            c20 += a2 * b0; c21 += a2 * b1
-            c30 += a3 * b0; c31 += a3 * b1
+            let bp = raw.loadUnaligned(fromByteOffset: p &* rowBytes, as: V.self)
+            c0 += V(repeating: r0[p]) * bp
+            c1 += V(repeating: r1[p]) * bp
+            c2 += V(repeating: r2[p]) * bp
+            c3 += V(repeating: r3[p]) * bp
         }
-        func store(_ row: Int, _ left: V, _ right: V) {
+        func store(_ row: Int, _ value: V) {
             guard row < rows else { return }
-            let out = UnsafeMutableRawPointer(c + ((i0 + row) &* n &+ j))
-            out.storeBytes(of: left, as: V.self)
-            out.storeBytes(of: right, toByteOffset: 8 &* MemoryLayout<T>.stride, as: V.self)
+            UnsafeMutableRawPointer(c + ((i0 + row) &* n &+ j)).storeBytes(of: value, as: V.self)
         }
-        store(0, c00, c01)
-        store(1, c10, c11)
-        store(2, c20, c21)
-        store(3, c30, c31)
+        store(0, c0)
+        store(1, c1)
+        store(2, c2)
+        store(3, c3)
     }
 }

@@ -88,6 +88,8 @@ public final class Attributes: @unchecked Sendable, ExpressibleByDictionaryLiter
     }
 
     private(set) var entries: [String: Entry] = [:]
+    /// Values used for names this set does not hold (the op's defaults); see `merged(over:)`.
+    private var fallback: Attributes?
 
     /// An empty set.
     public init() {}
@@ -97,24 +99,26 @@ public final class Attributes: @unchecked Sendable, ExpressibleByDictionaryLiter
         for (name, value) in elements { self[name] = value }
     }
 
-    /// The names present, sorted.
-    public var names: [String] { entries.keys.sorted() }
+    /// The names present (including fallback ones), sorted.
+    public var names: [String] { Set(entries.keys).union(fallback?.names ?? []).sorted() }
 
     /// True when the set is empty.
-    public var isEmpty: Bool { entries.isEmpty }
+    public var isEmpty: Bool { entries.isEmpty && (fallback?.isEmpty ?? true) }
 
-    /// Reads or replaces a value; assigning nil removes it.
+    /// Reads or replaces a value; assigning nil removes it (from this set, not its fallback).
     public subscript(name: String) -> AttributeValue? {
-        get { entries[name]?.value }
+        get { entry(name)?.value }
         set { entries[name] = newValue.map(Entry.init) }
     }
 
-    func entry(_ name: String) -> Entry? { entries[name] }
+    func entry(_ name: String) -> Entry? { entries[name] ?? fallback?.entry(name) }
 
-    /// A new set with this set's values over `defaults` (values here win). Shares storage.
+    /// A new set with this set's values over `defaults` (values here win). Copies nothing: the
+    /// result looks names up here first, then in `defaults`, so neither may change while it lives.
     public func merged(over defaults: Attributes) -> Attributes {
         let result = Attributes()
-        result.entries = defaults.entries.merging(entries) { _, mine in mine }
+        result.entries = entries
+        result.fallback = defaults
         return result
     }
 }

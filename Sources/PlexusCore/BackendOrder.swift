@@ -9,6 +9,10 @@ import Synchronization
 /// are then ordered by their priority).
 public enum BackendOrder {
     private static let explicit = Mutex<[String]?>(nil)
+    /// `PLEXUS_BACKENDS`, read once: the environment is not expected to change under a process.
+    private static let fromEnvironment = parse(getenv("PLEXUS_BACKENDS").map { String(cString: $0) }) ?? []
+    /// Bumped on every change, so cached dispatch orders know when to refresh.
+    static let generation = Atomic<Int>(0)
 
     /// Parses "a, b,c" into names; an empty or nil string gives nil (the default order).
     public static func names(from text: String) -> [String]? { parse(text) }
@@ -22,12 +26,12 @@ public enum BackendOrder {
     /// Sets the order, most preferred first; nil or empty restores the default.
     public static func set(_ names: [String]?) {
         explicit.withLock { $0 = (names?.isEmpty ?? true) ? nil : names }
+        generation.add(1, ordering: .relaxed)
     }
 
     /// The order in force.
     public static var current: [String] {
-        if let names = explicit.withLock({ $0 }) { return names }
-        return parse(getenv("PLEXUS_BACKENDS").map { String(cString: $0) }) ?? []
+        explicit.withLock { $0 } ?? fromEnvironment
     }
 
     /// Sorts kernels: named backends first in the given order, then by priority, then by

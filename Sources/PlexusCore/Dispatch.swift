@@ -10,11 +10,12 @@ extension OpRegistry {
     public func call(_ key: OpKey, _ inputs: [Tensor?], attributes: Attributes = Attributes(),
                      outputCount: Int = 1) throws -> [Tensor] {
         PluginLoader.shared.discoverIfNeeded()
-        let schema = try requireSchema(key)
+        let entry = dispatchEntry(key)
+        let schema = try entry.schema ?? requireSchema(key)
         try validateArity(schema, inputCount: inputs.count, outputCount: outputCount, inputs: inputs.map { $0 != nil })
         let merged = try validated(attributes, for: schema)
         let dtypes = inputs.map { $0?.dtype }
-        let candidates = kernels(for: key)
+        let candidates = entry.kernels
         guard let kernel = candidates.first(where: { $0.accepts(dtypes, attributes: merged) }) else {
             if candidates.isEmpty {
                 throw PlexusError(.unsupported, "no loaded backend has a kernel for \(key)")

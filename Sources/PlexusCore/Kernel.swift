@@ -2,24 +2,36 @@ import CPlexus
 import PlexusABI
 
 /// The implementation of one operator for one backend, as registered by a plugin.
-public struct Kernel: @unchecked Sendable {
-    public var key: OpKey
-    public var backend: String
-    public var priority: Int
+public final class Kernel: @unchecked Sendable {
+    public let key: OpKey
+    public let backend: String
+    public let priority: Int
     /// Name of the plugin that registered it.
-    public var plugin: String
+    public let plugin: String
     let supports: plx_kernel_supports_fn?
     let compute: plx_kernel_fn
     let user: UnsafeMutableRawPointer?
-    /// Registration order, to break ties deterministically.
+    /// Registration order, to break ties deterministically (set when committed).
     var sequence: Int
+
+    init(key: OpKey, backend: String, priority: Int, plugin: String, supports: plx_kernel_supports_fn?,
+         compute: @escaping plx_kernel_fn, user: UnsafeMutableRawPointer?, sequence: Int) {
+        self.key = key
+        self.backend = backend
+        self.priority = priority
+        self.plugin = plugin
+        self.supports = supports
+        self.compute = compute
+        self.user = user
+        self.sequence = sequence
+    }
 
     /// Whether the kernel accepts inputs of these dtypes (nil for an omitted input).
     func accepts(_ dtypes: [DType?], attributes: Attributes) -> Bool {
         guard let supports else { return true }
-        let raw = dtypes.map { $0?.rawValue ?? 0 }
-        return raw.withUnsafeBufferPointer { buffer in
-            withExtendedLifetime(attributes) {
+        return withUnsafeTemporaryAllocation(of: Int32.self, capacity: dtypes.count) { buffer in
+            for (index, dtype) in dtypes.enumerated() { buffer[index] = dtype?.rawValue ?? 0 }
+            return withExtendedLifetime(attributes) {
                 supports(buffer.baseAddress, buffer.count, attributes.handle, user) != 0
             }
         }

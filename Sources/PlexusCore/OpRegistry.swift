@@ -14,6 +14,8 @@ public final class OpRegistry: Sendable {
         var kernels: [OpKey: [Kernel]] = [:]
         var plugins: [PluginRecord] = []
         var layerTypes: [String: LayerType] = [:]
+        var dispatchCache: [OpKey: (schema: OpSchema?, kernels: [Kernel])] = [:]
+        var cacheGeneration = -1
         var kernelSequence = 0
     }
 
@@ -31,9 +33,22 @@ public final class OpRegistry: Sendable {
     public var opKeys: [OpKey] { state.withLock { $0.schemas.keys.sorted() } }
 
     /// The kernels registered for `key`, in dispatch order under the current backend order.
-    public func kernels(for key: OpKey) -> [Kernel] {
-        let kernels = state.withLock { $0.kernels[key] ?? [] }
-        return BackendOrder.sorted(kernels, order: BackendOrder.current)
+    public func kernels(for key: OpKey) -> [Kernel] { dispatchEntry(key).kernels }
+
+    /// The schema and the ordered kernels of `key`, from a cache that is rebuilt when plugins
+    /// register or the backend order changes (the hot path of every op call).
+    func dispatchEntry(_ key: OpKey) -> (schema: OpSchema?, kernels: [Kernel]) {
+        let generation = BackendOrder.generation.load(ordering: .relaxed)
+        return state.withLock { state in
+            if state.cacheGeneration == generation, let entry = state.dispatchCache[key] { return entry }
+            if state.cacheGeneration != generation {
+                state.dispatchCache.removeAll(keepingCapacity: true)
+                state.cacheGeneration = generation
+            }
+            let entry = (state.schemas[key], BackendOrder.sorted(state.kernels[key] ?? [], order: BackendOrder.current))
+            state.dispatchCache[key] = entry
+            return entry
+        }
     }
 
     /// The registered layer types by name.
@@ -50,6 +65,7 @@ public final class OpRegistry: Sendable {
         try state.withLock { state in
             guard state.schemas[key] != nil else { throw PlexusError(.notFound, "no operator \(key) to attach a gradient to") }
             state.schemas[key]!.gradient = rule
+            state.dispatchCache.removeAll()
         }
     }
 
@@ -89,12 +105,13 @@ public final class OpRegistry: Sendable {
             for layer in layers { state.layerTypes[layer.name] = layer }
             for schema in schemas { state.schemas[schema.key] = schema }
             for (key, rule) in gradients { state.schemas[key]?.gradient = rule }
-            for var kernel in kernels {
+            for kernel in kernels {
                 kernel.sequence = state.kernelSequence
                 state.kernelSequence += 1
                 state.kernels[kernel.key, default: []].append(kernel)
             }
             state.plugins.append(plugin)
+            state.dispatchCache.removeAll()
         }
     }
 

@@ -73,21 +73,39 @@ public typealias GradientRule = @Sendable (_ inputs: [Tensor?], _ outputs: [Tens
                                            _ attributes: Attributes) throws -> [Tensor?]
 
 /// An operator's schema: arity, attributes with defaults, shape inference and, optionally,
-/// a gradient rule. Registered by plugins; looked up by `OpKey`.
-public struct OpSchema: @unchecked Sendable {
-    public var key: OpKey
-    public var sinceVersion: Int
-    public var inputs: ClosedRange<Int>
-    public var outputs: ClosedRange<Int>
-    public var attributes: [AttributeSpec]
-    public var defaults: Attributes
-    public var doc: String
+/// a gradient rule. Registered by plugins; looked up by `OpKey`. A reference type so that the
+/// dispatch hot path shares it instead of copying its fields.
+public final class OpSchema: @unchecked Sendable {
+    public let key: OpKey
+    public let sinceVersion: Int
+    public let inputs: ClosedRange<Int>
+    public let outputs: ClosedRange<Int>
+    public let attributes: [AttributeSpec]
+    public let defaults: Attributes
+    public let doc: String
     /// Name of the plugin that registered the schema.
-    public var plugin: String
-    /// The gradient slot (see `GradientRule`); nil when the op is not differentiable.
-    public var gradient: GradientRule?
+    public let plugin: String
+    /// The gradient slot (see `GradientRule`); nil when the op is not differentiable. Set when a
+    /// plugin registers the rule, under the registry's lock, before the schema is looked up.
+    public internal(set) var gradient: GradientRule?
     let infer: plx_infer_fn?
     let inferUser: UnsafeMutableRawPointer?
+
+    init(key: OpKey, sinceVersion: Int, inputs: ClosedRange<Int>, outputs: ClosedRange<Int>, attributes: [AttributeSpec],
+         defaults: Attributes, doc: String, plugin: String, gradient: GradientRule?, infer: plx_infer_fn?,
+         inferUser: UnsafeMutableRawPointer?) {
+        self.key = key
+        self.sinceVersion = sinceVersion
+        self.inputs = inputs
+        self.outputs = outputs
+        self.attributes = attributes
+        self.defaults = defaults
+        self.doc = doc
+        self.plugin = plugin
+        self.gradient = gradient
+        self.infer = infer
+        self.inferUser = inferUser
+    }
 
     /// True when the schema has a shape inference function.
     public var canInfer: Bool { infer != nil }

@@ -25,6 +25,8 @@ public final class PluginLoader: Sendable {
     private enum Discovery { case notStarted, running(pthread_t), done }
 
     private let lock = Mutex(State())
+    /// Set once discovery has finished: the lock-free fast path of `discoverIfNeeded`.
+    private let discovered = Atomic<Bool>(false)
     /// Serialises `dlopen` + init; separate from `lock` so that `discoverIfNeeded` can tell a
     /// re-entrant call (a plugin's init calling an op) from a concurrent one.
     private let loading = Mutex(())
@@ -90,6 +92,7 @@ public final class PluginLoader: Sendable {
     /// once per process. Failures are printed to stderr and do not stop the others.
     /// `PLEXUS_AUTOLOAD=0` turns discovery off. Re-entrant calls from a plugin's init return.
     public func discoverIfNeeded() {
+        if discovered.load(ordering: .acquiring) { return }
         let me = pthread_self()
         enum Action { case run, wait, none }
         let action: Action = lock.withLock { state in
@@ -110,7 +113,10 @@ public final class PluginLoader: Sendable {
             return
         case .run: break
         }
-        defer { lock.withLock { $0.discovery = .done } }
+        defer {
+            lock.withLock { $0.discovery = .done }
+            discovered.store(true, ordering: .releasing)
+        }
         if let flag = getenv("PLEXUS_AUTOLOAD"), String(cString: flag) == "0" { return }
         var folders: [String] = []
         if let own = Self.imageDirectory() { folders.append(own + "/plugins") }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PlexusCore
 
 /// The `plexus` command: inspect plugins and operators, and run demos.
 @main
@@ -6,6 +7,6 @@ struct PlexusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plexus",
         abstract: "Plexus: build, train and run neural networks.",
-        subcommands: [TrainCommand.self, PluginsCommand.self, OpsCommand.self, DemoCommand.self]
+        subcommands: [TrainCommand.self, PluginsCommand.self, OpsCommand.self]
     )
 }

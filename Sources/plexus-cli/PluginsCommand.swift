@@ -18,9 +18,9 @@ struct PluginsCommand: ParsableCommand {
         }
         let rows = plugins.map { plugin in
             [plugin.name, plugin.version, plugin.kind.description, plugin.backends.joined(separator: ","),
-             "\(plugin.ops.count)", plugin.path]
+             "\(plugin.ops.count)", "\(plugin.layers.count)", plugin.path]
         }
-        printTable(header: ["plugin", "version", "kind", "backends", "ops", "path"], rows: rows)
+        printTable(header: ["plugin", "version", "kind", "backends", "ops", "layers", "path"], rows: rows)
     }
 }
 

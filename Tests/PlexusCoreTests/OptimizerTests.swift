@@ -4,18 +4,19 @@ import XCTest
 /// Three steps of each optimizer against the update formulas written out by hand (the ones
 /// PyTorch documents), on a parameter whose gradient is fixed per step.
 final class OptimizerTests: XCTestCase {
-    let gradients: [[Double]] = [[0.5, -1.0], [0.25, 2.0], [-0.75, 0.5]]
-    let start = [1.0, -2.0]
+    // Six elements, so vectorised update paths (four lanes) and their tails both run.
+    let gradients: [[Double]] = [[0.5, -1.0, 0.1, 0.2, -0.3, 1.5], [0.25, 2.0, -0.4, 0.0, 0.3, -1.0], [-0.75, 0.5, 0.2, -0.2, 0.1, 0.9]]
+    let start = [1.0, -2.0, 0.5, 0.25, -1.5, 3.0]
 
     /// Runs `optimizer` for three steps with the fixed gradients; returns the parameter after each.
     func trajectory(_ make: ([Tensor]) throws -> Optimizer) throws -> [[Double]] {
-        let parameter = try Tensor(start, shape: [2])
+        let parameter = try Tensor(start, shape: [start.count])
         parameter.requiresGrad = true
         let optimizer = try make([parameter])
         var result: [[Double]] = []
         for gradient in gradients {
             optimizer.zeroGrad()
-            try parameter.backward(try Tensor(gradient, shape: [2]))  // d(p·g)/dp = g
+            try parameter.backward(try Tensor(gradient, shape: [gradient.count]))  // d(p·g)/dp = g
             try optimizer.step()
             result.append(try parameter.elements(as: Double.self))
         }
@@ -54,14 +55,14 @@ final class OptimizerTests: XCTestCase {
     func testAdamAndAdamW() throws {
         for decoupled in [false, true] {
             let (lr, b1, b2, eps, wd) = (0.01, 0.9, 0.999, 1e-8, 0.1)
-            var m = [0.0, 0], v = [0.0, 0]
+            var m = [Double](repeating: 0, count: 6), v = m
             let expected = reference { p, g, t in
                 var d = g
                 if decoupled { p = p.map { $0 * (1 - lr * wd) } } else { d = zip(g, p).map { $0 + wd * $1 } }
                 m = zip(m, d).map { b1 * $0 + (1 - b1) * $1 }
                 v = zip(v, d).map { b2 * $0 + (1 - b2) * $1 * $1 }
                 let mh = m.map { $0 / (1 - pow(b1, Double(t))) }, vh = v.map { $0 / (1 - pow(b2, Double(t))) }
-                p = (0..<2).map { p[$0] - lr * mh[$0] / (vh[$0].squareRoot() + eps) }
+                p = p.indices.map { p[$0] - lr * mh[$0] / (vh[$0].squareRoot() + eps) }
             }
             assertTrajectory(try trajectory { try Adam($0, learningRate: lr, weightDecay: wd, decoupled: decoupled) }, expected)
         }
@@ -69,13 +70,13 @@ final class OptimizerTests: XCTestCase {
 
     func testRMSpropCenteredWithMomentum() throws {
         let (lr, alpha, eps, mu) = (0.01, 0.9, 1e-8, 0.5)
-        var s = [0.0, 0], a = [0.0, 0], b = [0.0, 0]
+        var s = [Double](repeating: 0, count: 6), a = s, b = s
         let expected = reference { p, g, _ in
             s = zip(s, g).map { alpha * $0 + (1 - alpha) * $1 * $1 }
             a = zip(a, g).map { alpha * $0 + (1 - alpha) * $1 }
-            let denominator = (0..<2).map { (s[$0] - a[$0] * a[$0]).squareRoot() + eps }
-            b = (0..<2).map { mu * b[$0] + g[$0] / denominator[$0] }
-            p = (0..<2).map { p[$0] - lr * b[$0] }
+            let denominator = p.indices.map { (s[$0] - a[$0] * a[$0]).squareRoot() + eps }
+            b = p.indices.map { mu * b[$0] + g[$0] / denominator[$0] }
+            p = p.indices.map { p[$0] - lr * b[$0] }
         }
         assertTrajectory(try trajectory { try RMSprop($0, learningRate: lr, alpha: alpha, momentum: mu, centered: true) }, expected)
     }

@@ -70,31 +70,48 @@ public enum Loss {
             throw PlexusError(.shapeMismatch, "class weights must be \(logp.dtype)[\(classes)], got \(weight.dtype)\(weight.shape)")
         }
         let indices = try F.cast(target, to: .int64)
-        let counted = try F.op("Not", [try F.op("Equal", [indices, try Tensor([Int64(ignoreIndex)], shape: [])])])
-        let safe = try F.op("Where", [counted, indices, try Tensor([Int64(0)], shape: [])])
-        let invalid = try F.op("Or", [try F.op("Less", [safe, try Tensor([Int64(0)], shape: [])]),
-                                      try F.op("GreaterOrEqual", [safe, try Tensor([Int64(classes)], shape: [])])])
-        if try F.op("ReduceMax", [try F.cast(invalid, to: .int32)], ["keepdims": .int(0)]).elements(as: Int32.self).first == 1 {
-            throw PlexusError.invalid("a target class index is outside 0..<\(classes)")
+        // Validate the targets and find ignored ones with one pass over their memory.
+        let raw = indices.data.assumingMemoryBound(to: Int64.self)
+        var ignored = 0
+        for i in 0..<indices.count {
+            if raw[i] == Int64(ignoreIndex) { ignored += 1; continue }
+            guard raw[i] >= 0 && raw[i] < Int64(classes) else {
+                throw PlexusError.invalid("target class index \(raw[i]) is outside 0..<\(classes)")
+            }
         }
-        let mask = try F.cast(counted, to: logp.dtype)
-        let sampleWeight = try weight.map { try F.mul(try F.op("Gather", [$0, safe]), mask) } ?? mask
-        let picked = try F.op("Squeeze", [try F.op("GatherElements", [logp, try F.op("Unsqueeze", [safe, try Tensor([Int64(1)], shape: [1])])],
-                                                   ["axis": .int(1)]), try Tensor([Int64(1)], shape: [1])])
-        var perSample = try F.neg(try F.mul(picked, sampleWeight))
+        let axis1 = try Tensor([Int64(1)], shape: [1])
+        // Ignored samples pick class 0 and get weight 0.
+        let safe = ignored == 0 ? indices
+            : try F.op("Where", [try F.op("Equal", [indices, try Tensor([Int64(ignoreIndex)], shape: [])]), try Tensor([Int64(0)], shape: []), indices])
+        let mask: Tensor? = ignored == 0 ? nil : try F.cast(try F.op("Not", [try F.op("Equal", [indices, try Tensor([Int64(ignoreIndex)], shape: [])])]), to: logp.dtype)
+        var sampleWeight = try weight.map { try F.op("Gather", [$0, safe]) }
+        if let mask { sampleWeight = try sampleWeight.map { try F.mul($0, mask) } ?? mask }
+        let picked = try F.op("Squeeze", [try F.op("GatherElements", [logp, try safe.reshaped(expectedUnsqueezed(safe.shape))], ["axis": .int(1)]), axis1])
+        var perSample = try F.neg(try sampleWeight.map { try F.mul(picked, $0) } ?? picked)
         if labelSmoothing > 0 {
             var shape = [Int](repeating: 1, count: logp.rank)
             shape[1] = classes
             let weighted = try weight.map { try F.mul(logp, try $0.reshaped(shape)) } ?? logp
-            let smooth = try F.neg(try F.mul(try F.sum(weighted, axes: [1]), mask))
+            var smooth = try F.neg(try F.sum(weighted, axes: [1]))
+            if let mask { smooth = try F.mul(smooth, mask) }
             perSample = try F.add(try F.mul(perSample, try F.scalar(1 - labelSmoothing, like: logp)),
                                   try F.mul(smooth, try F.scalar(labelSmoothing / Double(classes), like: logp)))
+        }
+        if reduction == .mean && sampleWeight == nil {
+            return try F.op("ReduceMean", [perSample], ["keepdims": .int(0)])
         }
         switch reduction {
         case .none: return perSample
         case .sum: return try F.sum(perSample)
-        case .mean: return try F.div(try F.sum(perSample), try F.sum(sampleWeight))
+        case .mean: return try F.div(try F.sum(perSample), try F.sum(sampleWeight!))
         }
+    }
+
+    /// [N, d…] → [N, 1, d…]: the targets as GatherElements indices along the class axis.
+    static func expectedUnsqueezed(_ shape: [Int]) -> [Int] {
+        var result = shape
+        result.insert(1, at: 1)
+        return result
     }
 
     /// Binary cross entropy of probabilities: −w·(t·log p + (1−t)·log(1−p)), logs clamped at

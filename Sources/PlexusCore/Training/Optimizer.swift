@@ -23,49 +23,80 @@ public class Optimizer {
         stepCount += 1
         for (index, parameter) in parameters.enumerated() {
             guard let grad = parameter.grad else { continue }
-            guard grad.shape == parameter.shape else {
-                throw PlexusError(.shapeMismatch, "gradient \(grad.shape) does not match parameter \(parameter.shape)")
+            guard grad.shape == parameter.shape, grad.dtype == parameter.dtype else {
+                throw PlexusError(.shapeMismatch, "gradient \(grad.dtype)\(grad.shape) does not match parameter \(parameter.dtype)\(parameter.shape)")
             }
-            var values = read(parameter), gradient = read(grad)
-            update(index, &values, &gradient)
-            write(values, into: parameter)
+            let values = scratch.values(parameter), gradient = scratch.gradient(grad)
+            update(index, values, gradient)
+            scratch.store(values, into: parameter)
         }
     }
 
     /// Forgets every parameter's gradient.
     public func zeroGrad() { parameters.forEach { $0.zeroGrad() } }
 
-    /// The rule: changes `values` (the parameter) given `gradient`; state is per `index`.
-    func update(_ index: Int, _ values: inout [Double], _ gradient: inout [Double]) {}
+    /// The rule: changes `values` (the parameter, widened to float64) given `gradient`; state
+    /// is per parameter `index` (see `Slots`).
+    func update(_ index: Int, _ values: UnsafeMutableBufferPointer<Double>, _ gradient: UnsafeMutableBufferPointer<Double>) {}
 
-    private func read(_ tensor: Tensor) -> [Double] {
-        switch tensor.dtype {
-        case .float32:
-            let p = tensor.data.assumingMemoryBound(to: Float.self)
-            return (0..<tensor.count).map { Double(p[$0]) }
-        default:
-            return Array(UnsafeBufferPointer(start: tensor.data.assumingMemoryBound(to: Double.self), count: tensor.count))
+    private let scratch = Scratch()
+
+    /// Float64 working copies of a parameter and its gradient, reused across steps.
+    final class Scratch {
+        private var valueBuffer = UnsafeMutableBufferPointer<Double>.allocate(capacity: 0)
+        private var gradientBuffer = UnsafeMutableBufferPointer<Double>.allocate(capacity: 0)
+
+        deinit {
+            valueBuffer.deallocate()
+            gradientBuffer.deallocate()
+        }
+
+        private static func fill(_ buffer: inout UnsafeMutableBufferPointer<Double>, from tensor: Tensor) -> UnsafeMutableBufferPointer<Double> {
+            if buffer.count < tensor.count {
+                buffer.deallocate()
+                buffer = .allocate(capacity: tensor.count)
+            }
+            if tensor.dtype == .float32 {
+                let source = tensor.data.assumingMemoryBound(to: Float.self)
+                for i in 0..<tensor.count { buffer[i] = Double(source[i]) }
+            } else {
+                let source = tensor.data.assumingMemoryBound(to: Double.self)
+                for i in 0..<tensor.count { buffer[i] = source[i] }
+            }
+            return UnsafeMutableBufferPointer(rebasing: buffer[0..<tensor.count])
+        }
+
+        func values(_ tensor: Tensor) -> UnsafeMutableBufferPointer<Double> { Scratch.fill(&valueBuffer, from: tensor) }
+        func gradient(_ tensor: Tensor) -> UnsafeMutableBufferPointer<Double> { Scratch.fill(&gradientBuffer, from: tensor) }
+
+        func store(_ values: UnsafeMutableBufferPointer<Double>, into tensor: Tensor) {
+            if tensor.dtype == .float32 {
+                let target = tensor.data.assumingMemoryBound(to: Float.self)
+                for i in 0..<values.count { target[i] = Float(values[i]) }
+            } else {
+                let target = tensor.data.assumingMemoryBound(to: Double.self)
+                for i in 0..<values.count { target[i] = values[i] }
+            }
         }
     }
 
-    private func write(_ values: [Double], into tensor: Tensor) {
-        switch tensor.dtype {
-        case .float32:
-            let p = tensor.data.assumingMemoryBound(to: Float.self)
-            for index in 0..<values.count { p[index] = Float(values[index]) }
-        default:
-            let p = tensor.data.assumingMemoryBound(to: Double.self)
-            for index in 0..<values.count { p[index] = values[index] }
-        }
-    }
-
-    /// Per-parameter state buffers, created on first use.
+    /// Per-parameter float64 state buffers, zero-filled on first use and updated in place.
     final class Slots {
-        private var buffers: [Int: [Double]] = [:]
-        func callAsFunction(_ index: Int, count: Int) -> [Double] { buffers[index] ?? [Double](repeating: 0, count: count) }
-        /// The buffer if one was stored.
-        func stored(_ index: Int) -> [Double]? { buffers[index] }
-        func set(_ index: Int, _ values: [Double]) { buffers[index] = values }
+        private var buffers: [Int: UnsafeMutableBufferPointer<Double>] = [:]
+
+        deinit { buffers.values.forEach { $0.deallocate() } }
+
+        /// True when the buffer of parameter `index` exists (it has been updated before).
+        func exists(_ index: Int) -> Bool { buffers[index] != nil }
+
+        /// The buffer of parameter `index`, created zero-filled on first use.
+        func callAsFunction(_ index: Int, count: Int) -> UnsafeMutableBufferPointer<Double> {
+            if let buffer = buffers[index] { return buffer }
+            let buffer = UnsafeMutableBufferPointer<Double>.allocate(capacity: count)
+            buffer.initialize(repeating: 0)
+            buffers[index] = buffer
+            return buffer
+        }
     }
 
     /// An optimizer by name ("sgd", "adam", "adamw", "rmsprop") with PyTorch's option names:

@@ -12,8 +12,8 @@ public final class RMSprop: Optimizer {
         try super.init(parameters: parameters, learningRate: learningRate)
     }
 
-    override func update(_ index: Int, _ values: inout [Double], _ gradient: inout [Double]) {
-        var s = square(index, count: values.count), a = average(index, count: values.count), b = velocity(index, count: values.count)
+    override func update(_ index: Int, _ values: UnsafeMutableBufferPointer<Double>, _ gradient: UnsafeMutableBufferPointer<Double>) {
+        let s = square(index, count: values.count), a = average(index, count: values.count), b = velocity(index, count: values.count)
         for i in 0..<values.count {
             let g = gradient[i] + weightDecay * values[i]
             s[i] = alpha * s[i] + (1 - alpha) * g * g
@@ -30,8 +30,5 @@ public final class RMSprop: Optimizer {
                 values[i] -= learningRate * g / denominator
             }
         }
-        square.set(index, s)
-        if centered { average.set(index, a) }
-        if momentum > 0 { velocity.set(index, b) }
     }
 }

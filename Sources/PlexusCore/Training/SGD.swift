@@ -14,17 +14,16 @@ public final class SGD: Optimizer {
         try super.init(parameters: parameters, learningRate: learningRate)
     }
 
-    override func update(_ index: Int, _ values: inout [Double], _ gradient: inout [Double]) {
-        let first = velocity.stored(index) == nil  // PyTorch starts the buffer at the first gradient
-        var buffer = momentum > 0 ? velocity(index, count: values.count) : []
+    override func update(_ index: Int, _ values: UnsafeMutableBufferPointer<Double>, _ gradient: UnsafeMutableBufferPointer<Double>) {
+        let first = !velocity.exists(index)  // PyTorch starts the buffer at the first gradient
+        let buffer = momentum > 0 ? velocity(index, count: values.count) : nil
         for i in 0..<values.count {
             var g = gradient[i] + weightDecay * values[i]
-            if momentum > 0 {
+            if let buffer {
                 buffer[i] = first ? g : momentum * buffer[i] + (1 - dampening) * g
                 g = nesterov ? g + momentum * buffer[i] : buffer[i]
             }
             values[i] -= learningRate * g
         }
-        if momentum > 0 { velocity.set(index, buffer) }
     }
 }
