@@ -10,6 +10,7 @@ private func module(_ handle: OpaquePointer?) throws -> Module {
 
 private func retainedHandle(_ module: Module) -> OpaquePointer { OpaquePointer(Unmanaged.passRetained(module).toOpaque()) }
 
+/// Implements `plx_layer_create`, documented in include/plexus/plexus.h.
 @c @implementation
 public func plx_layer_create(_ type: UnsafePointer<CChar>?, _ attrs: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> plx_status {
     withStatus {
@@ -19,6 +20,7 @@ public func plx_layer_create(_ type: UnsafePointer<CChar>?, _ attrs: OpaquePoint
     }
 }
 
+/// Implements `plx_sequential_create`, documented in include/plexus/plexus.h.
 @c @implementation
 public func plx_sequential_create(_ layers: UnsafePointer<OpaquePointer?>?, _ count: Int, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> plx_status {
     withStatus {
@@ -28,6 +30,7 @@ public func plx_sequential_create(_ layers: UnsafePointer<OpaquePointer?>?, _ co
     }
 }
 
+/// Implements `plx_layer_forward`, documented in include/plexus/plexus.h.
 @c @implementation
 public func plx_layer_forward(_ layer: OpaquePointer?, _ inputs: UnsafePointer<OpaquePointer?>?, _ inputCount: Int,
                               _ outputs: UnsafeMutablePointer<OpaquePointer?>?, _ outputCount: Int) -> plx_status {
@@ -43,11 +46,13 @@ public func plx_layer_forward(_ layer: OpaquePointer?, _ inputs: UnsafePointer<O
     }
 }
 
+/// Implements `plx_layer_parameter_count`, documented in include/plexus/plexus.h.
 @c @implementation
 public func plx_layer_parameter_count(_ layer: OpaquePointer?) -> Int {
     (try? module(layer).namedParameters().count) ?? 0
 }
 
+/// Implements `plx_layer_parameters`, documented in include/plexus/plexus.h.
 @c @implementation
 public func plx_layer_parameters(_ layer: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?, _ count: Int) -> plx_status {
     withStatus {
@@ -58,32 +63,38 @@ public func plx_layer_parameters(_ layer: OpaquePointer?, _ out: UnsafeMutablePo
     }
 }
 
+/// Implements `plx_layer_parameter_name`, documented in include/plexus/plexus.h.
 @c @implementation
 public func plx_layer_parameter_name(_ layer: OpaquePointer?, _ index: Int) -> UnsafePointer<CChar>? {
     guard let parameters = try? module(layer).namedParameters(), index >= 0, index < parameters.count else { return nil }
     return InternedStrings.shared.intern(parameters[index].name)
 }
 
+/// Implements `plx_layer_set_training`, documented in include/plexus/plexus.h.
 @c @implementation
 public func plx_layer_set_training(_ layer: OpaquePointer?, _ training: Int32) -> plx_status {
     withStatus { try module(layer).train(training != 0) }
 }
 
+/// Implements `plx_layer_retain`, documented in include/plexus/plexus.h.
 @c @implementation
 public func plx_layer_retain(_ layer: OpaquePointer?) {
     layer.map { _ = Unmanaged<Module>.fromOpaque(UnsafeRawPointer($0)).retain() }
 }
 
+/// Implements `plx_layer_release`, documented in include/plexus/plexus.h.
 @c @implementation
 public func plx_layer_release(_ layer: OpaquePointer?) {
     layer.map { Unmanaged<Module>.fromOpaque(UnsafeRawPointer($0)).release() }
 }
 
+/// Implements `plx_state_save`, documented in include/plexus/plexus.h.
 @c @implementation
 public func plx_state_save(_ layer: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> plx_status {
     withStatus { try Safetensors.save(try module(layer), to: try CAttributeFunctions.string(path, "path"), metadata: ["producer": "plexus"]) }
 }
 
+/// Implements `plx_state_load`, documented in include/plexus/plexus.h.
 @c @implementation
 public func plx_state_load(_ layer: OpaquePointer?, _ path: UnsafePointer<CChar>?) -> plx_status {
     withStatus { try Safetensors.load(try module(layer), from: try CAttributeFunctions.string(path, "path")) }

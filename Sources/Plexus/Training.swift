@@ -3,6 +3,7 @@ import PlexusCore
 
 // Losses and optimizers of the C ABI (plexus.h). A plx_optimizer * is a retained Optimizer.
 
+/// Implements `plx_loss`, documented in include/plexus/plexus.h.
 @c @implementation
 public func plx_loss(_ name: UnsafePointer<CChar>?, _ input: OpaquePointer?, _ target: OpaquePointer?, _ options: OpaquePointer?,
                      _ out: UnsafeMutablePointer<OpaquePointer?>?) -> plx_status {
@@ -19,6 +20,7 @@ private func optimizer(_ handle: OpaquePointer?) throws -> Optimizer {
     return Unmanaged<Optimizer>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
 }
 
+/// Implements `plx_optimizer_create`, documented in include/plexus/plexus.h.
 @c @implementation
 public func plx_optimizer_create(_ name: UnsafePointer<CChar>?, _ parameters: UnsafePointer<OpaquePointer?>?, _ count: Int,
                                  _ attrs: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> plx_status {
@@ -31,12 +33,15 @@ public func plx_optimizer_create(_ name: UnsafePointer<CChar>?, _ parameters: Un
     }
 }
 
+/// Implements `plx_optimizer_step`, documented in include/plexus/plexus.h.
 @c @implementation
 public func plx_optimizer_step(_ handle: OpaquePointer?) -> plx_status { withStatus { try optimizer(handle).step() } }
 
+/// Implements `plx_optimizer_zero_grad`, documented in include/plexus/plexus.h.
 @c @implementation
 public func plx_optimizer_zero_grad(_ handle: OpaquePointer?) { (try? optimizer(handle))?.zeroGrad() }
 
+/// Implements `plx_optimizer_set_learning_rate`, documented in include/plexus/plexus.h.
 @c @implementation
 public func plx_optimizer_set_learning_rate(_ handle: OpaquePointer?, _ rate: Double) -> plx_status {
     withStatus {
@@ -45,9 +50,11 @@ public func plx_optimizer_set_learning_rate(_ handle: OpaquePointer?, _ rate: Do
     }
 }
 
+/// Implements `plx_optimizer_learning_rate`, documented in include/plexus/plexus.h.
 @c @implementation
 public func plx_optimizer_learning_rate(_ handle: OpaquePointer?) -> Double { (try? optimizer(handle))?.learningRate ?? -1 }
 
+/// Implements `plx_optimizer_release`, documented in include/plexus/plexus.h.
 @c @implementation
 public func plx_optimizer_release(_ handle: OpaquePointer?) {
     handle.map { Unmanaged<Optimizer>.fromOpaque(UnsafeRawPointer($0)).release() }

@@ -3,8 +3,11 @@ import PlexusABI
 
 /// The implementation of one operator for one backend, as registered by a plugin.
 public final class Kernel: @unchecked Sendable {
+    /// The operator it implements.
     public let key: OpKey
+    /// The backend it belongs to (see `BackendOrder`).
     public let backend: String
+    /// Default preference among backends: higher wins.
     public let priority: Int
     /// Name of the plugin that registered it.
     public let plugin: String

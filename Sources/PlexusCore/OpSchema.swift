@@ -3,6 +3,7 @@ import PlexusABI
 
 /// The identity of an operator: an ONNX domain ("" is ai.onnx) and a name.
 public struct OpKey: Hashable, Sendable, CustomStringConvertible, Comparable {
+    /// ONNX domain; "" is ai.onnx.
     public var domain: String
     public var name: String
 
@@ -21,10 +22,14 @@ public struct OpKey: Hashable, Sendable, CustomStringConvertible, Comparable {
 
 /// One attribute an operator accepts.
 public struct AttributeSpec: Sendable {
+    /// Attribute name.
     public var name: String
+    /// Attribute type.
     public var type: AttributeType
+    /// Whether calls must give it.
     public var required: Bool
 
+    /// Declares an attribute.
     public init(name: String, type: AttributeType, required: Bool) {
         self.name = name
         self.type = type
@@ -35,10 +40,12 @@ public struct AttributeSpec: Sendable {
 /// What shape inference knows about one value: a dtype and dims (nil = unknown dim), or no
 /// rank at all.
 public struct TensorType: Sendable, Equatable, CustomStringConvertible {
+    /// Element type.
     public var dtype: DType
     /// Dimensions; nil entries are unknown; the whole array is nil when the rank is unknown.
     public var shape: [Int?]?
 
+    /// A type with partially known dims.
     public init(dtype: DType, shape: [Int?]?) {
         self.dtype = dtype
         self.shape = shape
@@ -57,9 +64,12 @@ public struct TensorType: Sendable, Equatable, CustomStringConvertible {
 
 /// An input to shape inference: its type and, when known (a constant), its value.
 public struct InferenceInput: Sendable {
+    /// What is known of the input's type.
     public var type: TensorType
+    /// Its value, when it is a constant.
     public var value: Tensor?
 
+    /// An input of `type`, with its value when known.
     public init(type: TensorType, value: Tensor? = nil) {
         self.type = type
         self.value = value
@@ -76,12 +86,19 @@ public typealias GradientRule = @Sendable (_ inputs: [Tensor?], _ outputs: [Tens
 /// a gradient rule. Registered by plugins; looked up by `OpKey`. A reference type so that the
 /// dispatch hot path shares it instead of copying its fields.
 public final class OpSchema: @unchecked Sendable {
+    /// The operator.
     public let key: OpKey
+    /// ONNX opset version whose semantics it implements.
     public let sinceVersion: Int
+    /// How many inputs a call may give.
     public let inputs: ClosedRange<Int>
+    /// How many outputs a call may ask for.
     public let outputs: ClosedRange<Int>
+    /// Accepted attributes.
     public let attributes: [AttributeSpec]
+    /// Defaults of optional attributes.
     public let defaults: Attributes
+    /// One-line description.
     public let doc: String
     /// Name of the plugin that registered the schema.
     public let plugin: String

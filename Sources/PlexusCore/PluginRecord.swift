@@ -17,10 +17,15 @@ public enum PluginKind: Int32, Sendable, CustomStringConvertible {
 
 /// A loaded plugin and what it registered.
 public struct PluginRecord: Sendable {
+    /// Unique plugin name.
     public var name: String
+    /// Plugin version.
     public var version: String
+    /// What it is for.
     public var kind: PluginKind
+    /// SPDX license identifier, if given.
     public var license: String?
+    /// One-line summary, if given.
     public var description: String?
     /// The file it was loaded from (resolved path).
     public var path: String

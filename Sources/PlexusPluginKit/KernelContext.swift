@@ -66,7 +66,9 @@ public struct InferenceContext {
 
     /// One input's type: nil when omitted; `shape` nil when the rank is unknown.
     public struct InputType {
+        /// Element type.
         public let dtype: DType
+        /// Dims (nil = unknown); nil when the rank is unknown.
         public let shape: [Int?]?
     }
 

@@ -107,14 +107,22 @@ public final class LayerCall {
 /// A layer type, ready to register: constructor attributes, a `create` that declares
 /// parameters (and may return state), and a `forward` built from op calls.
 public struct LayerDefinition {
+    /// Type name (unique across plugins).
     public var name: String
+    /// Constructor attributes.
     public var attributes: [AttributeDeclaration]
+    /// Inputs forward accepts.
     public var inputs: ClosedRange<Int>
+    /// Outputs forward produces.
     public var outputs: ClosedRange<Int>
+    /// One-line description.
     public var doc: String
+    /// Declares parameters and returns optional per-instance state.
     public var create: (LayerBuilder, AttributeReader) throws -> AnyObject?
+    /// Computes the outputs with op calls.
     public var forward: (LayerCall, [KernelTensor]) throws -> [KernelTensor]
 
+    /// A layer type; `create` defaults to "no parameters, no state".
     public init(_ name: String, attributes: [AttributeDeclaration] = [], inputs: ClosedRange<Int> = 1...1,
                 outputs: ClosedRange<Int> = 1...1, doc: String = "",
                 create: @escaping (LayerBuilder, AttributeReader) throws -> AnyObject? = { _, _ in nil },

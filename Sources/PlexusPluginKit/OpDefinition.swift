@@ -12,9 +12,13 @@ public enum AttributeValue {
 
 /// One attribute an operator accepts: required, or optional with or without a default.
 public struct AttributeDeclaration {
+    /// Attribute name.
     public var name: String
+    /// Attribute type.
     public var type: AttributeType
+    /// Whether calls must give it.
     public var required: Bool
+    /// Default of an optional attribute.
     public var defaultValue: AttributeValue?
 
     /// An optional attribute (with `defaultValue`, if any).
@@ -35,12 +39,19 @@ public struct AttributeDeclaration {
 
 /// An operator with its schema and one kernel, ready to register.
 public struct OpDefinition {
+    /// ONNX domain ("" for ai.onnx).
     public var domain: String
+    /// Operator name.
     public var name: String
+    /// Opset version whose semantics it implements.
     public var sinceVersion: Int
+    /// Inputs a call may give.
     public var inputs: ClosedRange<Int>
+    /// Outputs a call may ask for.
     public var outputs: ClosedRange<Int>
+    /// Accepted attributes.
     public var attributes: [AttributeDeclaration]
+    /// One-line description.
     public var doc: String
     /// Whether the kernel handles these input dtypes (nil = omitted input); nil = all.
     public var supports: (([DType?]) -> Bool)?
@@ -55,6 +66,7 @@ public struct OpDefinition {
     /// "No upper limit" for `inputs`/`outputs`.
     public static let variadic = Int(Int32.max)
 
+    /// An operator with its kernel (and optionally inference and gradient).
     public init(_ name: String, domain: String = "", since: Int, inputs: ClosedRange<Int>, outputs: ClosedRange<Int> = 1...1,
                 attributes: [AttributeDeclaration] = [], doc: String = "",
                 supports: (([DType?]) -> Bool)? = nil, infer: ((InferenceContext) throws -> Void)? = nil,

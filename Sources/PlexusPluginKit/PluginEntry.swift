@@ -139,12 +139,18 @@ public struct PluginRegistrar {
 
 /// Who a plugin is, as declared to the host.
 public struct PluginDescription {
+    /// Unique plugin name.
     public var name: String
+    /// Plugin version.
     public var version: String
+    /// One of `PLX_PLUGIN_KIND_*`.
     public var kind: Int32
+    /// SPDX identifier.
     public var license: String?
+    /// One line.
     public var summary: String?
 
+    /// Describes a plugin.
     public init(name: String, version: String, kind: Int32, license: String? = nil, summary: String? = nil) {
         self.name = name
         self.version = version

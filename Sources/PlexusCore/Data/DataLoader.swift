@@ -1,8 +1,11 @@
 /// Inputs and targets with the same first dimension: sample i is row i of both.
 public struct TensorDataset: Sendable {
+    /// Inputs, one sample per row of the first dimension.
     public let inputs: Tensor
+    /// Targets, one per sample.
     public let targets: Tensor
 
+    /// Pairs `inputs` and `targets`; their first dimensions must agree.
     public init(inputs: Tensor, targets: Tensor) throws {
         guard inputs.rank >= 1, targets.rank >= 1, inputs.shape[0] == targets.shape[0] else {
             throw PlexusError(.shapeMismatch, "inputs \(inputs.shape) and targets \(targets.shape) need the same first dimension")
@@ -31,12 +34,18 @@ public struct TensorDataset: Sendable {
 
 /// Batches of a dataset, optionally shuffled with a seeded permutation per epoch.
 public struct DataLoader: Sendable {
+    /// The samples.
     public let dataset: TensorDataset
+    /// Samples per batch.
     public let batchSize: Int
+    /// Whether each epoch visits the samples in a new seeded order.
     public let shuffle: Bool
+    /// Whether a last, smaller batch is dropped.
     public let dropLast: Bool
+    /// Seed of the shuffling permutations.
     public let seed: UInt64
 
+    /// A loader over `dataset`; throws for a non-positive batch size or string data.
     public init(_ dataset: TensorDataset, batchSize: Int, shuffle: Bool = false, dropLast: Bool = false, seed: UInt64 = 0) throws {
         guard batchSize > 0 else { throw PlexusError.invalid("batch size must be positive") }
         guard dataset.inputs.dtype != .string, dataset.targets.dtype != .string else {

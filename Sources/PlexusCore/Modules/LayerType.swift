@@ -3,11 +3,17 @@ import CPlexus
 /// A layer type registered by a plugin: its constructor attributes and the C functions that
 /// create, run and destroy instances.
 public struct LayerType: @unchecked Sendable {
+    /// The type name used by `PluginLayer(type:)` and `plx_layer_create`.
     public var name: String
+    /// Constructor attributes.
     public var attributes: [AttributeSpec]
+    /// Defaults of optional constructor attributes.
     public var defaults: Attributes
+    /// Inputs forward accepts.
     public var inputs: ClosedRange<Int>
+    /// Outputs forward produces.
     public var outputs: ClosedRange<Int>
+    /// One-line description.
     public var doc: String
     /// The plugin that registered it.
     public var plugin: String

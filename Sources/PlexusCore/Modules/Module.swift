@@ -11,6 +11,7 @@ open class Module {
     /// True in training mode (the default), false in evaluation mode; see `train(_:)`.
     public private(set) var isTraining = true
 
+    /// An empty module; subclasses register their members in their initialisers.
     public init() {}
 
     /// Adds a trainable parameter (it is marked `requiresGrad`).

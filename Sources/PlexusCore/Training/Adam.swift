@@ -1,9 +1,12 @@
 /// Adam, and AdamW when `decoupled` (weight decay applied to the parameters directly rather
 /// than added to the gradient), with bias correction (PyTorch's `Adam`/`AdamW`).
 public final class Adam: Optimizer {
+    /// Decay rates of the moment estimates, the denominator term, the weight decay, and
+    /// whether it is decoupled (AdamW).
     public let beta1: Double, beta2: Double, epsilon: Double, weightDecay: Double, decoupled: Bool
     private let first = Slots(), second = Slots()
 
+    /// Adam over `parameters`; throws for betas outside [0, 1) or negative eps/decay.
     public init(_ parameters: [Tensor], learningRate: Double = 0.001, beta1: Double = 0.9, beta2: Double = 0.999,
                 epsilon: Double = 1e-8, weightDecay: Double = 0, decoupled: Bool = false) throws {
         guard (0..<1).contains(beta1), (0..<1).contains(beta2), epsilon >= 0, weightDecay >= 0 else {

@@ -1,8 +1,10 @@
 /// RMSprop with optional momentum and centring (PyTorch's `torch.optim.RMSprop`).
 public final class RMSprop: Optimizer {
+    /// Smoothing constant, denominator term, weight decay, momentum and centring.
     public let alpha: Double, epsilon: Double, weightDecay: Double, momentum: Double, centered: Bool
     private let square = Slots(), average = Slots(), velocity = Slots()
 
+    /// RMSprop over `parameters`; throws for negative options.
     public init(_ parameters: [Tensor], learningRate: Double = 0.01, alpha: Double = 0.99, epsilon: Double = 1e-8,
                 weightDecay: Double = 0, momentum: Double = 0, centered: Bool = false) throws {
         guard alpha >= 0, epsilon >= 0, weightDecay >= 0, momentum >= 0 else {

@@ -1,9 +1,11 @@
 /// Stochastic gradient descent with optional momentum, dampening, Nesterov momentum and L2
 /// weight decay (PyTorch's `torch.optim.SGD`).
 public final class SGD: Optimizer {
+    /// Momentum factor, dampening, L2 weight decay and whether momentum is Nesterov's.
     public let momentum: Double, dampening: Double, weightDecay: Double, nesterov: Bool
     private let velocity = Slots()
 
+    /// SGD over `parameters`; Nesterov needs momentum > 0 and no dampening.
     public init(_ parameters: [Tensor], learningRate: Double, momentum: Double = 0, dampening: Double = 0,
                 weightDecay: Double = 0, nesterov: Bool = false) throws {
         guard momentum >= 0, weightDecay >= 0 else { throw PlexusError.invalid("momentum and weight decay must be >= 0") }

@@ -16,11 +16,16 @@ public final class LearningRateSchedule {
         case linearWarmup(steps: Int, startFactor: Double)
     }
 
+    /// The optimizer whose rate it sets.
     public let optimizer: Optimizer
+    /// The schedule.
     public let kind: Kind
+    /// The optimizer's rate when the schedule was made.
     public let baseRate: Double
+    /// Steps taken.
     public private(set) var stepCount = 0
 
+    /// Starts `kind` on `optimizer` and sets its rate for step 0.
     public init(_ optimizer: Optimizer, _ kind: Kind) throws {
         switch kind {
         case .step(let size, _) where size <= 0, .cosine(let size, _) where size <= 0, .linearWarmup(let size, _) where size <= 0:
