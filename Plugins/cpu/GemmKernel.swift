@@ -9,6 +9,9 @@ import PlexusPluginKit
 /// wrapping arithmetic. Both are exact reorderings of the dot product, so results match a naive
 /// loop to rounding.
 enum Gemm {
+    /// Multiply-adds below which a product runs on one thread: waking a second costs more.
+    static let parallelWork = 1 << 21
+
     static func multiply<T: CPUNumber>(_ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ c: UnsafeMutablePointer<T>,
                                        m: Int, n: Int, k: Int) {
         if let af = a as? UnsafePointer<Float>, let bf = b as? UnsafePointer<Float>, let cf = c as? UnsafeMutablePointer<Float> {
@@ -21,7 +24,7 @@ enum Gemm {
     }
 
     static func naive<T: CPUNumber>(_ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ c: UnsafeMutablePointer<T>, m: Int, n: Int, k: Int) {
-        Host.parallelFor(m, grain: max(1, 4096 / max(n * k, 1))) { rows in
+        Host.parallelFor(m, grain: max(1, Gemm.parallelWork / max(n * k, 1))) { rows in
             for i in rows {
                 let row = c + i &* n
                 for j in 0..<n { row[j] = T.zero }
@@ -39,7 +42,7 @@ enum Gemm {
                                                    m: Int, n: Int, k: Int) {
         let rowBlocks = (m + 3) / 4
         let work = m * n * k
-        Host.parallelFor(rowBlocks, grain: work < 1 << 16 ? rowBlocks : 1) { blocks in
+        Host.parallelFor(rowBlocks, grain: work < parallelWork ? rowBlocks : max(1, parallelWork / max(4 * n * k, 1))) { blocks in
             for block in blocks {
                 let i0 = block * 4, rows = min(4, m - i0)
                 var j = 0

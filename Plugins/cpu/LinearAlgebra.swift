@@ -67,13 +67,14 @@ enum LinearAlgebra {
 
         func run<T: CPUNumber>(_ type: T.Type) throws {
             let pa = a.pointer(as: T.self), pb = b.pointer(as: T.self), po = out.pointer(as: T.self)
-            let left = transA ? transposed(pa, rows: k, columns: m) : Array(UnsafeBufferPointer(start: pa, count: m * k))
-            let right = transB ? transposed(pb, rows: n, columns: k) : Array(UnsafeBufferPointer(start: pb, count: k * n))
             if k == 0 || m * n == 0 {
                 for i in 0..<(m * n) { po[i] = T.zero }
             } else {
-                left.withUnsafeBufferPointer { l in
-                    right.withUnsafeBufferPointer { r in Gemm.multiply(l.baseAddress!, r.baseAddress!, po, m: m, n: n, k: k) }
+                // The kernel reads row-major A[m×k] and B[k×n]; transposed operands are repacked once.
+                let left = transA ? transposed(pa, rows: k, columns: m) : nil
+                let right = transB ? transposed(pb, rows: n, columns: k) : nil
+                withOptionalBuffer(left, or: pa) { l in
+                    withOptionalBuffer(right, or: pb) { r in Gemm.multiply(l, r, po, m: m, n: n, k: k) }
                 }
             }
             if alpha != 1 {
@@ -87,6 +88,11 @@ enum LinearAlgebra {
                     T.add(y, T.mul(scale, bias))
                 }
             }
+        }
+
+        func withOptionalBuffer<T, R>(_ array: [T]?, or pointer: UnsafeMutablePointer<T>, _ body: (UnsafePointer<T>) -> R) -> R {
+            guard let array else { return body(pointer) }
+            return array.withUnsafeBufferPointer { body($0.baseAddress!) }
         }
 
         func transposed<T>(_ p: UnsafePointer<T>, rows: Int, columns: Int) -> [T] {

@@ -1,3 +1,4 @@
+import Foundation
 import PlexusCore
 import XCTest
 
@@ -65,6 +66,32 @@ final class OptimizerTests: XCTestCase {
                 p = p.indices.map { p[$0] - lr * mh[$0] / (vh[$0].squareRoot() + eps) }
             }
             assertTrajectory(try trajectory { try Adam($0, learningRate: lr, weightDecay: wd, decoupled: decoupled) }, expected)
+        }
+    }
+
+    /// float32 parameters keep float32 state and take the 8-lane path: same trajectory to float precision.
+    func testFloat32ParametersFollowTheSameTrajectories() throws {
+        let makers: [([Tensor]) throws -> Optimizer] = [
+            { try Adam($0, learningRate: 0.01, weightDecay: 0.1, decoupled: true) },
+            { try SGD($0, learningRate: 0.1, momentum: 0.9, nesterov: true) },
+            { try RMSprop($0, learningRate: 0.01, momentum: 0.5, centered: true) },
+        ]
+        let long = (0..<19).map { Double($0) / 7 - 1 }  // 19 elements: two 8-lane blocks and a tail
+        for make in makers {
+            var results: [[Double]] = []
+            for dtype in [DType.float64, .float32] {
+                let parameter = dtype == .float64 ? try Tensor(long, shape: [19]) : try Tensor(long.map(Float.init), shape: [19])
+                parameter.requiresGrad = true
+                let optimizer = try make([parameter])
+                for step in 0..<3 {
+                    optimizer.zeroGrad()
+                    let seed = long.map { sin($0 * Double(step + 1)) }
+                    try parameter.backward(dtype == .float64 ? try Tensor(seed, shape: [19]) : try Tensor(seed.map(Float.init), shape: [19]))
+                    try optimizer.step()
+                }
+                results.append(values(parameter))
+            }
+            for (x, y) in zip(results[0], results[1]) { XCTAssertEqual(x, y, accuracy: 1e-5) }
         }
     }
 

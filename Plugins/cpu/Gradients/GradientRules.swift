@@ -32,8 +32,10 @@ extension Gradient {
     func mask(_ condition: KernelTensor, _ d: KernelTensor) throws -> KernelTensor {
         try call1("Where", [condition, d, try scalar(0, d.dtype)])
     }
-    /// `a * value` for a constant.
-    func scale(_ a: KernelTensor, _ value: Double) throws -> KernelTensor { try mul(a, try scalar(value, a.dtype)) }
+    /// `a * value` for a constant (`a` itself when the constant is 1).
+    func scale(_ a: KernelTensor, _ value: Double) throws -> KernelTensor {
+        value == 1 ? a : try mul(a, try scalar(value, a.dtype))
+    }
     /// Sets input 0's gradient to `f(upstream)` when it is needed and a gradient flows.
     func unary(_ f: (KernelTensor) throws -> KernelTensor) throws {
         guard needs(0), let d = upstream else { return }

@@ -45,7 +45,14 @@ extension GradientRules {
                                      [("axis", .int(axis)), ("reduction", .string("add"))]))
         },
         "Slice": routeThroughIndices("Slice"), "Gather": routeThroughIndices("Gather"),
-        "GatherElements": routeThroughIndices("GatherElements"), "Tile": routeThroughIndices("Tile"), "Pad": routeThroughIndices("Pad"),
+        "Tile": routeThroughIndices("Tile"), "Pad": routeThroughIndices("Pad"),
+        // GatherElements' adjoint is ScatterElements with addition, along the same axis.
+        "GatherElements": { g in
+            guard g.needs(0), let d = g.upstream else { return }
+            let x = try g.input(0)
+            try g.set(0, try g.call1("ScatterElements", [try g.zeros(like: x), try g.input(1), d],
+                                     [("axis", .int(try g.attributes.int("axis") ?? 0)), ("reduction", .string("add"))]))
+        },
     ]
 
     static let reshapeBack: Rule = { g in

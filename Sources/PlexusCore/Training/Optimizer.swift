@@ -1,6 +1,6 @@
 /// Updates parameters from their gradients. Optimizers work in place on the parameters'
-/// memory (float32 or float64), keep their per-parameter state in float64, and follow
-/// PyTorch's update formulas so that hyperparameters carry over.
+/// memory (float32 or float64), keep their per-parameter state in the parameter's dtype (as
+/// PyTorch does), and follow PyTorch's update formulas so that hyperparameters carry over.
 public class Optimizer {
     /// The parameters being optimised.
     public let parameters: [Tensor]
@@ -26,63 +26,38 @@ public class Optimizer {
             guard grad.shape == parameter.shape, grad.dtype == parameter.dtype else {
                 throw PlexusError(.shapeMismatch, "gradient \(grad.dtype)\(grad.shape) does not match parameter \(parameter.dtype)\(parameter.shape)")
             }
-            let values = scratch.values(parameter), gradient = scratch.gradient(grad)
-            update(index, values, gradient)
-            scratch.store(values, into: parameter)
+            if parameter.dtype == .float32 {
+                update(index, Buffers<Float>(parameter, grad))
+            } else {
+                update(index, Buffers<Double>(parameter, grad))
+            }
         }
     }
 
     /// Forgets every parameter's gradient.
     public func zeroGrad() { parameters.forEach { $0.zeroGrad() } }
 
-    /// The rule: changes `values` (the parameter, widened to float64) given `gradient`; state
-    /// is per parameter `index` (see `Slots`).
-    func update(_ index: Int, _ values: UnsafeMutableBufferPointer<Double>, _ gradient: UnsafeMutableBufferPointer<Double>) {}
+    /// The rule for a float32 parameter (state in float32, as PyTorch keeps it).
+    func update(_ index: Int, _ buffers: Buffers<Float>) {}
+    /// The rule for a float64 parameter.
+    func update(_ index: Int, _ buffers: Buffers<Double>) {}
 
-    private let scratch = Scratch()
+    /// A parameter's elements (updated in place) and its gradient's, typed.
+    struct Buffers<T: BinaryFloatingPoint> {
+        let values: UnsafeMutablePointer<T>
+        let gradient: UnsafePointer<T>
+        let count: Int
 
-    /// Float64 working copies of a parameter and its gradient, reused across steps.
-    final class Scratch {
-        private var valueBuffer = UnsafeMutableBufferPointer<Double>.allocate(capacity: 0)
-        private var gradientBuffer = UnsafeMutableBufferPointer<Double>.allocate(capacity: 0)
-
-        deinit {
-            valueBuffer.deallocate()
-            gradientBuffer.deallocate()
-        }
-
-        private static func fill(_ buffer: inout UnsafeMutableBufferPointer<Double>, from tensor: Tensor) -> UnsafeMutableBufferPointer<Double> {
-            if buffer.count < tensor.count {
-                buffer.deallocate()
-                buffer = .allocate(capacity: tensor.count)
-            }
-            if tensor.dtype == .float32 {
-                let source = tensor.data.assumingMemoryBound(to: Float.self)
-                for i in 0..<tensor.count { buffer[i] = Double(source[i]) }
-            } else {
-                let source = tensor.data.assumingMemoryBound(to: Double.self)
-                for i in 0..<tensor.count { buffer[i] = source[i] }
-            }
-            return UnsafeMutableBufferPointer(rebasing: buffer[0..<tensor.count])
-        }
-
-        func values(_ tensor: Tensor) -> UnsafeMutableBufferPointer<Double> { Scratch.fill(&valueBuffer, from: tensor) }
-        func gradient(_ tensor: Tensor) -> UnsafeMutableBufferPointer<Double> { Scratch.fill(&gradientBuffer, from: tensor) }
-
-        func store(_ values: UnsafeMutableBufferPointer<Double>, into tensor: Tensor) {
-            if tensor.dtype == .float32 {
-                let target = tensor.data.assumingMemoryBound(to: Float.self)
-                for i in 0..<values.count { target[i] = Float(values[i]) }
-            } else {
-                let target = tensor.data.assumingMemoryBound(to: Double.self)
-                for i in 0..<values.count { target[i] = values[i] }
-            }
+        init(_ parameter: Tensor, _ grad: Tensor) {
+            values = parameter.data.assumingMemoryBound(to: T.self)
+            gradient = UnsafePointer(grad.data.assumingMemoryBound(to: T.self))
+            count = parameter.count
         }
     }
 
-    /// Per-parameter float64 state buffers, zero-filled on first use and updated in place.
+    /// Per-parameter state buffers of the parameter's dtype, zero-filled on first use and updated in place.
     final class Slots {
-        private var buffers: [Int: UnsafeMutableBufferPointer<Double>] = [:]
+        private var buffers: [Int: UnsafeMutableRawPointer] = [:]
 
         deinit { buffers.values.forEach { $0.deallocate() } }
 
@@ -90,11 +65,11 @@ public class Optimizer {
         func exists(_ index: Int) -> Bool { buffers[index] != nil }
 
         /// The buffer of parameter `index`, created zero-filled on first use.
-        func callAsFunction(_ index: Int, count: Int) -> UnsafeMutableBufferPointer<Double> {
-            if let buffer = buffers[index] { return buffer }
-            let buffer = UnsafeMutableBufferPointer<Double>.allocate(capacity: count)
-            buffer.initialize(repeating: 0)
-            buffers[index] = buffer
+        func callAsFunction<T: BinaryFloatingPoint>(_ index: Int, _ buffers: Buffers<T>) -> UnsafeMutablePointer<T> {
+            if let buffer = self.buffers[index] { return buffer.assumingMemoryBound(to: T.self) }
+            let buffer = UnsafeMutablePointer<T>.allocate(capacity: max(buffers.count, 1))
+            buffer.initialize(repeating: 0, count: buffers.count)
+            self.buffers[index] = UnsafeMutableRawPointer(buffer)
             return buffer
         }
     }

@@ -14,22 +14,29 @@ public final class RMSprop: Optimizer {
         try super.init(parameters: parameters, learningRate: learningRate)
     }
 
-    override func update(_ index: Int, _ values: UnsafeMutableBufferPointer<Double>, _ gradient: UnsafeMutableBufferPointer<Double>) {
-        let s = square(index, count: values.count), a = average(index, count: values.count), b = velocity(index, count: values.count)
-        for i in 0..<values.count {
-            let g = gradient[i] + weightDecay * values[i]
-            s[i] = alpha * s[i] + (1 - alpha) * g * g
+    override func update(_ index: Int, _ buffers: Buffers<Float>) { apply(index, buffers) }
+    override func update(_ index: Int, _ buffers: Buffers<Double>) { apply(index, buffers) }
+
+    @inline(__always)
+    private func apply<T: BinaryFloatingPoint>(_ index: Int, _ buffers: Buffers<T>) {
+        let s = square(index, buffers)
+        let a = centered ? average(index, buffers) : nil, b = momentum > 0 ? velocity(index, buffers) : nil
+        let (lr, rho, eps, decay, mu) = (T(learningRate), T(alpha), T(epsilon), T(weightDecay), T(momentum))
+        let values = buffers.values, gradient = buffers.gradient
+        for i in 0..<buffers.count {
+            let g = gradient[i] + decay * values[i]
+            s[i] = rho * s[i] + (1 - rho) * g * g
             var denominator = s[i]
-            if centered {
-                a[i] = alpha * a[i] + (1 - alpha) * g
+            if let a {
+                a[i] = rho * a[i] + (1 - rho) * g
                 denominator -= a[i] * a[i]
             }
-            denominator = denominator.squareRoot() + epsilon
-            if momentum > 0 {
-                b[i] = momentum * b[i] + g / denominator
-                values[i] -= learningRate * b[i]
+            denominator = denominator.squareRoot() + eps
+            if let b {
+                b[i] = mu * b[i] + g / denominator
+                values[i] -= lr * b[i]
             } else {
-                values[i] -= learningRate * g / denominator
+                values[i] -= lr * g / denominator
             }
         }
     }

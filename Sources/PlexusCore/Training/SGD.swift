@@ -16,16 +16,22 @@ public final class SGD: Optimizer {
         try super.init(parameters: parameters, learningRate: learningRate)
     }
 
-    override func update(_ index: Int, _ values: UnsafeMutableBufferPointer<Double>, _ gradient: UnsafeMutableBufferPointer<Double>) {
+    override func update(_ index: Int, _ buffers: Buffers<Float>) { apply(index, buffers) }
+    override func update(_ index: Int, _ buffers: Buffers<Double>) { apply(index, buffers) }
+
+    @inline(__always)
+    private func apply<T: BinaryFloatingPoint>(_ index: Int, _ buffers: Buffers<T>) {
         let first = !velocity.exists(index)  // PyTorch starts the buffer at the first gradient
-        let buffer = momentum > 0 ? velocity(index, count: values.count) : nil
-        for i in 0..<values.count {
-            var g = gradient[i] + weightDecay * values[i]
+        let buffer = momentum > 0 ? velocity(index, buffers) : nil
+        let (lr, mu, damp, decay) = (T(learningRate), T(momentum), T(dampening), T(weightDecay))
+        let values = buffers.values, gradient = buffers.gradient
+        for i in 0..<buffers.count {
+            var g = gradient[i] + decay * values[i]
             if let buffer {
-                buffer[i] = first ? g : momentum * buffer[i] + (1 - dampening) * g
-                g = nesterov ? g + momentum * buffer[i] : buffer[i]
+                buffer[i] = first ? g : mu * buffer[i] + (1 - damp) * g
+                g = nesterov ? g + mu * buffer[i] : buffer[i]
             }
-            values[i] -= learningRate * g
+            values[i] -= lr * g
         }
     }
 }
