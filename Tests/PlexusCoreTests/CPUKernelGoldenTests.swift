@@ -36,6 +36,7 @@ final class CPUKernelGoldenTests: XCTestCase {
             GreaterOrEqual And Or Xor Not Where IsNaN IsInf Cast ReduceSum ReduceMean ReduceMax ReduceMin ReduceProd ReduceL2
             ArgMax ArgMin MatMul Gemm Softmax LogSoftmax Reshape Transpose Flatten Squeeze Unsqueeze Concat Split Slice Gather
             GatherElements Expand Tile Pad Shape Size ConstantOfShape Range Identity CumSum TopK Trilu OneHot
+            ScatterElements Dropout
             """.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
         let covered = Set(Self.cases.map(\.op))
         XCTAssertEqual(required.filter { !covered.contains($0) }, [])

@@ -938,6 +938,28 @@ def gather_ops():
         {"axis": 1})
 
 
+def scatter_dropout():
+    g = Gen("ScatterElements")
+    data = g.f(3, 4)
+    add("ScatterElements_axis0", "ScatterElements", [data, i64([[1, 0, 2, 0], [2, 2, 0, 1]]), g.f(2, 4)])
+    add("ScatterElements_axis1_negative_indices", "ScatterElements", [data, i64([[-1, 0], [1, -4], [2, 3]]), g.f(3, 2)],
+        {"axis": 1})
+    add("ScatterElements_add_duplicates", "ScatterElements", [data, i64([[0, 0, 0, 0], [0, 0, 0, 0]]), g.f(2, 4)],
+        {"reduction": "add"})
+    add("ScatterElements_mul", "ScatterElements", [data, i64([[1], [1], [0]]), g.f(3, 1)], {"axis": 1, "reduction": "mul"})
+    add("ScatterElements_max_int64", "ScatterElements", [np.arange(6, dtype=I64).reshape(2, 3), i64([[2, 2]]),
+        arr([[10, -5]], I64)], {"axis": 1, "reduction": "max"})
+    add("ScatterElements_min", "ScatterElements", [data, i64([[3, 3]]), g.f(1, 2)], {"axis": 1, "reduction": "min"})
+    # Dropout is random in training mode (tested statistically in the Swift tests); in inference
+    # mode, or with ratio 0, it passes data through and the mask is all true.
+    d = Gen("Dropout")
+    x = d.f(3, 4)
+    add("Dropout_inference_default", "Dropout", [x])
+    add("Dropout_inference_with_mask", "Dropout", [x, scalar(0.3, F32)], n_out=2)
+    add("Dropout_training_ratio_0", "Dropout", [x, scalar(0.0, F32), scalar(True, BOOL)], n_out=2)
+    add("Dropout_inference_float64", "Dropout", [d.f(2, 2, dtype=F64)])
+
+
 def expand_tile_pad():
     g = Gen("Expand")
     add("Expand_column", "Expand", [g.f(3, 1), i64([3, 4])])
@@ -1106,6 +1128,7 @@ def main():
     gather_ops()
     expand_tile_pad()
     misc_ops()
+    scatter_dropout()
 
     os.makedirs(os.path.dirname(out), exist_ok=True)
     # One case per line keeps diffs readable; the file is still plain JSON.

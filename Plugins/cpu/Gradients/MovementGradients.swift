@@ -46,6 +46,21 @@ extension GradientRules {
         },
         "Slice": routeThroughIndices("Slice"), "Gather": routeThroughIndices("Gather"),
         "Tile": routeThroughIndices("Tile"), "Pad": routeThroughIndices("Pad"),
+        // Overwritten data positions get no gradient; each update gets the gradient where it landed.
+        // (mul/max/min reductions depend on values in ways this rule does not model.)
+        "ScatterElements": { g in
+            guard let d = g.upstream else { return }
+            let reduction = try g.attributes.string("reduction") ?? "none"
+            guard reduction == "none" || reduction == "add" else {
+                throw PlexusError(.unsupported, "ScatterElements with reduction '\(reduction)' has no gradient")
+            }
+            let axis: [(String, AttributeValue)] = [("axis", .int(try g.attributes.int("axis") ?? 0))]
+            let indices = try g.input(1)
+            if g.needs(0) {
+                try g.set(0, reduction == "add" ? d : try g.call1("ScatterElements", [d, indices, try g.zeros(like: try g.input(2))], axis))
+            }
+            if g.needs(2) { try g.set(2, try g.call1("GatherElements", [d, indices], axis)) }
+        },
         // GatherElements' adjoint is ScatterElements with addition, along the same axis.
         "GatherElements": { g in
             guard g.needs(0), let d = g.upstream else { return }

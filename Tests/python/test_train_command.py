@@ -1,0 +1,33 @@
+"""The README's main job: `plexus train` reaches at least 95% test accuracy on the bundled
+digits and writes a checkpoint the safetensors package reads."""
+import pathlib
+import re
+import subprocess
+
+from safetensors.numpy import load_file
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def test_train_reaches_95_percent_and_saves_a_checkpoint(tmp_path):
+    checkpoint = tmp_path / "digits.safetensors"
+    result = subprocess.run([str(ROOT / ".build/release/plexus"), "train", "--checkpoint", str(checkpoint),
+                             "--data", str(ROOT / "data/digits.npz")], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    accuracy = float(re.search(r"test accuracy: ([\d.]+)%", result.stdout).group(1))
+    assert accuracy >= 95.0, result.stdout
+    assert re.search(r"epoch 30/30 loss [\d.]+ +train acc", result.stdout)
+    weights = load_file(str(checkpoint))
+    assert weights["0.weight"].shape == (128, 64)
+    assert weights["5.weight"].shape == (10, 128)
+
+
+def test_train_reports_bad_input_clearly(tmp_path):
+    result = subprocess.run([str(ROOT / ".build/release/plexus"), "train", "--data", str(tmp_path / "missing.npz")],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "missing.npz" in result.stderr
+    result = subprocess.run([str(ROOT / ".build/release/plexus"), "train", "--optimizer", "lbfgs", "--epochs", "1",
+                             "--data", str(ROOT / "data/digits.npz"), "--checkpoint", str(tmp_path / "x.safetensors")],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and "lbfgs" in result.stderr
