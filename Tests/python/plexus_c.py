@@ -1,60 +1,252 @@
-"""A minimal ctypes view of libplexus.so for the Python-side tests (the real Python package
-arrives with the bindings issue). Raises on any non-OK status with plx_last_error()."""
+"""A small ctypes view of libplexus.so for the Python-side tests: numpy arrays in and out,
+op calls, layers, autograd. (The real Python package is the bindings issue's; this keeps the
+tests independent of it.) Every non-OK status raises PlexusError with plx_last_error()."""
 import ctypes
 import os
 import pathlib
 
+import numpy as np
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 lib = ctypes.CDLL(os.environ.get("PLEXUS_LIBRARY", str(ROOT / ".build" / "release" / "libplexus.so")))
-lib.plx_last_error.restype = ctypes.c_char_p
-lib.plx_tensor_data.restype = ctypes.c_void_p
-lib.plx_tensor_shape.restype = ctypes.POINTER(ctypes.c_int64)
-lib.plx_tensor_rank.restype = ctypes.c_size_t
-lib.plx_tensor_numel.restype = ctypes.c_int64
-lib.plx_layer_parameter_name.restype = ctypes.c_char_p
-lib.plx_layer_parameter_count.restype = ctypes.c_size_t
-for name in ("plx_tensor_data", "plx_tensor_shape", "plx_tensor_rank", "plx_tensor_numel", "plx_tensor_dtype",
-             "plx_tensor_release", "plx_attrs_release", "plx_layer_release"):
-    getattr(lib, name).argtypes = [ctypes.c_void_p]
-lib.plx_layer_parameter_name.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
-lib.plx_layer_parameter_count.argtypes = [ctypes.c_void_p]
-lib.plx_layer_parameters.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p), ctypes.c_size_t]
-lib.plx_attrs_set_int.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int64]
-lib.plx_layer_create.argtypes = [ctypes.c_char_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p)]
-lib.plx_state_save.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
-lib.plx_state_load.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+
+P = ctypes.c_void_p
+PP = ctypes.POINTER(ctypes.c_void_p)
+_signatures = {
+    "plx_last_error": (ctypes.c_char_p, []),
+    "plx_tensor_create": (ctypes.c_int32, [ctypes.c_int32, ctypes.POINTER(ctypes.c_int64), ctypes.c_size_t, P, PP]),
+    "plx_tensor_release": (None, [P]),
+    "plx_tensor_dtype": (ctypes.c_int32, [P]),
+    "plx_tensor_rank": (ctypes.c_size_t, [P]),
+    "plx_tensor_shape": (ctypes.POINTER(ctypes.c_int64), [P]),
+    "plx_tensor_numel": (ctypes.c_int64, [P]),
+    "plx_tensor_data": (P, [P]),
+    "plx_tensor_set_requires_grad": (ctypes.c_int32, [P, ctypes.c_int32]),
+    "plx_tensor_backward": (ctypes.c_int32, [P, P]),
+    "plx_tensor_grad": (P, [P]),
+    "plx_tensor_zero_grad": (None, [P]),
+    "plx_attrs_create": (ctypes.c_int32, [PP]),
+    "plx_attrs_release": (None, [P]),
+    "plx_attrs_set_int": (ctypes.c_int32, [P, ctypes.c_char_p, ctypes.c_int64]),
+    "plx_attrs_set_float": (ctypes.c_int32, [P, ctypes.c_char_p, ctypes.c_double]),
+    "plx_attrs_set_ints": (ctypes.c_int32, [P, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int64), ctypes.c_size_t]),
+    "plx_attrs_set_floats": (ctypes.c_int32, [P, ctypes.c_char_p, ctypes.POINTER(ctypes.c_float), ctypes.c_size_t]),
+    "plx_attrs_set_string": (ctypes.c_int32, [P, ctypes.c_char_p, ctypes.c_char_p]),
+    "plx_attrs_set_strings": (ctypes.c_int32, [P, ctypes.c_char_p, ctypes.POINTER(ctypes.c_char_p), ctypes.c_size_t]),
+    "plx_attrs_set_tensor": (ctypes.c_int32, [P, ctypes.c_char_p, P]),
+    "plx_op_call": (ctypes.c_int32, [ctypes.c_char_p, ctypes.c_char_p, PP, ctypes.c_size_t, P, PP, ctypes.c_size_t]),
+    "plx_layer_create": (ctypes.c_int32, [ctypes.c_char_p, P, PP]),
+    "plx_layer_forward": (ctypes.c_int32, [P, PP, ctypes.c_size_t, PP, ctypes.c_size_t]),
+    "plx_layer_parameter_count": (ctypes.c_size_t, [P]),
+    "plx_layer_parameters": (ctypes.c_int32, [P, PP, ctypes.c_size_t]),
+    "plx_layer_parameter_name": (ctypes.c_char_p, [P, ctypes.c_size_t]),
+    "plx_layer_set_training": (ctypes.c_int32, [P, ctypes.c_int32]),
+    "plx_layer_release": (None, [P]),
+    "plx_state_save": (ctypes.c_int32, [P, ctypes.c_char_p]),
+    "plx_state_load": (ctypes.c_int32, [P, ctypes.c_char_p]),
+    "plx_no_grad_begin": (None, []),
+    "plx_no_grad_end": (ctypes.c_int32, []),
+    "plx_manual_seed": (None, [ctypes.c_uint64]),
+}
+for _name, (_restype, _argtypes) in _signatures.items():
+    _function = getattr(lib, _name)
+    _function.restype = _restype
+    _function.argtypes = _argtypes
+
+DTYPES = {np.dtype(np.float32): 1, np.dtype(np.uint8): 2, np.dtype(np.int8): 3, np.dtype(np.uint16): 4,
+          np.dtype(np.int16): 5, np.dtype(np.int32): 6, np.dtype(np.int64): 7, np.dtype(np.bool_): 9,
+          np.dtype(np.float16): 10, np.dtype(np.float64): 11, np.dtype(np.uint32): 12, np.dtype(np.uint64): 13}
+NUMPY = {code: dtype for dtype, code in DTYPES.items()}
 
 
 class PlexusError(RuntimeError):
-    pass
+    def __init__(self, status, message):
+        super().__init__(f"status {status}: {message}")
+        self.status = status
 
 
 def check(status):
     if status != 0:
-        raise PlexusError(f"status {status}: {lib.plx_last_error().decode()}")
+        raise PlexusError(status, lib.plx_last_error().decode())
+
+
+class Tensor:
+    """Owns one reference to a plx_tensor."""
+
+    def __init__(self, handle):
+        self.handle = P(handle) if not isinstance(handle, P) else handle
+
+    @classmethod
+    def of(cls, array, requires_grad=False):
+        array = np.ascontiguousarray(array)
+        shape = (ctypes.c_int64 * max(array.ndim, 1))(*array.shape)
+        handle = P()
+        check(lib.plx_tensor_create(DTYPES[array.dtype], shape, array.ndim, array.ctypes.data_as(P), ctypes.byref(handle)))
+        tensor = cls(handle)
+        if requires_grad:
+            check(lib.plx_tensor_set_requires_grad(handle, 1))
+        return tensor
+
+    def numpy(self):
+        rank = lib.plx_tensor_rank(self.handle)
+        shape = tuple(lib.plx_tensor_shape(self.handle)[d] for d in range(rank))
+        dtype = NUMPY[lib.plx_tensor_dtype(self.handle)]
+        count = lib.plx_tensor_numel(self.handle)
+        if count == 0:
+            return np.zeros(shape, dtype)
+        buffer = (ctypes.c_byte * (count * dtype.itemsize)).from_address(lib.plx_tensor_data(self.handle))
+        return np.frombuffer(buffer, dtype=dtype).reshape(shape).copy()
+
+    def backward(self, seed=None):
+        check(lib.plx_tensor_backward(self.handle, seed.handle if seed is not None else None))
+
+    @property
+    def grad(self):
+        handle = lib.plx_tensor_grad(self.handle)
+        if not handle:
+            return None
+        return Tensor.borrowed(handle).numpy()
+
+    @staticmethod
+    def borrowed(handle):
+        view = Tensor.__new__(Tensor)
+        view.handle = P(handle)
+        view._borrowed = True
+        return view
+
+    def zero_grad(self):
+        lib.plx_tensor_zero_grad(self.handle)
+
+    def __del__(self):
+        if not getattr(self, "_borrowed", False) and getattr(self, "handle", None):
+            lib.plx_tensor_release(self.handle)
+
+
+def attributes(values):
+    """A plx_attrs from a dict: int, float, str, lists of ints/floats/strs, numpy arrays (tensor)."""
+    handle = P()
+    check(lib.plx_attrs_create(ctypes.byref(handle)))
+    keep = []
+    for name, value in (values or {}).items():
+        key = name.encode()
+        if isinstance(value, bool) or isinstance(value, (int, np.integer)):
+            check(lib.plx_attrs_set_int(handle, key, int(value)))
+        elif isinstance(value, (float, np.floating)):
+            check(lib.plx_attrs_set_float(handle, key, float(value)))
+        elif isinstance(value, str):
+            check(lib.plx_attrs_set_string(handle, key, value.encode()))
+        elif isinstance(value, np.ndarray):
+            tensor = Tensor.of(value)
+            keep.append(tensor)
+            check(lib.plx_attrs_set_tensor(handle, key, tensor.handle))
+        elif all(isinstance(v, str) for v in value):
+            items = (ctypes.c_char_p * len(value))(*[v.encode() for v in value])
+            check(lib.plx_attrs_set_strings(handle, key, items, len(value)))
+        elif all(isinstance(v, (int, np.integer)) for v in value):
+            check(lib.plx_attrs_set_ints(handle, key, (ctypes.c_int64 * len(value))(*value), len(value)))
+        else:
+            check(lib.plx_attrs_set_floats(handle, key, (ctypes.c_float * len(value))(*value), len(value)))
+    return handle
+
+
+def op(name, inputs, attrs=None, outputs=1, domain=""):
+    """Runs an op on numpy arrays / Tensors (None for omitted inputs); returns Tensors."""
+    tensors = [None if x is None else (x if isinstance(x, Tensor) else Tensor.of(x)) for x in inputs]
+    handles = (P * max(len(tensors), 1))(*[None if t is None else t.handle for t in tensors])
+    results = (P * outputs)()
+    attrs_handle = attributes(attrs)
+    try:
+        check(lib.plx_op_call(domain.encode(), name.encode(), handles, len(tensors), attrs_handle, results, outputs))
+    finally:
+        lib.plx_attrs_release(attrs_handle)
+    return [Tensor(results[i]) for i in range(outputs)]
+
+
+class Layer:
+    """A plugin layer created by type name."""
+
+    def __init__(self, type_name, attrs=None):
+        self.handle = P()
+        attrs_handle = attributes(attrs)
+        try:
+            check(lib.plx_layer_create(type_name.encode(), attrs_handle, ctypes.byref(self.handle)))
+        finally:
+            lib.plx_attrs_release(attrs_handle)
+
+    def __call__(self, *inputs, outputs=1):
+        tensors = [x if isinstance(x, Tensor) else Tensor.of(x) for x in inputs]
+        handles = (P * len(tensors))(*[t.handle for t in tensors])
+        results = (P * outputs)()
+        check(lib.plx_layer_forward(self.handle, handles, len(tensors), results, outputs))
+        out = [Tensor(results[i]) for i in range(outputs)]
+        return out[0] if outputs == 1 else out
+
+    def parameters(self):
+        """(name, borrowed Tensor) pairs in state-dict order."""
+        count = lib.plx_layer_parameter_count(self.handle)
+        handles = (P * max(count, 1))()
+        check(lib.plx_layer_parameters(self.handle, handles, count))
+        return [(lib.plx_layer_parameter_name(self.handle, i).decode(), Tensor.borrowed(handles[i])) for i in range(count)]
+
+    def train(self, on=True):
+        check(lib.plx_layer_set_training(self.handle, 1 if on else 0))
+
+    def __del__(self):
+        if getattr(self, "handle", None):
+            lib.plx_layer_release(self.handle)
+
+
+def write_numpy(tensor, array):
+    """Overwrites a tensor's elements in place (for finite differences on parameters)."""
+    array = np.ascontiguousarray(array, dtype=NUMPY[lib.plx_tensor_dtype(tensor.handle)])
+    ctypes.memmove(lib.plx_tensor_data(tensor.handle), array.ctypes.data, array.nbytes)
+
+
+def gradient_check(function, tensors, eps=1e-6, rtol=1e-4, atol=1e-6, max_elements=40, seed=0):
+    """Central-difference check of d<function(), w>/d(tensor) for float64 Tensors requiring grad.
+    `function` returns a Tensor (recorded). Raises AssertionError naming the first mismatch."""
+    rng = np.random.default_rng(seed)
+    out = function()
+    weights = rng.standard_normal(out.numpy().shape)
+    for t in tensors:
+        t.zero_grad()
+    out.backward(Tensor.of(weights.astype(out.numpy().dtype)))
+
+    def objective():
+        lib.plx_no_grad_begin()
+        try:
+            return float((function().numpy() * weights).sum())
+        finally:
+            check(lib.plx_no_grad_end())
+
+    for which, t in enumerate(tensors):
+        analytic = t.grad
+        base = t.numpy()
+        analytic = np.zeros_like(base) if analytic is None else analytic
+        flat = base.reshape(-1)
+        for index in range(min(flat.size, max_elements)):
+            original = flat[index]
+            step = eps * max(1.0, abs(original))
+            for sign in (+1, -1):
+                changed = flat.copy()
+                changed[index] = original + sign * step
+                write_numpy(t, changed.reshape(base.shape))
+                if sign > 0:
+                    up = objective()
+                else:
+                    down = objective()
+            write_numpy(t, base)
+            numeric = (up - down) / (2 * step)
+            got = analytic.reshape(-1)[index]
+            assert abs(got - numeric) <= atol + rtol * abs(numeric), \
+                f"tensor {which} element {index}: analytic {got} vs numeric {numeric}"
 
 
 def linear(in_features, out_features):
-    attrs = ctypes.c_void_p()
-    check(lib.plx_attrs_create(ctypes.byref(attrs)))
-    check(lib.plx_attrs_set_int(attrs, b"in_features", in_features))
-    check(lib.plx_attrs_set_int(attrs, b"out_features", out_features))
-    layer = ctypes.c_void_p()
-    check(lib.plx_layer_create(b"Linear", attrs, ctypes.byref(layer)))
-    lib.plx_attrs_release(attrs)
-    return layer
+    """A Linear layer (kept for the checkpoint tests)."""
+    return Layer("Linear", {"in_features": in_features, "out_features": out_features})
 
 
 def parameters(layer):
-    """Name → float32 numpy copy of each parameter."""
-    import numpy as np
-
-    count = lib.plx_layer_parameter_count(layer)
-    handles = (ctypes.c_void_p * count)()
-    check(lib.plx_layer_parameters(layer, handles, count))
-    result = {}
-    for index, handle in enumerate(handles):
-        shape = [lib.plx_tensor_shape(handle)[d] for d in range(lib.plx_tensor_rank(handle))]
-        data = (ctypes.c_float * lib.plx_tensor_numel(handle)).from_address(lib.plx_tensor_data(handle))
-        result[lib.plx_layer_parameter_name(layer, index).decode()] = np.array(data, dtype=np.float32).reshape(shape)
-    return result
+    """Name → numpy copy of each parameter."""
+    return {name: tensor.numpy() for name, tensor in layer.parameters()}

@@ -11,7 +11,7 @@ from plexus_c import PlexusError, check, lib, linear, parameters
 def test_plexus_checkpoint_loads_in_safetensors(tmp_path):
     layer = linear(5, 3)
     path = tmp_path / "linear.safetensors"
-    check(lib.plx_state_save(layer, str(path).encode()))
+    check(lib.plx_state_save(layer.handle, str(path).encode()))
     loaded = load_file(str(path))
     mine = parameters(layer)
     assert sorted(loaded) == ["bias", "weight"]
@@ -20,7 +20,6 @@ def test_plexus_checkpoint_loads_in_safetensors(tmp_path):
         np.testing.assert_array_equal(loaded[name], value)
     with safe_open(str(path), "np") as f:
         assert f.metadata() == {"producer": "plexus"}
-    lib.plx_layer_release(layer)
 
 
 def test_safetensors_file_loads_into_plexus(tmp_path):
@@ -29,14 +28,13 @@ def test_safetensors_file_loads_into_plexus(tmp_path):
     new = {"weight": rng.standard_normal((2, 4)).astype(np.float32), "bias": np.array([0.5, -0.25], np.float32)}
     path = tmp_path / "from_python.safetensors"
     save_file(new, str(path), metadata={"format": "np"})
-    check(lib.plx_state_load(layer, str(path).encode()))
+    check(lib.plx_state_load(layer.handle, str(path).encode()))
     for name, value in parameters(layer).items():
         np.testing.assert_array_equal(value, new[name])
     # Wrong shapes and missing entries are errors, not crashes.
     save_file({"weight": np.zeros((3, 4), np.float32), "bias": np.zeros(2, np.float32)}, str(path))
     with pytest.raises(PlexusError, match="weight"):
-        check(lib.plx_state_load(layer, str(path).encode()))
+        check(lib.plx_state_load(layer.handle, str(path).encode()))
     save_file({"weight": np.zeros((2, 4), np.float32)}, str(path))
     with pytest.raises(PlexusError, match="missing"):
-        check(lib.plx_state_load(layer, str(path).encode()))
-    lib.plx_layer_release(layer)
+        check(lib.plx_state_load(layer.handle, str(path).encode()))
