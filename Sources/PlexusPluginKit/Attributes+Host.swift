@@ -16,7 +16,7 @@ extension AttributeValue {
             case .int(let v): status = api.attrs_set_int(attrs, name, Int64(v))
             case .float(let v): status = api.attrs_set_float(attrs, name, v)
             case .ints(let v): status = api.attrs_set_ints(attrs, name, v.map(Int64.init), v.count)
-            case .floats(let v): status = api.attrs_set_floats(attrs, name, v.map(Float.init), v.count)
+            case .floats(let v): status = api.attrs_set_floats(attrs, name, v.map { Float($0) }, v.count)
             case .string(let v): status = api.attrs_set_string(attrs, name, v)
             case .strings(let v):
                 let copies = v.map { strdup($0) }

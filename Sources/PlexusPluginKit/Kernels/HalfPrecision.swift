@@ -1,11 +1,10 @@
-import PlexusPluginKit
 
 /// float16 and bfloat16 are computed in float32: inputs are widened, the float32 kernel runs,
 /// and the result is rounded back (to nearest even), as PyTorch does on CPUs without native
 /// half arithmetic.
-enum HalfPrecision {
+public enum HalfPrecision {
     /// The elements of a float16/bfloat16 tensor widened to Float.
-    static func widened(_ tensor: KernelTensor) -> [Float] {
+    @inlinable public static func widened(_ tensor: KernelTensor) -> [Float] {
         switch tensor.dtype {
         case .float16:
             let source = tensor.pointer(as: Float16.self)
@@ -19,7 +18,7 @@ enum HalfPrecision {
     }
 
     /// Stores `values` into a float16/bfloat16 tensor, rounding to nearest even.
-    static func store(_ values: UnsafeBufferPointer<Float>, into tensor: KernelTensor) {
+    @inlinable public static func store(_ values: UnsafeBufferPointer<Float>, into tensor: KernelTensor) {
         switch tensor.dtype {
         case .float16:
             let target = tensor.pointer(as: Float16.self)
@@ -33,5 +32,5 @@ enum HalfPrecision {
     }
 
     /// True for float16 and bfloat16.
-    static func isHalf(_ dtype: DType) -> Bool { dtype == .float16 || dtype == .bfloat16 }
+    @inlinable public static func isHalf(_ dtype: DType) -> Bool { dtype == .float16 || dtype == .bfloat16 }
 }
