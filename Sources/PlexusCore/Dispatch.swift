@@ -14,6 +14,13 @@ extension OpRegistry {
         let schema = try entry.schema ?? requireSchema(key)
         try validateArity(schema, inputCount: inputs.count, outputCount: outputCount, inputs: inputs.map { $0 != nil })
         let merged = try validated(attributes, for: schema)
+        let recording = GradMode.isEnabled && inputs.contains(where: { $0?.requiresGrad == true })
+        if let decomposition = schema.decomposition, recording || entry.kernels.isEmpty {
+            // Autograd records the primitive ops the decomposition calls; no node for this op.
+            // (An op with a decomposition and no kernel always runs it.)
+            return try run(decomposition.function, user: decomposition.user, key: key, backend: "decomposition",
+                           plugin: schema.plugin, inputs: inputs, attributes: merged, outputCount: outputCount)
+        }
         let dtypes = inputs.map { $0?.dtype }
         let candidates = entry.kernels
         guard let kernel = candidates.first(where: { $0.accepts(dtypes, attributes: merged) }) else {
@@ -24,8 +31,9 @@ extension OpRegistry {
             let backends = candidates.map(\.backend).joined(separator: ", ")
             throw PlexusError(.unsupported, "\(key) has no kernel for input dtypes (\(described)); backends tried: \(backends)")
         }
-        let outputs = try run(kernel, inputs: inputs, attributes: merged, outputCount: outputCount)
-        if GradMode.isEnabled && inputs.contains(where: { $0?.requiresGrad == true }) {
+        let outputs = try run(kernel.compute, user: kernel.user, key: key, backend: kernel.backend, plugin: kernel.plugin,
+                              inputs: inputs, attributes: merged, outputCount: outputCount)
+        if recording {
             record(schema, inputs: inputs, outputs: outputs, attributes: merged)
         }
         return outputs
@@ -94,22 +102,24 @@ extension OpRegistry {
         try AttributeValidation.validated(attributes, specs: schema.attributes, defaults: schema.defaults, owner: "\(schema.key)")
     }
 
-    private func run(_ kernel: Kernel, inputs: [Tensor?], attributes: Attributes, outputCount: Int) throws -> [Tensor] {
-        let context = KernelContext(op: kernel.key, outputCount: outputCount)
+    /// Runs a kernel or decomposition function and collects the outputs it produced.
+    private func run(_ function: plx_kernel_fn, user: UnsafeMutableRawPointer?, key: OpKey, backend: String, plugin: String,
+                     inputs: [Tensor?], attributes: Attributes, outputCount: Int) throws -> [Tensor] {
+        let context = KernelContext(op: key, outputCount: outputCount)
         let handles = inputs.map { $0?.handle }
         _ = ThreadErrors.takePluginError()
         let status = withExtendedLifetime((inputs, attributes, context)) {
             handles.withUnsafeBufferPointer { buffer in
-                kernel.compute(OpaquePointer(Unmanaged.passUnretained(context).toOpaque()),
-                               buffer.baseAddress, buffer.count, attributes.handle, kernel.user)
+                function(OpaquePointer(Unmanaged.passUnretained(context).toOpaque()), buffer.baseAddress, buffer.count,
+                         attributes.handle, user)
             }
         }
         if status != 0 {
-            throw pluginFailure(status: status, what: "\(kernel.key) (\(kernel.backend) kernel)", plugin: kernel.plugin)
+            throw pluginFailure(status: status, what: "\(key) (\(backend) kernel)", plugin: plugin)
         }
         return try context.outputs.enumerated().map { index, output in
             guard let output else {
-                throw PlexusError(.internal, "\(kernel.key) (\(kernel.backend) kernel of plugin '\(kernel.plugin)') did not produce output \(index)")
+                throw PlexusError(.internal, "\(key) (\(backend) kernel of plugin '\(plugin)') did not produce output \(index)")
             }
             return output
         }

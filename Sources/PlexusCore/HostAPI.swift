@@ -109,6 +109,9 @@ enum HostAPI {
                 out.pointee = try HostAPI.kernelContext(context).alias(index, source: tensor, shape: dims).handle
             }
         }
+        table.pointee.kernel_set_output = { context, index, tensor in
+            withStatus { try HostAPI.kernelContext(context).set(index, try Tensor.from(tensor, "tensor")) }
+        }
         table.pointee.num_threads = { Int32(clamping: Parallel.threadCount) }
         table.pointee.parallel_for = { count, grain, body, user in
             guard let body, count > 0 else { return }

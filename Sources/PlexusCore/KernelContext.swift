@@ -26,6 +26,12 @@ final class KernelContext {
         return tensor
     }
 
+    /// Makes an existing tensor output `index` (used by decompositions).
+    func set(_ index: Int, _ tensor: Tensor) throws {
+        try checkSlot(index)
+        outputs[index] = tensor
+    }
+
     /// Makes output `index` a view of `source` with `shape`.
     func alias(_ index: Int, source: Tensor, shape: [Int]) throws -> Tensor {
         try checkSlot(index)

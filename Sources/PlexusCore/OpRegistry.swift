@@ -1,3 +1,4 @@
+import CPlexus
 import PlexusABI
 import Synchronization
 
@@ -85,7 +86,8 @@ public final class OpRegistry: Sendable {
 
     /// Adds a plugin's staged registrations at once, or nothing if any conflicts.
     func commit(plugin: PluginRecord, schemas: [OpSchema], kernels: [Kernel],
-                gradients: [(key: OpKey, rule: GradientRule)] = [], layers: [LayerType] = []) throws {
+                gradients: [(key: OpKey, rule: GradientRule)] = [], layers: [LayerType] = [],
+                decompositions: [(key: OpKey, function: plx_kernel_fn, user: UnsafeMutableRawPointer?)] = []) throws {
         try state.withLock { state in
             if let other = state.plugins.first(where: { $0.name == plugin.name }) {
                 throw PlexusError(.alreadyExists, "a plugin named '\(plugin.name)' is already loaded from \(other.path)")
@@ -105,6 +107,9 @@ public final class OpRegistry: Sendable {
             for layer in layers { state.layerTypes[layer.name] = layer }
             for schema in schemas { state.schemas[schema.key] = schema }
             for (key, rule) in gradients { state.schemas[key]?.gradient = rule }
+            for (key, function, user) in decompositions where state.schemas[key]?.decomposition == nil {
+                state.schemas[key]?.decomposition = (function, user)
+            }
             for kernel in kernels {
                 kernel.sequence = state.kernelSequence
                 state.kernelSequence += 1

@@ -105,6 +105,10 @@ public final class OpSchema: @unchecked Sendable {
     /// The gradient slot (see `GradientRule`); nil when the op is not differentiable. Set when a
     /// plugin registers the rule, under the registry's lock, before the schema is looked up.
     public internal(set) var gradient: GradientRule?
+    /// The forward written with other ops, run instead of a kernel while recording gradients.
+    var decomposition: (function: plx_kernel_fn, user: UnsafeMutableRawPointer?)?
+    /// True when the op has a decomposition.
+    public var isDecomposable: Bool { decomposition != nil }
     let infer: plx_infer_fn?
     let inferUser: UnsafeMutableRawPointer?
 

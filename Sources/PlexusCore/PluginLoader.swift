@@ -81,7 +81,8 @@ public final class PluginLoader: Sendable {
         let record = try registration.record()
         do {
             try OpRegistry.shared.commit(plugin: record, schemas: registration.schemas, kernels: registration.kernels,
-                                         gradients: registration.gradients, layers: registration.layers)
+                                         gradients: registration.gradients, layers: registration.layers,
+                                         decompositions: registration.decompositions)
         } catch let error as PlexusError {
             throw PlexusError(error.code, "plugin '\(shown)' was not loaded: \(error.message)")
         }

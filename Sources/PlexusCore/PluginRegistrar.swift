@@ -15,6 +15,7 @@ final class PluginRegistration {
     var kernels: [Kernel] = []
     var gradients: [(key: OpKey, rule: GradientRule)] = []
     var layers: [LayerType] = []
+    var decompositions: [(key: OpKey, function: plx_kernel_fn, user: UnsafeMutableRawPointer?)] = []
 
     init(path: String) { self.path = path }
 
@@ -29,6 +30,7 @@ final class PluginRegistration {
         registrar.register_op = { reg, schema in PluginRegistration.from(reg)?.report { try $0.register(schema) } ?? StatusCode.invalidArgument.rawValue }
         registrar.register_kernel = { reg, kernel in PluginRegistration.from(reg)?.report { try $0.register(kernel) } ?? StatusCode.invalidArgument.rawValue }
         registrar.register_layer = { reg, layer in PluginRegistration.from(reg)?.report { try $0.register(layer) } ?? StatusCode.invalidArgument.rawValue }
+        registrar.register_decomposition = { reg, def in PluginRegistration.from(reg)?.report { try $0.register(def) } ?? StatusCode.invalidArgument.rawValue }
         registrar.register_gradient = { reg, gradient in PluginRegistration.from(reg)?.report { try $0.register(gradient) } ?? StatusCode.invalidArgument.rawValue }
         return registrar
     }
@@ -173,6 +175,24 @@ final class PluginRegistration {
                                 inputs: Int(l.min_inputs)...bound(l.max_inputs), outputs: Int(l.min_outputs)...bound(l.max_outputs),
                                 doc: l.doc.map { String(cString: $0) } ?? "", plugin: plugin,
                                 create: create, forward: forward, destroy: l.destroy, user: l.user))
+    }
+
+    private func register(_ decomposition: UnsafePointer<plx_decomposition_def>?) throws {
+        _ = try pluginName
+        guard let decomposition else { throw PlexusError.invalid("decomposition definition is NULL") }
+        let d = decomposition.pointee
+        guard d.struct_size >= UInt32(MemoryLayout<plx_decomposition_def>.size) else {
+            throw PlexusError.invalid("plx_decomposition_def.struct_size \(d.struct_size) is too small")
+        }
+        let key = OpKey(domain: d.domain.map { String(cString: $0) } ?? "", name: try CAttributeFunctions.string(d.op, "op name"))
+        guard let function = d.decompose else { throw PlexusError.invalid("\(key): decomposition function is NULL") }
+        guard schemas.contains(where: { $0.key == key }) || OpRegistry.shared.schema(key) != nil else {
+            throw PlexusError(.notFound, "decomposition for \(key), which has no registered schema")
+        }
+        guard !decompositions.contains(where: { $0.key == key }), OpRegistry.shared.schema(key)?.decomposition == nil else {
+            throw PlexusError(.alreadyExists, "operator \(key) already has a decomposition")
+        }
+        decompositions.append((key, function, d.user))
     }
 
     /// Copies C attribute specs.

@@ -3,7 +3,7 @@ import CPlexus
 /// What a Swift gradient rule sees: the node's inputs and outputs, the gradients flowing into
 /// its outputs, and helpers to compute input gradients by calling other ops. Every tensor it
 /// creates lives until the rule returns, so views stay valid without bookkeeping.
-public final class Gradient {
+public final class Gradient: OpCaller {
     let raw: OpaquePointer?
     /// The node's inputs (nil for omitted optional inputs).
     public let inputs: [KernelTensor?]
@@ -13,7 +13,6 @@ public final class Gradient {
     public let outputGradients: [KernelTensor?]
     /// The node's attributes, defaults filled in.
     public let attributes: AttributeReader
-    private var owned: [OwnedTensor] = []
 
     init(raw: OpaquePointer?, inputs: [KernelTensor?], outputs: [KernelTensor?], outputGradients: [KernelTensor?],
          attributes: AttributeReader) {
@@ -22,6 +21,7 @@ public final class Gradient {
         self.outputs = outputs
         self.outputGradients = outputGradients
         self.attributes = attributes
+        super.init()
     }
 
     /// Input `index`, which must be present.
@@ -55,48 +55,10 @@ public final class Gradient {
         try set(index, try sum(gradient, toShape: try input(index).shape))
     }
 
-    /// Calls an op; the results live until the rule returns.
-    public func call(_ op: String, domain: String = "", _ inputs: [KernelTensor?],
-                     _ attributes: [(String, AttributeValue)] = [], outputCount: Int = 1) throws -> [KernelTensor] {
-        let results = try Host.call(op, domain: domain, inputs, attributes: attributes, outputCount: outputCount)
-        owned += results
-        return results.map(\.view)
-    }
-
     /// Runs the node's own op again with its attributes on other inputs (used to route
     /// gradients back through data movement: run the op on element indices).
     public func rerun(_ op: String, domain: String = "", _ inputs: [KernelTensor?]) throws -> KernelTensor {
-        var output: OpaquePointer?
-        let handles = inputs.map { $0?.handle }
-        let status = handles.withUnsafeBufferPointer { input in
-            Host.api.pointee.op_call(domain, op, input.baseAddress, input.count, attributes.handle, &output, 1)
-        }
-        guard status == 0, let output else { throw PlexusError(StatusCode(rawValue: status) ?? .internal, "re-running \(op) failed") }
-        let owner = OwnedTensor(handle: output)
-        owned.append(owner)
-        return owner.view
-    }
-
-    /// Calls a single-output op.
-    public func call1(_ op: String, domain: String = "", _ inputs: [KernelTensor?],
-                      _ attributes: [(String, AttributeValue)] = []) throws -> KernelTensor {
-        try call(op, domain: domain, inputs, attributes)[0]
-    }
-
-    /// A scalar of `dtype` (a floating-point type) holding `value`.
-    public func scalar(_ value: Double, _ dtype: DType) throws -> KernelTensor {
-        let tensor = try OwnedTensor.create(.float64, [])
-        owned.append(tensor)
-        tensor.view.pointer(as: Double.self)[0] = value
-        return dtype == .float64 ? tensor.view : try call1("Cast", [tensor.view], [("to", .int(Int(dtype.rawValue)))])
-    }
-
-    /// A 1-D int64 tensor (for shapes and axes).
-    public func int64s(_ values: [Int]) throws -> KernelTensor {
-        let tensor = try OwnedTensor.create(.int64, [values.count])
-        owned.append(tensor)
-        for (index, value) in values.enumerated() { tensor.view.pointer(as: Int64.self)[index] = Int64(value) }
-        return tensor.view
+        try call1(op, domain: domain, inputs, attributes: attributes.handle)
     }
 
     /// `gradient` summed over the dims that broadcasting added or stretched, so it has `shape`.
@@ -106,16 +68,6 @@ public final class Gradient {
         var axes = Array(0..<max(extra, 0))
         for (index, dim) in shape.enumerated() where dim == 1 && gradient.shape[index + extra] != 1 { axes.append(index + extra) }
         let summed = axes.isEmpty ? gradient : try call1("ReduceSum", [gradient, try int64s(axes)], [("keepdims", .int(1))])
-        return try call1("Reshape", [summed, try int64s(shape)], [("allowzero", .int(1))])
-    }
-
-    /// Zeros shaped and typed like `tensor`.
-    public func zeros(like tensor: KernelTensor) throws -> KernelTensor { try zeros(tensor.dtype, tensor.shape) }
-
-    /// Zeros of `dtype` and `shape`.
-    public func zeros(_ dtype: DType, _ shape: [Int]) throws -> KernelTensor {
-        let zero = try OwnedTensor.create(dtype, shape)
-        owned.append(zero)
-        return zero.view
+        return try reshape(summed, shape)
     }
 }

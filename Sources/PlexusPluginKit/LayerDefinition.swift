@@ -53,15 +53,15 @@ public struct LayerBuilder {
 
 /// What a layer's forward sees: its parameters, training mode, a seed source, and op calls
 /// whose results live until forward returns.
-public final class LayerCall {
+public final class LayerCall: OpCaller {
     let raw: OpaquePointer?
     /// The state `create` returned.
     public let state: AnyObject?
-    private var owned: [OwnedTensor] = []
 
     init(raw: OpaquePointer?, state: AnyObject?) {
         self.raw = raw
         self.state = state
+        super.init()
     }
 
     /// Parameter or buffer `name`.
@@ -75,33 +75,6 @@ public final class LayerCall {
 
     /// A fresh seed from the host's generator.
     public func nextSeed() -> UInt64 { Host.api.pointee.layer_next_seed(raw) }
-
-    /// Calls an op (recorded by autograd when its inputs require grad).
-    public func call(_ op: String, domain: String = "", _ inputs: [KernelTensor?], _ attributes: [(String, AttributeValue)] = [],
-                     outputCount: Int = 1) throws -> [KernelTensor] {
-        let results = try Host.call(op, domain: domain, inputs, attributes: attributes, outputCount: outputCount)
-        owned += results
-        return results.map(\.view)
-    }
-
-    /// Calls a single-output op.
-    public func call1(_ op: String, domain: String = "", _ inputs: [KernelTensor?], _ attributes: [(String, AttributeValue)] = []) throws -> KernelTensor {
-        try call(op, domain: domain, inputs, attributes)[0]
-    }
-
-    /// A scalar tensor of `dtype` (float32/float64/bool/int64) holding `value`.
-    public func scalar(_ value: Double, _ dtype: DType) throws -> KernelTensor {
-        let tensor = try OwnedTensor.create(dtype, [])
-        owned.append(tensor)
-        switch dtype {
-        case .float32: tensor.view.pointer(as: Float.self)[0] = Float(value)
-        case .float64: tensor.view.pointer(as: Double.self)[0] = value
-        case .bool: tensor.view.pointer(as: Bool.self)[0] = value != 0
-        case .int64: tensor.view.pointer(as: Int64.self)[0] = Int64(value)
-        default: throw PlexusError(.unsupported, "scalar of \(dtype)")
-        }
-        return tensor.view
-    }
 }
 
 /// A layer type, ready to register: constructor attributes, a `create` that declares

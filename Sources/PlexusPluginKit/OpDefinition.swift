@@ -62,6 +62,9 @@ public struct OpDefinition {
     /// The gradient rule (vector-Jacobian product in terms of other ops), or nil when the op
     /// is not differentiable.
     public var gradient: ((Gradient) throws -> Void)?
+    /// The forward written with other ops (returning the outputs), run instead of the kernel
+    /// while gradients are recorded so autograd differentiates through it; or nil.
+    public var decomposition: ((Decomposition) throws -> [KernelTensor])?
 
     /// "No upper limit" for `inputs`/`outputs`.
     public static let variadic = Int(Int32.max)
@@ -83,6 +86,13 @@ public struct OpDefinition {
         self.infer = infer
         self.compute = compute
         self.gradient = gradient
+    }
+
+    /// This definition with `body` as its decomposition.
+    public func decomposed(_ body: @escaping (Decomposition) throws -> [KernelTensor]) -> OpDefinition {
+        var copy = self
+        copy.decomposition = body
+        return copy
     }
 
     /// This definition with `rule` as its gradient.

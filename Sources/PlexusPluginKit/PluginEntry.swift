@@ -23,6 +23,7 @@ public struct PluginRegistrar {
         try registerSchema(definition, box: box)
         try registerKernel(definition, box: box)
         if definition.gradient != nil { try registerGradient(definition, box: box) }
+        if definition.decomposition != nil { try registerDecomposition(definition, box: box) }
     }
 
     private func registerGradient(_ definition: OpDefinition, box: UnsafeMutableRawPointer) throws {

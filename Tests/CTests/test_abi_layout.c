@@ -24,9 +24,9 @@
     X(num_threads, 29) X(parallel_for, 30) X(infer_input_count, 31) X(infer_input, 32)          \
     X(infer_input_value, 33) X(infer_output_count, 34) X(infer_set_output, 35)                 \
     X(gradient_needed, 36) X(gradient_set, 37) X(layer_add_parameter, 38) X(layer_add_buffer, 39) \
-    X(layer_tensor, 40) X(layer_training, 41) X(layer_next_seed, 42)
+    X(layer_tensor, 40) X(layer_training, 41) X(layer_next_seed, 42) X(kernel_set_output, 43)
 
-#define HOST_FIELD_COUNT 43
+#define HOST_FIELD_COUNT 44
 
 /* Compile time. */
 #define STATIC_PIN(field, i) \
@@ -45,6 +45,7 @@ _Static_assert(offsetof(plx_plugin_registrar, register_kernel) == SLOT(2), "regi
 _Static_assert(offsetof(plx_plugin_registrar, host_state) == SLOT(3), "host_state moved");
 _Static_assert(offsetof(plx_plugin_registrar, register_gradient) == SLOT(4), "register_gradient moved");
 _Static_assert(offsetof(plx_plugin_registrar, register_layer) == SLOT(5), "register_layer moved");
+_Static_assert(offsetof(plx_plugin_registrar, register_decomposition) == SLOT(6), "register_decomposition moved");
 
 /* Run time: the same facts as counted checks, so the summary shows them. */
 #define DYNAMIC_PIN(field, i) CHECK_EQ(offsetof(plx_host_api, field), SLOT(i));
@@ -65,6 +66,7 @@ int main(void) {
     CHECK_EQ(offsetof(plx_plugin_registrar, host_state), SLOT(3));
     CHECK_EQ(offsetof(plx_plugin_registrar, register_gradient), SLOT(4));
     CHECK_EQ(offsetof(plx_plugin_registrar, register_layer), SLOT(5));
+    CHECK_EQ(offsetof(plx_plugin_registrar, register_decomposition), SLOT(6));
 
     CHECK_EQ(offsetof(plx_plugin_info, abi_major), 0);
     CHECK_EQ(offsetof(plx_plugin_info, abi_minor), 4);

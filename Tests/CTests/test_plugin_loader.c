@@ -118,6 +118,35 @@ static void test_good_plugin(void) {
     plx_tensor_release(x);
 }
 
+/* SoftSign has a kernel and a decomposition but no gradient rule: without gradients the kernel
+ * runs; with an input that requires grad the decomposition runs and backward goes through it. */
+static void test_decomposition(void) {
+    int64_t shape[1] = {3};
+    double xs[3] = {-2, 0.5, 3};
+    plx_tensor *x = NULL, *y = NULL, *sum = NULL;
+    CHECK_STATUS(plx_tensor_create(PLX_FLOAT64, shape, 1, xs, &x), PLX_OK);
+    CHECK_STATUS(plx_op_call("org.plexus.test", "SoftSign", &x, 1, NULL, &y, 1), PLX_OK);
+    if (y) CHECK_NEAR(((double *)plx_tensor_data(y))[0], -2.0 / 3.0);
+    CHECK_EQ(plx_tensor_requires_grad(y), 0);
+    plx_tensor_release(y);
+    CHECK_STATUS(plx_tensor_set_requires_grad(x, 1), PLX_OK);
+    CHECK_STATUS(plx_op_call("org.plexus.test", "SoftSign", &x, 1, NULL, &y, 1), PLX_OK);
+    CHECK_EQ(plx_tensor_requires_grad(y), 1);
+    CHECK_STATUS(plx_op_call("", "ReduceSum", &y, 1, NULL, &sum, 1), PLX_OK);
+    CHECK_STATUS(plx_tensor_backward(sum, NULL), PLX_OK);
+    plx_tensor *grad = plx_tensor_grad(x);
+    if (CHECK(grad != NULL)) {
+        const double *g = plx_tensor_data(grad);
+        for (int i = 0; i < 3; i++) {
+            double d = 1 + (xs[i] < 0 ? -xs[i] : xs[i]);
+            CHECK_NEAR(g[i], 1 / (d * d));
+        }
+    }
+    plx_tensor_release(sum);
+    plx_tensor_release(y);
+    plx_tensor_release(x);
+}
+
 static void test_duplicate(void) {
     size_t before = plx_plugin_count();
     CHECK_STATUS(plx_plugin_load(fixture("duplicate.so")), PLX_ERR_ALREADY_EXISTS);
@@ -131,7 +160,7 @@ static void test_listing(void) {
     if (!CHECK(i >= 0)) return;
     CHECK(plx_plugin_version((size_t)i) != NULL && strcmp(plx_plugin_version((size_t)i), "1.2.3") == 0);
     CHECK_CONTAINS(plx_plugin_path((size_t)i), "good_plugin.so");
-    CHECK_EQ(plx_plugin_op_count((size_t)i), 2);
+    CHECK_EQ(plx_plugin_op_count((size_t)i), 3);
 }
 
 int main(int argc, char **argv) {
@@ -144,6 +173,7 @@ int main(int argc, char **argv) {
     test_abi_too_new();
     test_init_fails();
     test_good_plugin();
+    test_decomposition();
     test_duplicate();
     test_listing();
     return check_finish();

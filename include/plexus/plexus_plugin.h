@@ -207,6 +207,22 @@ typedef struct plx_layer_def {
 } plx_layer_def;
 
 /**
+ * A decomposition: the op's forward written as calls to other ops (through host->op_call),
+ * each output handed over with host->kernel_set_output. When an op with a decomposition is
+ * called while gradients are being recorded and an input requires grad, the host runs the
+ * decomposition instead of a kernel, so autograd records the primitive ops and back-propagates
+ * through them (an LSTM gets backpropagation through time this way). Otherwise the kernel runs.
+ * Same signature and rules as a kernel.
+ */
+typedef struct plx_decomposition_def {
+    uint32_t struct_size;   /**< sizeof(plx_decomposition_def). */
+    const char *domain;     /**< Operator domain ("" for ai.onnx). */
+    const char *op;         /**< Operator name; its schema must be registered. */
+    plx_kernel_fn decompose; /**< Computes the outputs with other ops (required). */
+    void *user;             /**< Immutable state passed to `decompose`. */
+} plx_decomposition_def;
+
+/**
  * Handed to plx_plugin_init(). The first four fields are frozen for every ABI version.
  * Registrations are staged and kept only if plx_plugin_init() returns ::PLX_OK.
  */
@@ -226,6 +242,8 @@ struct plx_plugin_registrar {
     plx_status (*register_gradient)(plx_plugin_registrar *reg, const plx_gradient_def *gradient);
     /** Registers a layer type. ::PLX_ERR_ALREADY_EXISTS if the name is taken. */
     plx_status (*register_layer)(plx_plugin_registrar *reg, const plx_layer_def *layer);
+    /** Registers the decomposition of an op. ::PLX_ERR_ALREADY_EXISTS if the op has one. */
+    plx_status (*register_decomposition)(plx_plugin_registrar *reg, const plx_decomposition_def *def);
 };
 
 /* ---------------------------------------------------------------------------------------------
@@ -354,6 +372,12 @@ typedef struct plx_host_api {
     int32_t (*layer_training)(const plx_layer_context *ctx);
     /** A fresh 64-bit seed from the host's seeded generator (for dropout masks and the like). */
     uint64_t (*layer_next_seed)(plx_layer_context *ctx);
+
+    /**
+     * Makes an existing tensor output `index` of the current kernel or decomposition call (the
+     * host takes its own reference). Used by decompositions, whose outputs come from op calls.
+     */
+    plx_status (*kernel_set_output)(plx_kernel_context *ctx, size_t index, plx_tensor *tensor);
 } plx_host_api;
 
 /** Name of the one symbol a plugin exports. */

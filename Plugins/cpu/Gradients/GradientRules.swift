@@ -18,10 +18,6 @@ enum GradientRules {
 }
 
 extension Gradient {
-    /// Reshape to an exact shape (zeros are sizes, not "copy this dim").
-    func reshape(_ t: KernelTensor, _ shape: [Int]) throws -> KernelTensor {
-        try call1("Reshape", [t, try int64s(shape)], [("allowzero", .int(1))])
-    }
     /// Shorthands for the ops rules are written with.
     func mul(_ a: KernelTensor, _ b: KernelTensor) throws -> KernelTensor { try call1("Mul", [a, b]) }
     func div(_ a: KernelTensor, _ b: KernelTensor) throws -> KernelTensor { try call1("Div", [a, b]) }
