@@ -11,3 +11,5 @@ for lib in "$out"/libplexus-*.so; do
     ln -sf "../$(basename "$lib")" "$out/plugins/$(basename "$lib")"
 done
 ln -sf plexus-cli "$out/plexus"
+# What each plugin provides, so a missing plugin can be named in errors.
+"$out/plexus" plugins --write-index "$out/plugins/index.json"

@@ -69,6 +69,7 @@ run_test test_abi_layout "$OUT/test_abi_layout"
 run_test test_c_api "$OUT/test_c_api"
 run_test test_plugin_loader "$OUT/test_plugin_loader" "$OUT/fixtures"
 run_test test_no_backend env PLEXUS_AUTOLOAD=0 "$OUT/test_no_backend"
+run_test test_missing_plugin env PLEXUS_AUTOLOAD=0 "$OUT/test_missing_plugin" "$LIB/plugins"
 run_test test_training "$OUT/test_training" "$OUT"
 run_test test_backend_order "$OUT/test_backend_order" "$OUT/fixtures" -1
 run_test "test_backend_order (PLEXUS_BACKENDS=alt)" env PLEXUS_BACKENDS=alt "$OUT/test_backend_order" "$OUT/fixtures" 42

@@ -76,6 +76,9 @@ extension OpRegistry {
                               "load one with plx_plugin_load or set PLEXUS_PLUGIN_PATH")
         }
         let domain = key.domain.isEmpty ? "ai.onnx" : key.domain
+        if let provider = PluginLoader.index?.provider(of: key) {
+            throw PlexusError(.notFound, "operator '\(key.name)' in domain '\(domain)' is not available\(PluginLoader.notLoadedHint(provider))")
+        }
         throw PlexusError(.notFound, "unknown operator '\(key.name)' in domain '\(domain)': no loaded plugin provides it")
     }
 

@@ -8,9 +8,16 @@ struct PluginsCommand: ParsableCommand {
     @Option(name: .customLong("load"), help: "Also load this plugin file (repeatable).")
     var extra: [String] = []
 
+    @Option(help: "Write what each loaded plugin provides to this JSON file (plugins/index.json), used to name missing plugins in errors.")
+    var writeIndex: String?
+
     func run() throws {
         PluginLoader.shared.discoverIfNeeded()
         for path in extra { try PluginLoader.shared.load(path: path) }
+        if let writeIndex {
+            try FileIO.write(Array(PluginIndex.ofLoadedPlugins().json.utf8), to: writeIndex)
+            return
+        }
         let plugins = OpRegistry.shared.plugins
         if plugins.isEmpty {
             print("no plugins loaded (searched: \(PluginLoader.shared.searchedLocations.joined(separator: ", ")))")

@@ -28,6 +28,9 @@ extension OpRegistry {
     public func layerType(_ name: String) throws -> LayerType {
         PluginLoader.shared.discoverIfNeeded()
         if let type = layerTypes[name] { return type }
+        if let provider = PluginLoader.index?.provider(ofLayer: name) {
+            throw PlexusError(.notFound, "layer type '\(name)' is not available\(PluginLoader.notLoadedHint(provider))")
+        }
         let known = layerTypes.keys.sorted().joined(separator: ", ")
         throw PlexusError(.notFound, "unknown layer type '\(name)': no loaded plugin provides it (available: \(known.isEmpty ? "none" : known))")
     }
