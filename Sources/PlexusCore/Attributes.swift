@@ -111,6 +111,17 @@ public final class Attributes: @unchecked Sendable, ExpressibleByDictionaryLiter
         set { entries[name] = newValue.map(Entry.init) }
     }
 
+    /// The number stored under `name` (an int or a float), or `fallback` when absent; an
+    /// `invalidArgument` error naming `what` when it holds something else.
+    public func number(_ name: String, default fallback: Double, what: String = "option") throws -> Double {
+        switch self[name] {
+        case nil: return fallback
+        case .float(let value)?: return value
+        case .int(let value)?: return Double(value)
+        default: throw PlexusError.invalid("\(what) '\(name)' must be a number")
+        }
+    }
+
     func entry(_ name: String) -> Entry? { entries[name] ?? fallback?.entry(name) }
 
     /// A new set with this set's values over `defaults` (values here win). Copies nothing: the

@@ -153,14 +153,7 @@ public enum Loss {
     /// "sum"), `beta`, `delta`, `ignore_index`, `label_smoothing`, and tensors `weight` and
     /// `pos_weight`.
     public static func named(_ name: String, _ input: Tensor, _ target: Tensor, options: Attributes = Attributes()) throws -> Tensor {
-        func number(_ key: String, _ fallback: Double) throws -> Double {
-            switch options[key] {
-            case nil: return fallback
-            case .float(let v)?: return v
-            case .int(let v)?: return Double(v)
-            default: throw PlexusError.invalid("loss option '\(key)' must be a number")
-            }
-        }
+        func number(_ key: String, _ fallback: Double) throws -> Double { try options.number(key, default: fallback, what: "loss option") }
         func tensor(_ key: String) throws -> Tensor? {
             switch options[key] {
             case nil: return nil

@@ -89,14 +89,7 @@ public class Optimizer {
         if let unknown = options.names.first(where: { !keys.contains($0) }) {
             throw PlexusError.invalid("\(name) has no option '\(unknown)' (it accepts: \(keys.sorted().joined(separator: ", ")))")
         }
-        func number(_ key: String, _ fallback: Double) throws -> Double {
-            switch options[key] {
-            case nil: return fallback
-            case .float(let v)?: return v
-            case .int(let v)?: return Double(v)
-            default: throw PlexusError.invalid("optimizer option '\(key)' must be a number")
-            }
-        }
+        func number(_ key: String, _ fallback: Double) throws -> Double { try options.number(key, default: fallback, what: "optimizer option") }
         switch name {
         case "sgd":
             return try SGD(parameters, learningRate: try number("lr", 0.01), momentum: try number("momentum", 0),
