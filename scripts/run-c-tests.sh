@@ -71,6 +71,7 @@ run_test test_plugin_loader "$OUT/test_plugin_loader" "$OUT/fixtures"
 run_test test_no_backend env PLEXUS_AUTOLOAD=0 "$OUT/test_no_backend"
 run_test test_missing_plugin env PLEXUS_AUTOLOAD=0 "$OUT/test_missing_plugin" "$LIB/plugins"
 run_test test_training "$OUT/test_training" "$OUT"
+run_test test_session "$OUT/test_session" "$ROOT/Tests/fixtures"
 run_test test_backend_order "$OUT/test_backend_order" "$OUT/fixtures" -1
 run_test "test_backend_order (PLEXUS_BACKENDS=alt)" env PLEXUS_BACKENDS=alt "$OUT/test_backend_order" "$OUT/fixtures" 42
 
@@ -80,7 +81,7 @@ if ! command -v valgrind >/dev/null 2>&1; then
     echo "!! valgrind is not installed (apt-get install valgrind); the leak checks cannot run"
     failed=$((failed + 1))
 else
-    for program in "test_c_api" "test_training $OUT"; do
+    for program in "test_c_api" "test_training $OUT" "test_session $ROOT/Tests/fixtures"; do
         name=${program%% *}
         echo "== $name under valgrind"
         VG_LOG=$OUT/$name.valgrind.log

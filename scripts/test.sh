@@ -14,6 +14,7 @@ run ./scripts/run-c-tests.sh
 run ./scripts/check-exports.sh
 run ./scripts/check-goldens.sh
 run .venv/bin/python -m pytest -q Tests/python
+run .venv/bin/python Tests/conformance/run_conformance.py --check
 
 [ "$status" -eq 0 ] && echo "all test suites passed" || echo "SOME TEST SUITES FAILED"
 exit "$status"

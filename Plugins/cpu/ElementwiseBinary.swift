@@ -17,12 +17,8 @@ enum ElementwiseBinary {
                          supports: DTypes.first(DTypes.numeric.union(DTypes.halfs)),
                          infer: Inference.broadcast(),
                          compute: { context in
-                             let fmod = try context.attributes.int("fmod") ?? 0
-                             let a = try context.input(0)
-                             if a.dtype.isFloatingPoint && fmod == 0 {
-                                 throw PlexusError.invalid("Mod: fmod must be 1 for floating-point inputs")
-                             }
-                             try compute(context, fmod == 1 ? .fmod : .mod)
+                             // fmod = 0 on floats is numpy's floor remainder, as the ONNX reference computes it.
+                             try compute(context, try context.attributes.int("fmod") == 1 ? .fmod : .mod)
                          }),
         ]
     }

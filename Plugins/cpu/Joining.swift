@@ -43,24 +43,29 @@ enum Joining {
         Movement.ownStrings(output)
     }
 
+    /// The sizes Split cuts a dimension of `length` into: the given sizes, or `numOutputs`
+    /// (default: the outputs asked for) parts of ⌈length / parts⌉ with a smaller last one.
+    static func splitSizes(length: Int, given: [Int]?, numOutputs: Int?, outputCount: Int) throws -> [Int] {
+        if let given {
+            guard given.count == outputCount, given.allSatisfy({ $0 >= 0 }), given.reduce(0, +) == length else {
+                throw PlexusError(.shapeMismatch, "Split: sizes \(given) do not split \(length) into \(outputCount) outputs")
+            }
+            return given
+        }
+        let parts = numOutputs ?? outputCount
+        guard parts == outputCount, parts > 0 else {
+            throw PlexusError.invalid("Split: num_outputs \(parts) differs from the \(outputCount) outputs asked for")
+        }
+        let chunk = (length + parts - 1) / parts
+        return (0..<parts).map { max(0, min(chunk, length - $0 * chunk)) }
+    }
+
     static func split(_ context: KernelContext) throws {
         let input = try context.input(0)
         let axis = try normalizedAxis(try context.attributes.int("axis") ?? 0, rank: input.rank, op: "Split")
         let length = input.shape[axis]
-        var sizes: [Int]
-        if let given = try context.optionalInput(1)?.integers() ?? context.attributes.ints("split") {
-            sizes = given
-            guard sizes.count == context.outputCount, sizes.allSatisfy({ $0 >= 0 }), sizes.reduce(0, +) == length else {
-                throw PlexusError(.shapeMismatch, "Split: sizes \(sizes) do not split \(length) into \(context.outputCount) outputs")
-            }
-        } else {
-            let parts = try context.attributes.int("num_outputs") ?? context.outputCount
-            guard parts == context.outputCount, parts > 0 else {
-                throw PlexusError.invalid("Split: num_outputs \(parts) differs from the \(context.outputCount) outputs asked for")
-            }
-            let chunk = (length + parts - 1) / parts
-            sizes = (0..<parts).map { max(0, min(chunk, length - $0 * chunk)) }
-        }
+        let sizes = try splitSizes(length: length, given: try context.optionalInput(1)?.integers() ?? context.attributes.ints("split"),
+                                   numOutputs: try context.attributes.int("num_outputs"), outputCount: context.outputCount)
         let outer = product(input.shape, 0..<axis), inner = product(input.shape, (axis + 1)..<input.rank) * input.dtype.elementSize
         var offset = 0
         var outputs: [KernelTensor] = []

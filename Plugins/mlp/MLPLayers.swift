@@ -13,7 +13,8 @@ enum MLPLayers {
         create: { builder, attributes in
             let inputs = try attributes.int("in_features")!, outputs = try attributes.int("out_features")!
             guard inputs > 0, outputs > 0 else { throw PlexusError.invalid("Linear: in_features and out_features must be positive") }
-            guard let dtype = DType(rawValue: Int32(try attributes.int("dtype")!)), DTypeSets.trainable.contains(dtype) else {
+            guard let code = Int32(exactly: try attributes.int("dtype")!), let dtype = DType(rawValue: code),
+                  DTypeSets.trainable.contains(dtype) else {
                 throw PlexusError.invalid("Linear: dtype must be float32 or float64")
             }
             let bound = 1 / Double(inputs).squareRoot()

@@ -38,7 +38,7 @@ public func plx_layer_forward(_ layer: OpaquePointer?, _ inputs: UnsafePointer<O
         let layer = try module(layer)
         guard let outputs else { throw PlexusError.invalid("outputs is NULL") }
         let tensors = try CAttributeFunctions.array(inputs, inputCount, "inputs") { try Tensor.from($0, "an input") }
-        let results = try layer.forward(tensors)
+        let results = try (layer as? PluginLayer)?.forward(tensors, outputCount: outputCount) ?? layer.forward(tensors)
         guard results.count == outputCount else {
             throw PlexusError.invalid("the layer produced \(results.count) outputs, \(outputCount) were asked for")
         }

@@ -59,8 +59,8 @@ public struct PluginIndex: Sendable {
 }
 
 extension PluginLoader {
-    /// The index beside the plugins (`plugins/index.json` next to the image holding the core).
-    static let index: PluginIndex? = imageDirectory().flatMap { PluginIndex.read($0 + "/plugins/index.json") }
+    /// The index beside the plugins (`plugins/index.json` next to the image holding the core), if any.
+    public static let index: PluginIndex? = imageDirectory().flatMap { PluginIndex.read($0 + "/plugins/index.json") }
 
     /// ", provided by plugin 'x' (file), which is not loaded …" when the index knows a provider.
     static func notLoadedHint(_ provider: PluginIndex.Entry?) -> String {

@@ -12,6 +12,10 @@ public enum ThreadErrors {
         var pluginError: PlexusError?
         /// Nesting depth of no-grad scopes (see `GradMode`).
         var noGradDepth = 0
+        /// Per-thread overrides of the thread count and backend order (set while a session
+        /// with its own options runs on this thread).
+        var threadCountOverride: Int?
+        var backendOrderOverride: [String]?
         /// Graph nodes waiting to be released, and whether a teardown loop runs (see `GradNode`).
         var teardownQueue: [GradNode] = []
         var tearingDown = false

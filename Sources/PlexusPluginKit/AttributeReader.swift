@@ -49,6 +49,16 @@ public struct AttributeReader {
         return pointer.map { String(cString: $0) }
     }
 
+    /// A string-list attribute, or nil when absent.
+    public func strings(_ name: String) throws -> [String]? {
+        var values: UnsafePointer<UnsafePointer<CChar>?>?
+        var count = 0
+        let status = Host.api.pointee.attrs_get_strings(handle, name, &values, &count)
+        if status == StatusCode.notFound.rawValue { return nil }
+        guard status == 0 else { throw PlexusError.invalid("attribute '\(name)' has the wrong type") }
+        return (0..<count).map { values![$0].map { String(cString: $0) } ?? "" }
+    }
+
     /// A tensor attribute (borrowed), or nil when absent.
     public func tensor(_ name: String) throws -> KernelTensor? {
         let pointer: OpaquePointer?? = try read(name, { Host.api.pointee.attrs_get_tensor(handle, name, $0) }, empty: nil)

@@ -57,10 +57,13 @@ public final class LayerCall: OpCaller {
     let raw: OpaquePointer?
     /// The state `create` returned.
     public let state: AnyObject?
+    /// How many outputs the caller asked for (within the layer type's declared range).
+    public let outputCount: Int
 
-    init(raw: OpaquePointer?, state: AnyObject?) {
+    init(raw: OpaquePointer?, state: AnyObject?, outputCount: Int) {
         self.raw = raw
         self.state = state
+        self.outputCount = outputCount
         super.init()
     }
 
@@ -159,7 +162,7 @@ extension PluginRegistrar {
             reportingErrors {
                 guard let state else { throw PlexusError(.internal, "layer state is missing") }
                 let instance = Unmanaged<LayerInstance>.fromOpaque(state).takeUnretainedValue()
-                let call = LayerCall(raw: context, state: instance.state)
+                let call = LayerCall(raw: context, state: instance.state, outputCount: outputCount)
                 let views = (0..<inputCount).map { KernelTensor(handle: inputs![$0]!) }
                 let results = try instance.definition.forward(call, views)
                 guard results.count == outputCount else {

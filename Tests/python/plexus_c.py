@@ -47,6 +47,15 @@ _signatures = {
     "plx_no_grad_begin": (None, []),
     "plx_no_grad_end": (ctypes.c_int32, []),
     "plx_manual_seed": (None, [ctypes.c_uint64]),
+    "plx_session_create": (ctypes.c_int32, [ctypes.c_char_p, P, PP]),
+    "plx_session_create_from_memory": (ctypes.c_int32, [ctypes.c_char_p, ctypes.c_size_t, P, PP]),
+    "plx_session_run": (ctypes.c_int32, [P, ctypes.POINTER(ctypes.c_char_p), PP, ctypes.c_size_t,
+                                         ctypes.POINTER(ctypes.c_char_p), PP, ctypes.c_size_t]),
+    "plx_session_input_count": (ctypes.c_size_t, [P]),
+    "plx_session_output_count": (ctypes.c_size_t, [P]),
+    "plx_session_input_name": (ctypes.c_char_p, [P, ctypes.c_size_t]),
+    "plx_session_output_name": (ctypes.c_char_p, [P, ctypes.c_size_t]),
+    "plx_session_release": (None, [P]),
 }
 for _name, (_restype, _argtypes) in _signatures.items():
     _function = getattr(lib, _name)
@@ -78,7 +87,7 @@ class Tensor:
 
     @classmethod
     def of(cls, array, requires_grad=False):
-        array = np.ascontiguousarray(array)
+        array = np.asarray(array, order="C")  # (ascontiguousarray would turn a 0-d array into 1-d)
         shape = (ctypes.c_int64 * max(array.ndim, 1))(*array.shape)
         handle = P()
         check(lib.plx_tensor_create(DTYPES[array.dtype], shape, array.ndim, array.ctypes.data_as(P), ctypes.byref(handle)))
@@ -250,3 +259,31 @@ def linear(in_features, out_features):
 def parameters(layer):
     """Name → numpy copy of each parameter."""
     return {name: tensor.numpy() for name, tensor in layer.parameters()}
+
+
+class Session:
+    """An ONNX model loaded from bytes or a path, run on numpy arrays."""
+
+    def __init__(self, model):
+        self.handle = P()
+        if isinstance(model, (bytes, bytearray)):
+            check(lib.plx_session_create_from_memory(bytes(model), len(model), None, ctypes.byref(self.handle)))
+        else:
+            check(lib.plx_session_create(str(model).encode(), None, ctypes.byref(self.handle)))
+        self.inputs = [lib.plx_session_input_name(self.handle, i).decode() for i in range(lib.plx_session_input_count(self.handle))]
+        self.outputs = [lib.plx_session_output_name(self.handle, i).decode() for i in range(lib.plx_session_output_count(self.handle))]
+
+    def run(self, feeds, output_names=None):
+        """feeds: {name: numpy array}; returns numpy arrays of the requested (or all) outputs."""
+        names = list(feeds)
+        tensors = [Tensor.of(feeds[n]) for n in names]
+        wanted = output_names or self.outputs
+        results = (P * len(wanted))()
+        check(lib.plx_session_run(self.handle, (ctypes.c_char_p * max(len(names), 1))(*[n.encode() for n in names]),
+                                  (P * max(len(tensors), 1))(*[t.handle for t in tensors]), len(names),
+                                  (ctypes.c_char_p * len(wanted))(*[n.encode() for n in wanted]), results, len(wanted)))
+        return [Tensor(results[i]).numpy() for i in range(len(wanted))]
+
+    def __del__(self):
+        if getattr(self, "handle", None):
+            lib.plx_session_release(self.handle)

@@ -412,6 +412,71 @@ plx_status plx_state_save(plx_layer *layer, const char *path);
  */
 plx_status plx_state_load(plx_layer *layer, const char *path);
 
+/* ---------------------------------------------------------------------------------------------
+ * Inference sessions (ONNX models)
+ * ------------------------------------------------------------------------------------------- */
+
+/** A loaded ONNX model, planned and ready to run. Several threads may run one session at once. */
+typedef struct plx_session plx_session;
+
+/** Session options; pass NULL for the defaults. Set `struct_size` to sizeof(plx_session_options). */
+typedef struct plx_session_options {
+    uint32_t struct_size;          /**< sizeof(plx_session_options). */
+    int32_t intra_op_num_threads;  /**< Threads per operator while this session runs; 0 = the process setting. */
+    const char *backend_order;     /**< Preferred backends for this session's runs ("openblas,cpu"), or NULL. */
+    int32_t disable_constant_folding; /**< Nonzero to run constant subgraphs on every call. */
+} plx_session_options;
+
+/**
+ * Loads an ONNX model file (external data is read relative to it), checks that every op is
+ * provided by a loaded plugin (the error lists all missing ones at once), orders the graph and
+ * folds constants. Errors: ::PLX_ERR_IO, ::PLX_ERR_INVALID_ARGUMENT (not an ONNX model, a cycle,
+ * an undefined value), ::PLX_ERR_NOT_FOUND (missing ops), ::PLX_ERR_UNSUPPORTED.
+ */
+plx_status plx_session_create(const char *path, const plx_session_options *opts, plx_session **out);
+
+/** Like plx_session_create() from serialized model bytes (copied; external data is not allowed). */
+plx_status plx_session_create_from_memory(const void *data, size_t size, const plx_session_options *opts,
+                                          plx_session **out);
+
+/**
+ * Runs the model. `inputs[i]` is fed as `input_names[i]`; inputs with initializer defaults may be
+ * left out. `output_names` selects and orders the outputs (NULL: all, in model order); each
+ * output is a new tensor owned by the caller. Errors: unknown names (::PLX_ERR_NOT_FOUND), a
+ * missing input, wrong dtype or shape (::PLX_ERR_DTYPE_MISMATCH / ::PLX_ERR_SHAPE_MISMATCH),
+ * and the failures of the ops, naming the node. Thread-safe.
+ */
+plx_status plx_session_run(plx_session *s, const char *const *input_names, plx_tensor *const *inputs,
+                           size_t n_inputs, const char *const *output_names, plx_tensor **outputs,
+                           size_t n_outputs);
+
+/** Number of inputs the model declares (0 for NULL). */
+size_t plx_session_input_count(const plx_session *s);
+/** Number of outputs the model declares (0 for NULL). */
+size_t plx_session_output_count(const plx_session *s);
+/** Name of input `index`, borrowed for the session's life; NULL when out of range. */
+const char *plx_session_input_name(const plx_session *s, size_t index);
+/** Name of output `index`, borrowed for the session's life; NULL when out of range. */
+const char *plx_session_output_name(const plx_session *s, size_t index);
+/** Declared dtype of input `index`, or 0 when unknown or out of range. */
+plx_dtype plx_session_input_dtype(const plx_session *s, size_t index);
+/** Declared dtype of output `index`, or 0 when unknown or out of range. */
+plx_dtype plx_session_output_dtype(const plx_session *s, size_t index);
+
+/**
+ * Declared shape of input (`is_output` 0) or output (`is_output` 1) `index`: writes up to
+ * `capacity` dims (-1 for a symbolic or unknown dim) and the rank to `*rank` (SIZE_MAX when the
+ * rank is unknown). Errors: out of range, NULL rank.
+ */
+plx_status plx_session_shape(const plx_session *s, int32_t is_output, size_t index, int64_t *dims,
+                             size_t capacity, size_t *rank);
+
+/** Name of a symbolic dim (e.g. "batch"), borrowed; NULL when the dim is fixed, unknown or out of range. */
+const char *plx_session_dim_name(const plx_session *s, int32_t is_output, size_t index, size_t dim);
+
+/** Frees a session. NULL is ignored. */
+void plx_session_release(plx_session *s);
+
 #ifdef __cplusplus
 }
 #endif

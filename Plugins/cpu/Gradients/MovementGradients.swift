@@ -24,11 +24,18 @@ extension GradientRules {
             for (index, part) in parts.enumerated() where g.needs(index) { try g.set(index, part) }
         },
         "Split": { g in
-            guard g.needs(0) else { return }
-            let axis = try g.attributes.int("axis") ?? 0
+            guard g.needs(0), let d0 = g.outputGradients.compactMap({ $0 }).first else { return }
+            let x = try g.input(0)
+            let axis = try normalizedAxis(try g.attributes.int("axis") ?? 0, rank: x.rank, op: "Split")
+            // Outputs nobody used may be gone: their zero gradients take their shape from the sizes.
+            let sizes = try Joining.splitSizes(length: x.shape[axis], given: try (g.inputs.count > 1 ? g.inputs[1] : nil)?.integers()
+                                                   ?? g.attributes.ints("split"),
+                                               numOutputs: try g.attributes.int("num_outputs"), outputCount: g.outputGradients.count)
             let parts = try g.outputGradients.indices.map { index -> KernelTensor in
                 if let d = g.outputGradients[index] { return d }
-                return try g.zeros(like: try g.output(index))
+                var shape = x.shape
+                shape[axis] = sizes[index]
+                return try g.zeros(d0.dtype, shape)
             }
             try g.set(0, try g.call1("Concat", parts, [("axis", .int(axis))]))
         },

@@ -30,10 +30,17 @@ public final class PluginLayer: Module {
     deinit { type.destroy?(state) }
 
     public override func forward(_ inputs: [Tensor]) throws -> [Tensor] {
+        try forward(inputs, outputCount: type.outputs.lowerBound)
+    }
+
+    /// Runs the layer asking for `outputCount` outputs (e.g. an LSTM's output, h_n and c_n).
+    public func forward(_ inputs: [Tensor], outputCount: Int) throws -> [Tensor] {
         guard type.inputs.contains(inputs.count) else {
             throw PlexusError.invalid("layer \(type.name) takes \(type.inputs) inputs, got \(inputs.count)")
         }
-        let outputCount = type.outputs.lowerBound
+        guard type.outputs.contains(outputCount) else {
+            throw PlexusError.invalid("layer \(type.name) produces \(type.outputs) outputs, \(outputCount) were asked for")
+        }
         let context = LayerContext(layer: self)
         var outputs = [OpaquePointer?](repeating: nil, count: outputCount)
         let handles = inputs.map { Optional($0.handle) }

@@ -1,0 +1,108 @@
+/// Runs a graph: plans it once (dependency order, constant folding, buffer lifetimes) and then
+/// runs it any number of times, from several threads at once (each run keeps its own values;
+/// the plan and constants are read-only).
+public final class Session: @unchecked Sendable {
+    /// Options of a session.
+    public struct Options: Sendable {
+        /// Intra-op threads while this session runs (0 = the process setting).
+        public var threads = 0
+        /// Fold nodes whose inputs are all constant at load time.
+        public var foldConstants = true
+        /// Preferred backends for this session's runs (nil = the process order).
+        public var backendOrder: [String]?
+
+        public init(threads: Int = 0, foldConstants: Bool = true, backendOrder: [String]? = nil) {
+            self.threads = threads
+            self.foldConstants = foldConstants
+            self.backendOrder = backendOrder
+        }
+    }
+
+    /// The graph's inputs the caller must feed (those without an initializer default first).
+    public let inputs: [Graph.ValueInfo]
+    /// The graph's outputs.
+    public let outputs: [Graph.ValueInfo]
+    private let plan: SessionPlan
+    private let defaults: [String: Tensor]
+    private let options: Options
+
+    /// Plans `graph`. Throws, in one error, for every op no loaded plugin provides; and for
+    /// cycles, undefined values and failures while folding constants.
+    public init(graph: Graph, options: Options = Options()) throws {
+        PluginLoader.shared.discoverIfNeeded()
+        let missing = Set(graph.nodes.map(\.op)).filter { OpRegistry.shared.schema($0) == nil }.sorted()
+        if !missing.isEmpty {
+            let described = missing.map { key -> String in
+                let provider = PluginLoader.index?.provider(of: key).map { " (plugin '\($0.name)' is not loaded)" } ?? ""
+                return (key.domain.isEmpty ? key.name : "\(key.domain):\(key.name)") + provider
+            }
+            throw PlexusError(.notFound, "the model uses \(missing.count) operator(s) no loaded plugin provides: \(described.joined(separator: ", "))")
+        }
+        guard options.threads >= 0 else { throw PlexusError.invalid("thread count must be >= 0, got \(options.threads)") }
+        self.options = options
+        plan = try withOptions(options) { try SessionPlan(graph, fold: options.foldConstants) }
+        let initialized = Set(graph.initializers.keys)
+        inputs = graph.inputs.filter { !initialized.contains($0.name) } + graph.inputs.filter { initialized.contains($0.name) }
+        outputs = graph.outputs
+        defaults = graph.initializers.filter { name, _ in graph.inputs.contains { $0.name == name } }
+    }
+
+    /// Runs the graph on `feeds` (by input name) and returns the requested outputs (all when
+    /// `outputNames` is nil) in order. Checks every feed's dtype and shape against the
+    /// declaration; unknown names and missing inputs are errors.
+    public func run(_ feeds: [String: Tensor], outputNames: [String]? = nil) throws -> [Tensor] {
+        let wanted = outputNames ?? outputs.map(\.name)
+        for name in wanted where !outputs.contains(where: { $0.name == name }) {
+            throw PlexusError(.notFound, "the model has no output '\(name)' (outputs: \(outputs.map(\.name).joined(separator: ", ")))")
+        }
+        if let unknown = feeds.keys.first(where: { name in !inputs.contains { $0.name == name } }) {
+            throw PlexusError(.notFound, "the model has no input '\(unknown)' (inputs: \(inputs.map(\.name).joined(separator: ", ")))")
+        }
+        var values = plan.constants
+        for info in inputs {
+            if let tensor = feeds[info.name] {
+                guard info.admits(tensor) else {
+                    let declared = info.shape.map { "[" + $0.map(\.description).joined(separator: ", ") + "]" } ?? "?"
+                    throw PlexusError(tensor.dtype == (info.dtype ?? tensor.dtype) ? .shapeMismatch : .dtypeMismatch,
+                                      "input '\(info.name)' must be \(info.dtype?.description ?? "any")\(declared), got \(tensor.dtype)\(tensor.shape)")
+                }
+                values[info.name] = tensor
+            } else if let fallback = defaults[info.name] {
+                values[info.name] = fallback
+            } else {
+                throw PlexusError.invalid("input '\(info.name)' was not given")
+            }
+        }
+        try withOptions(options) { try withoutGradients {
+            for (index, node) in plan.steps.enumerated() {
+                let arguments = try node.inputs.map { name -> Tensor? in
+                    guard !name.isEmpty else { return nil }
+                    guard let value = values[name] else { throw PlexusError(.internal, "value '\(name)' is missing at \(node.label)") }
+                    return value
+                }
+                let results: [Tensor]
+                do {
+                    results = try OpRegistry.shared.call(node.op, arguments, attributes: node.attributes, outputCount: node.outputs.count)
+                } catch let error as PlexusError {
+                    throw PlexusError(error.code, "node \(node.label): \(error.message)")
+                }
+                for (name, value) in zip(node.outputs, results) where !name.isEmpty { values[name] = value }
+                for name in plan.releases[index] { values.removeValue(forKey: name) }
+            }
+        } }
+        return try wanted.map { name in
+            guard let value = values[name] else { throw PlexusError(.internal, "output '\(name)' was not computed") }
+            return value
+        }
+    }
+}
+
+/// Runs `body` with the session's thread count and backend order as this thread's overrides.
+private func withOptions<R>(_ options: Session.Options, _ body: () throws -> R) rethrows -> R {
+    let slots = ThreadErrors.slots
+    let saved = (slots.threadCountOverride, slots.backendOrderOverride)
+    if options.threads > 0 { slots.threadCountOverride = options.threads }
+    if let order = options.backendOrder { slots.backendOrderOverride = order }
+    defer { (slots.threadCountOverride, slots.backendOrderOverride) = saved }
+    return try body()
+}
