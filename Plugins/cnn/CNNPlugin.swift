@@ -1,0 +1,34 @@
+import CPlexus
+import PlexusPluginKit
+
+/// The CNN architecture plugin: convolution, pooling, normalisation and resampling, as ONNX-aligned ops (schemas, CPU kernels,
+/// gradients) and layer types, registered through the plugin ABI.
+@c @implementation
+public func plx_plugin_init(_ host: UnsafePointer<plx_host_api>?, _ registrar: UnsafeMutablePointer<plx_plugin_registrar>?) -> plx_status {
+    PluginEntry.initialize(
+        host: host, registrar: registrar,
+        description: PluginDescription(name: "cnn", version: "0.1.0", kind: PLX_PLUGIN_KIND_ARCHITECTURE, license: "MIT",
+                                       summary: "convolution, pooling, normalisation and resampling"),
+        backend: "cpu"
+    ) { registrar in
+        for op in CNNOperators.all { try registrar.register(op) }
+        for layer in CNNLayers.all { try registrar.register(layer) }
+    }
+}
+
+/// Every operator of the plugin.
+enum CNNOperators {
+    static var all: [OpDefinition] {
+        [Conv.definition, ConvTranspose.definition, ConvFilterGradient.definition]
+            + MaxPool.definitions + AveragePool.definitions + GlobalPooling.definitions
+            + [BatchNormalization.definition, InstanceNormalization.definition, LRN.definition] + Resize.definitions
+            + DepthToSpace.definitions
+    }
+}
+
+/// Every layer type of the plugin.
+enum CNNLayers {
+    static var all: [LayerDefinition] {
+        ConvolutionLayers.all + PoolingLayers.all + BatchNormLayers.all + ShapeLayers.all
+    }
+}

@@ -1,0 +1,58 @@
+import PlexusPluginKit
+
+/// Conv (opset 11) over 1 to 3 spatial dims with groups, strides, dilations, pads or auto_pad
+/// and an optional bias: each batch chunk is unfolded (im2col) and multiplied with the filters
+/// by the MatMul op, one matrix product per group.
+enum Conv {
+    /// The attributes of Conv (and of the filter-gradient helper, which reads the same ones).
+    static var attributes: [AttributeDeclaration] { [
+        AttributeDeclaration("auto_pad", .string, default: .string("NOTSET")), AttributeDeclaration("dilations", .ints),
+        AttributeDeclaration("group", .int, default: .int(1)), AttributeDeclaration("kernel_shape", .ints),
+        AttributeDeclaration("pads", .ints), AttributeDeclaration("strides", .ints),
+    ] }
+
+    static var definition: OpDefinition {
+        OpDefinition("Conv", since: 11, inputs: 2...3, attributes: attributes, doc: "N-D convolution (cross-correlation) with groups",
+                     supports: DTypes.first(DTypes.floats.union(DTypes.halfs)),
+                     infer: ShapeInference.derived(needing: [0, 1]) { context, shapes in
+                         try ConvolutionGeometry.convolution(input: shapes[0], weight: shapes[1], attributes: context.attributes, op: "Conv").outputShape
+                     },
+                     gradient: ConvolutionGradients.conv, compute: compute)
+    }
+
+    static func compute(_ context: KernelContext) throws {
+        let x = try context.input(0), w = try context.input(1), bias = context.optionalInput(2)
+        let dtype = try requireSameDType([x, w, bias], op: "Conv")
+        let geometry = try ConvolutionGeometry.convolution(input: x.shape, weight: w.shape, attributes: context.attributes, op: "Conv")
+        try checkBias(bias, count: geometry.filters, op: "Conv")
+        if HalfPrecisionBridge.applies(context) { return try HalfPrecisionBridge.run(context) }
+        let y = try context.output(0, dtype, geometry.outputShape)
+        try TypeDispatch.float(dtype, op: "Conv", Forward(geometry: geometry, x: x, w: w, bias: bias, y: y))
+    }
+
+    /// Throws unless `bias` is absent or a vector of `count` elements.
+    static func checkBias(_ bias: KernelTensor?, count: Int, op: String) throws {
+        if let bias, bias.shape != [count] {
+            throw PlexusError(.shapeMismatch, "\(op): B must have shape [\(count)], got \(bias.shape)")
+        }
+    }
+
+    /// Y[chunk] = filters [group, M/group, rows] · columns [group, rows, chunk positions], plus bias.
+    struct Forward: FloatBody {
+        let geometry: ConvolutionGeometry, x: KernelTensor, w: KernelTensor, bias: KernelTensor?, y: KernelTensor
+
+        func run<T: CPUFloat>(_ type: T.Type) throws {
+            let positions = geometry.volume.outputCount
+            let filters = try Scratch.copy(w, as: [geometry.group, geometry.filtersPerGroup, geometry.rowsPerGroup])
+            let bias = self.bias.map { UnsafePointer($0.pointer(as: T.self)) }
+            for items in geometry.batchChunks(elementsPerItem: geometry.group * geometry.rowsPerGroup * positions) {
+                let columns = try ColumnMatrix.unfold(x.pointer(as: T.self), geometry, items: items)
+                let product = try Scratch.matMul(filters, columns)
+                withExtendedLifetime(product) {
+                    ChannelLayout.scatter(product.view.pointer(as: T.self), items: items, channels: geometry.filters, length: positions,
+                                          bias: bias, into: y.pointer(as: T.self))
+                }
+            }
+        }
+    }
+}

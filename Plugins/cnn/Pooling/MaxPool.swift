@@ -1,0 +1,95 @@
+import PlexusPluginKit
+
+/// MaxPool (opset 12) over 1 to 3 spatial dims, with dilations, pads or auto_pad, ceil_mode and
+/// the optional Indices output (flat indices into X, row-major or with storage_order 1
+/// column-major over the spatial dims); and its adjoint, the helper MaxPoolGradient(X, dY),
+/// which sends each gradient to its window's maximum.
+enum MaxPool {
+    static var attributes: [AttributeDeclaration] { [
+        AttributeDeclaration("auto_pad", .string, default: .string("NOTSET")), AttributeDeclaration("ceil_mode", .int, default: .int(0)),
+        AttributeDeclaration("dilations", .ints), .required("kernel_shape", .ints), AttributeDeclaration("pads", .ints),
+        AttributeDeclaration("storage_order", .int, default: .int(0)), AttributeDeclaration("strides", .ints),
+    ] }
+
+    static var definitions: [OpDefinition] { [
+        OpDefinition("MaxPool", since: 12, inputs: 1...1, outputs: 1...2, attributes: attributes, doc: "largest value of each window",
+                     supports: DTypes.first(DTypes.floats.union(DTypes.halfs).union([.int8, .uint8])),
+                     infer: ShapeInference.derived { context, shapes in
+                         try PoolGeometry.read(input: shapes[0], attributes: context.attributes, op: "MaxPool").outputShape
+                     },
+                     gradient: { g in
+                         guard g.needs(0), let d = g.upstream else { return }
+                         try g.set(0, try g.call1("MaxPoolGradient", domain: HelperOps.domain, [try g.input(0), d], attributes: g.attributes.handle))
+                     },
+                     compute: compute),
+        OpDefinition("MaxPoolGradient", domain: HelperOps.domain, since: 1, inputs: 2...2, attributes: attributes,
+                     doc: "gradient of MaxPool with respect to X, given X and dY", supports: DTypes.first(DTypes.floats.union(DTypes.halfs)),
+                     compute: computeGradient),
+    ] }
+
+    static func compute(_ context: KernelContext) throws {
+        let x = try context.input(0)
+        let geometry = try PoolGeometry.read(input: x.shape, attributes: context.attributes, op: "MaxPool")
+        let order = try context.attributes.int("storage_order") ?? 0
+        guard order == 0 || order == 1 else { throw PlexusError.invalid("MaxPool: storage_order must be 0 or 1, got \(order)") }
+        if HalfPrecisionBridge.applies(context) { return try HalfPrecisionBridge.run(context) }
+        let y = try context.output(0, x.dtype, geometry.outputShape)
+        let indices = context.outputCount > 1 ? try context.output(1, .int64, geometry.outputShape) : nil
+        try TypeDispatch.numeric(x.dtype, op: "MaxPool", Forward(plan: PoolPlan(geometry.axes), planes: geometry.planes, x: x, y: y,
+                                                                 indices: indices, columnMajor: order == 1))
+    }
+
+    static func computeGradient(_ context: KernelContext) throws {
+        let x = try context.input(0), dy = try context.input(1)
+        let dtype = try requireSameDType([x, dy], op: "MaxPoolGradient")
+        let geometry = try PoolGeometry.read(input: x.shape, attributes: context.attributes, op: "MaxPoolGradient")
+        guard dy.shape == geometry.outputShape else {
+            throw PlexusError(.shapeMismatch, "MaxPoolGradient: dY has shape \(dy.shape), the pooling gives \(geometry.outputShape)")
+        }
+        if HalfPrecisionBridge.applies(context) { return try HalfPrecisionBridge.run(context, domain: HelperOps.domain) }
+        let dx = try context.output(0, dtype, x.shape)
+        try TypeDispatch.float(dtype, op: "MaxPoolGradient", Backward(plan: PoolPlan(geometry.axes), planes: geometry.planes, x: x, dy: dy, dx: dx))
+    }
+
+    /// Planes per parallel chunk so each chunk does a useful amount of work.
+    static func grain(_ plan: PoolPlan) -> Int { max(1, 16_384 / max(plan.volume.outputCount * plan.volume.kernelCount, 1)) }
+
+    struct Forward: NumericBody {
+        let plan: PoolPlan, planes: Int, x: KernelTensor, y: KernelTensor, indices: KernelTensor?, columnMajor: Bool
+
+        func run<T: CPUNumber>(_ type: T.Type) throws {
+            let source = x.pointer(as: T.self), target = y.pointer(as: T.self), index = indices?.pointer(as: Int64.self)
+            let (plan, columnMajor) = (self.plan, self.columnMajor)
+            let inputSize = plan.volume.inputCount, outputSize = plan.volume.outputCount
+            Host.parallelFor(planes, grain: grain(plan)) { range in
+                for p in range {
+                    let plane = source + p &* inputSize, out = target + p &* outputSize
+                    plan.forEachOutput { o, od, oh, ow in
+                        let (value, at) = plan.argmax(plane, od, oh, ow)
+                        out[o] = value
+                        index?[p &* outputSize &+ o] = Int64(p &* inputSize &+ (columnMajor && at >= 0 ? plan.volume.columnMajor(at) : at))
+                    }
+                }
+            }
+        }
+    }
+
+    struct Backward: FloatBody {
+        let plan: PoolPlan, planes: Int, x: KernelTensor, dy: KernelTensor, dx: KernelTensor
+
+        func run<T: CPUFloat>(_ type: T.Type) throws {
+            let source = x.pointer(as: T.self), gradient = dy.pointer(as: T.self), target = dx.pointer(as: T.self)
+            let plan = self.plan, inputSize = plan.volume.inputCount, outputSize = plan.volume.outputCount
+            target.initialize(repeating: T.zero, count: dx.count)
+            Host.parallelFor(planes, grain: grain(plan)) { range in
+                for p in range {
+                    let plane = source + p &* inputSize, into = target + p &* inputSize, from = gradient + p &* outputSize
+                    plan.forEachOutput { o, od, oh, ow in
+                        let at = plan.argmax(plane, od, oh, ow).1
+                        if at >= 0 { into[at] += from[o] }
+                    }
+                }
+            }
+        }
+    }
+}
