@@ -26,10 +26,15 @@ public enum AttributeValue: Sendable {
         }
     }
 
-    /// True when a value of this type may be given where `expected` is declared
-    /// (an int is a valid float, ints are valid floats).
+    /// True when a value of this type may be given where `expected` is declared: an int is a
+    /// valid float, and a single int (or float) a valid one-element list, as PyTorch lets
+    /// `kernel_size=3` stand for (3, 3).
     public func isAccepted(as expected: AttributeType) -> Bool {
-        type == expected || (type == .int && expected == .float) || (type == .ints && expected == .floats)
+        switch (type, expected) {
+        case (let given, let wanted) where given == wanted: return true
+        case (.int, .float), (.ints, .floats), (.int, .ints), (.int, .floats), (.float, .floats): return true
+        default: return false
+        }
     }
 }
 

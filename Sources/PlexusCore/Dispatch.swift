@@ -15,11 +15,22 @@ extension OpRegistry {
         try validateArity(schema, inputCount: inputs.count, outputCount: outputCount, inputs: inputs.map { $0 != nil })
         let merged = try validated(attributes, for: schema)
         let recording = GradMode.isEnabled && inputs.contains(where: { $0?.requiresGrad == true })
-        if let decomposition = schema.decomposition, recording || entry.kernels.isEmpty {
-            // Autograd records the primitive ops the decomposition calls; no node for this op.
-            // (An op with a decomposition and no kernel always runs it.)
-            return try run(decomposition.function, user: decomposition.user, key: key, backend: "decomposition",
-                           plugin: schema.plugin, inputs: inputs, attributes: merged, outputCount: outputCount)
+        let slots = ThreadErrors.slots
+        let tracer = slots.callDepth == 0 ? slots.tracer : nil
+        let traceInner = tracer?.shouldDecompose(schema) == true
+        if let decomposition = schema.decomposition, recording || entry.kernels.isEmpty || traceInner {
+            // Autograd (or a tracer that cannot keep this op) records the primitive ops the
+            // decomposition calls; no node for this op. An op with no kernel always decomposes.
+            let nested = traceInner ? 0 : 1
+            slots.callDepth += nested
+            let outputs: [Tensor]
+            do {
+                defer { slots.callDepth -= nested }
+                outputs = try run(decomposition.function, user: decomposition.user, key: key, backend: "decomposition",
+                                  plugin: schema.plugin, inputs: inputs, attributes: merged, outputCount: outputCount)
+            }
+            if !traceInner { tracer?.record(key, inputs: inputs, outputs: outputs, attributes: attributes) }
+            return outputs
         }
         let dtypes = inputs.map { $0?.dtype }
         let candidates = entry.kernels
@@ -31,8 +42,14 @@ extension OpRegistry {
             let backends = candidates.map(\.backend).joined(separator: ", ")
             throw PlexusError(.unsupported, "\(key) has no kernel for input dtypes (\(described)); backends tried: \(backends)")
         }
-        let outputs = try run(kernel.compute, user: kernel.user, key: key, backend: kernel.backend, plugin: kernel.plugin,
+        slots.callDepth += 1
+        let outputs: [Tensor]
+        do {
+            defer { slots.callDepth -= 1 }
+            outputs = try run(kernel.compute, user: kernel.user, key: key, backend: kernel.backend, plugin: kernel.plugin,
                               inputs: inputs, attributes: merged, outputCount: outputCount)
+        }
+        tracer?.record(key, inputs: inputs, outputs: outputs, attributes: attributes)
         if recording {
             record(schema, inputs: inputs, outputs: outputs, attributes: merged)
         }

@@ -15,6 +15,7 @@ enum HostAPI {
         fillTensorFunctions(table)
         fillAttributeFunctions(table)
         table.pointee.op_call = { CTensorFunctions.opCall($0, $1, $2, $3, $4, $5, $6) }
+        table.pointee.last_error = { ThreadErrors.lastMessage }
         fillKernelFunctions(table)
         fillInferFunctions(table)
         fillGradientFunctions(table)

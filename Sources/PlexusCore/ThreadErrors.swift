@@ -16,6 +16,9 @@ public enum ThreadErrors {
         /// with its own options runs on this thread).
         var threadCountOverride: Int?
         var backendOrderOverride: [String]?
+        /// The tracer recording op calls on this thread, and how deep in nested calls we are.
+        var tracer: Tracer?
+        var callDepth = 0
         /// Graph nodes waiting to be released, and whether a teardown loop runs (see `GradNode`).
         var teardownQueue: [GradNode] = []
         var tearingDown = false

@@ -48,7 +48,7 @@ public enum Host {
             }
         }
         if status != 0 {
-            throw PlexusError(StatusCode(rawValue: status) ?? .pluginFailed, "calling \(op) failed (status \(status))")
+            throw PlexusError(StatusCode(rawValue: status) ?? .pluginFailed, api.pointee.last_error().map { String(cString: $0) } ?? "(no message)")
         }
         return outputs.map { OwnedTensor(handle: $0!) }
     }

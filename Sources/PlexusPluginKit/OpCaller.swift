@@ -32,7 +32,9 @@ public class OpCaller {
         let status = handles.withUnsafeBufferPointer { input in
             Host.api.pointee.op_call(domain, op, input.baseAddress, input.count, handle, &output, 1)
         }
-        guard status == 0, let output else { throw PlexusError(StatusCode(rawValue: status) ?? .internal, "calling \(op) failed") }
+        guard status == 0, let output else {
+            throw PlexusError(StatusCode(rawValue: status) ?? .internal, Host.api.pointee.last_error().map { String(cString: $0) } ?? "(no message)")
+        }
         return keep(OwnedTensor(handle: output))
     }
 

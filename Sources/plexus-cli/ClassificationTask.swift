@@ -72,7 +72,7 @@ struct ClassificationTask {
             let reversed = (0..<count).flatMap { row in tokens[(row * length)..<((row + 1) * length)].reversed() }
             return try TensorDataset(inputs: try Tensor(tokens, shape: [count, length]), targets: try Tensor(reversed, shape: [count, length]))
         }
-        return ClassificationTask(name: "reversing \(length)-token sequences", unit: "tokens",
+        return ClassificationTask(name: "reversing \(length)-token sequences", unit: "sequences, scored per token",
                                   train: try split(trainCount), test: try split(testCount), classes: vocabulary)
     }
 }

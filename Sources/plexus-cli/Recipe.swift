@@ -55,14 +55,14 @@ struct Recipe: Sendable {
         describe: { "an LSTM (\($0) hidden) reading the 8 image rows as a sequence" })
 
     static let transformer = Recipe(
-        defaultWidth: 32, defaultEpochs: 30,
+        defaultWidth: 32, defaultEpochs: 15,
         task: { _, seed in try .reversal(seed: seed) },
         build: { width in
             let encoder: Attributes = ["d_model": .int(Int64(width)), "nhead": .int(2), "dim_feedforward": .int(Int64(2 * width)),
                                        "dropout": .float(0), "batch_first": .int(1)]
             return try Sequential([
                 layer("Embedding", ["num_embeddings": .int(10), "embedding_dim": .int(Int64(width))]),
-                layer("PositionalEncoding", ["d_model": .int(Int64(width)), "max_len": .int(64)]),
+                layer("PositionalEncoding", ["d_model": .int(Int64(width)), "max_len": .int(64), "batch_first": .int(1)]),
                 layer("TransformerEncoderLayer", encoder), layer("TransformerEncoderLayer", encoder),
                 layer("Linear", ["in_features": .int(Int64(width)), "out_features": .int(10)]),
             ])

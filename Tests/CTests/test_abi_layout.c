@@ -24,9 +24,10 @@
     X(num_threads, 29) X(parallel_for, 30) X(infer_input_count, 31) X(infer_input, 32)          \
     X(infer_input_value, 33) X(infer_output_count, 34) X(infer_set_output, 35)                 \
     X(gradient_needed, 36) X(gradient_set, 37) X(layer_add_parameter, 38) X(layer_add_buffer, 39) \
-    X(layer_tensor, 40) X(layer_training, 41) X(layer_next_seed, 42) X(kernel_set_output, 43)
+    X(layer_tensor, 40) X(layer_training, 41) X(layer_next_seed, 42) X(kernel_set_output, 43)  \
+    X(last_error, 44)
 
-#define HOST_FIELD_COUNT 44
+#define HOST_FIELD_COUNT 45
 
 /* Compile time. */
 #define STATIC_PIN(field, i) \

@@ -378,6 +378,9 @@ typedef struct plx_host_api {
      * host takes its own reference). Used by decompositions, whose outputs come from op calls.
      */
     plx_status (*kernel_set_output)(plx_kernel_context *ctx, size_t index, plx_tensor *tensor);
+
+    /** Message of the last failed host call on this thread (e.g. an op_call), as plx_last_error(). */
+    const char *(*last_error)(void);
 } plx_host_api;
 
 /** Name of the one symbol a plugin exports. */

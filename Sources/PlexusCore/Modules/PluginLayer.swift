@@ -25,7 +25,11 @@ public final class PluginLayer: Module {
         }
         if status != 0 { throw OpRegistry.shared.pluginFailure(status: status, what: "creating layer \(name)", plugin: type.plugin) }
         self.state = state
+        tensors = Dictionary((namedParameters() + namedBuffers()).map { ($0.name, $0.tensor) }, uniquingKeysWith: { first, _ in first })
     }
+
+    /// The layer's parameters and buffers by name, for its forward's lookups (fixed after create).
+    private(set) var tensors: [String: Tensor] = [:]
 
     deinit { type.destroy?(state) }
 
@@ -81,7 +85,5 @@ final class LayerContext {
     unowned let layer: PluginLayer
     init(layer: PluginLayer) { self.layer = layer }
 
-    func tensor(_ name: String) -> Tensor? {
-        layer.namedParameters().first { $0.name == name }?.tensor ?? layer.namedBuffers().first { $0.name == name }?.tensor
-    }
+    func tensor(_ name: String) -> Tensor? { layer.tensors[name] }
 }

@@ -1,0 +1,84 @@
+/// Records the operator calls a module's forward makes, as a `Graph`: the tensors fed in become
+/// graph inputs, named tensors (parameters, buffers) and any other constant a layer creates
+/// become initializers, and each op call becomes a node. Export to ONNX traces this way.
+///
+/// Only top-level calls are recorded: what an op's kernel or decomposition calls inside is
+/// its business, unless `shouldDecompose` says the op must be expressed by its decomposition
+/// (an op newer than the target opset), in which case its inner calls are recorded instead.
+public final class Tracer {
+    private var names: [ObjectIdentifier: String] = [:]
+    private var kept: [Tensor] = []  // keeps traced tensors alive so their identities stay unique
+    private var nodes: [Graph.Node] = []
+    private var initializers: [String: Tensor] = [:]
+    private var counter = 0
+    let shouldDecompose: (OpSchema) -> Bool
+
+    /// A tracer; `shouldDecompose` picks ops to record through their decompositions.
+    public init(shouldDecompose: @escaping (OpSchema) -> Bool = { _ in false }) {
+        self.shouldDecompose = shouldDecompose
+    }
+
+    /// Names a tensor that will appear in the graph (an input, or a parameter by its state-dict name).
+    public func name(_ tensor: Tensor, _ name: String) {
+        names[ObjectIdentifier(tensor)] = name
+        kept.append(tensor)
+    }
+
+    private func fresh(_ base: String) -> String {
+        counter += 1
+        return "\(base)_\(counter)"
+    }
+
+    /// The graph value of `tensor`; a tensor not produced by a recorded node becomes an initializer.
+    private func value(of tensor: Tensor, inputs: Set<String>) -> String {
+        if let name = names[ObjectIdentifier(tensor)] {
+            if !inputs.contains(name) && initializers[name] == nil && !nodes.contains(where: { $0.outputs.contains(name) }) {
+                initializers[name] = tensor
+            }
+            return name
+        }
+        let name = fresh("const")
+        self.name(tensor, name)
+        initializers[name] = tensor
+        return name
+    }
+
+    private var graphInputs: Set<String> = []
+
+    func record(_ key: OpKey, inputs: [Tensor?], outputs: [Tensor], attributes: Attributes) {
+        let inputNames = inputs.map { $0.map { value(of: $0, inputs: graphInputs) } ?? "" }
+        let outputNames = outputs.map { output -> String in
+            let name = fresh("\(key.name.lowercased())")
+            self.name(output, name)
+            return name
+        }
+        nodes.append(Graph.Node(op: key, name: "\(key.name)_\(nodes.count)", inputs: inputNames, outputs: outputNames,
+                                attributes: attributes))
+    }
+
+    /// Runs `body` with tracing on for this thread and returns the graph from `inputs` (named as
+    /// given) to the tensors `body` returns (named by `outputNames`, or output_N).
+    public func trace(inputs: [(name: String, tensor: Tensor)], outputNames: [String]? = nil,
+                      _ body: () throws -> [Tensor]) throws -> Graph {
+        for (name, tensor) in inputs { self.name(tensor, name) }
+        graphInputs = Set(inputs.map(\.name))
+        let slots = ThreadErrors.slots
+        guard slots.tracer == nil else { throw PlexusError.invalid("tracing is already in progress on this thread") }
+        slots.tracer = self
+        defer { slots.tracer = nil }
+        let results = try withoutGradients(body)
+        slots.tracer = nil
+        var outputs: [Graph.ValueInfo] = []
+        for (index, tensor) in results.enumerated() {
+            let wanted = outputNames.map { index < $0.count ? $0[index] : "output_\(index)" } ?? "output_\(index)"
+            var current = value(of: tensor, inputs: graphInputs)
+            if current != wanted {  // rename through Identity when the value already has another name
+                nodes.append(Graph.Node(op: OpKey(name: "Identity"), name: "Identity_\(nodes.count)", inputs: [current], outputs: [wanted]))
+                current = wanted
+            }
+            outputs.append(Graph.ValueInfo(name: current, dtype: tensor.dtype, shape: tensor.shape.map { .fixed($0) }))
+        }
+        let graphInputInfos = inputs.map { Graph.ValueInfo(name: $0.name, dtype: $0.tensor.dtype, shape: $0.tensor.shape.map { .fixed($0) }) }
+        return Graph(inputs: graphInputInfos, outputs: outputs, nodes: nodes, initializers: initializers)
+    }
+}
