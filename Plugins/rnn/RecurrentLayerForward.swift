@@ -36,8 +36,12 @@ struct RecurrentLayerForward {
             while operands.last! == nil { operands.removeLast() }
             let results = try call.call(name, operands, attributes, outputCount: outputCount)
             let y = results[0]  // [seq, directions, batch, hidden]
-            let joined = shape.passes == 1 ? y : try call.transpose(y, [0, 2, 1, 3])
-            x = try call.reshape(joined, [steps, batch, shape.passes * shape.hidden])
+            // [seq, directions, batch, hidden] → [seq, batch, directions·hidden] without naming the
+            // traced sizes (Squeeze, or Reshape with 0 = "copy this dim"), so an exported model
+            // keeps a symbolic sequence length and batch.
+            x = shape.passes == 1
+                ? try call.call1("Squeeze", [y, try call.int64s([1])])
+                : try call.call1("Reshape", [try call.transpose(y, [0, 2, 1, 3]), try call.int64s([0, 0, shape.passes * shape.hidden])])
             if layer + 1 < shape.layers && shape.dropout > 0 && call.isTraining { x = try dropout(x) }
             for (index, state) in results.dropFirst().enumerated() { finals[index].append(state) }
         }

@@ -10,10 +10,13 @@ import PlexusONNX
 /// A session with the C strings its metadata functions lend out.
 final class SessionHandle {
     let session: Session
+    /// The imported graph, kept for plx_session_to_layer.
+    let graph: Graph
     let names: [UnsafeMutablePointer<CChar>]  // inputs then outputs, freed with the handle
 
-    init(_ session: Session) {
+    init(_ session: Session, graph: Graph) {
         self.session = session
+        self.graph = graph
         names = (session.inputs + session.outputs).map { strdup($0.name) }
     }
 
@@ -44,8 +47,9 @@ private func create(_ model: () throws -> ONNXModel, _ options: UnsafePointer<pl
                     _ out: UnsafeMutablePointer<OpaquePointer?>?) -> plx_status {
     withStatus {
         guard let out else { throw PlexusError.invalid("out is NULL") }
-        let session = try Session(graph: try model().graph(), options: try sessionOptions(options))
-        out.pointee = OpaquePointer(Unmanaged.passRetained(SessionHandle(session)).toOpaque())
+        let graph = try model().graph()
+        let session = try Session(graph: graph, options: try sessionOptions(options))
+        out.pointee = OpaquePointer(Unmanaged.passRetained(SessionHandle(session, graph: graph)).toOpaque())
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import PlexusCore
+import PlexusONNX
 
 /// `plexus train`: trains a model (MLP, CNN or LSTM on the bundled 8×8 digits; a Transformer on
 /// reversing token sequences), shows progress, reports test accuracy and saves a safetensors
@@ -29,6 +30,10 @@ struct TrainCommand: ParsableCommand {
     var checkpoint: String?
     @Option(help: "Intra-op threads (0 = one per core).")
     var threads = 0
+    @Option(help: "Also export the trained model to this ONNX file (batch dimension symbolic).")
+    var export: String?
+    @Option(help: "ONNX opset for --export.")
+    var opset = 17
 
     func run() throws {
         try Parallel.setThreadCount(threads)
@@ -52,5 +57,13 @@ struct TrainCommand: ParsableCommand {
         let path = checkpoint ?? "\(model).safetensors"
         try Safetensors.save(network, to: path, metadata: ["producer": "plexus", "model": model])
         print("saved \(path)")
+        if let export {
+            let example = task.test.batch(Array(0..<min(4, task.test.count))).inputs
+            try ONNXExport.write(network, inputs: [example], to: export,
+                                 options: ONNXExport.Options(opset: opset, inputNames: ["input"], outputNames: ["output"],
+                                                             dynamicAxes: ["input": [0: "batch"], "output": [0: "batch"]]),
+                                 version: "plexus-cli")
+            print("exported \(export) (ONNX opset \(opset))")
+        }
     }
 }

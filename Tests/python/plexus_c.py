@@ -56,6 +56,13 @@ _signatures = {
     "plx_session_input_name": (ctypes.c_char_p, [P, ctypes.c_size_t]),
     "plx_session_output_name": (ctypes.c_char_p, [P, ctypes.c_size_t]),
     "plx_session_release": (None, [P]),
+    "plx_onnx_export": (ctypes.c_int32, [P, PP, ctypes.c_size_t, ctypes.c_char_p, P]),
+    "plx_session_to_layer": (ctypes.c_int32, [P, P, PP]),
+    "plx_sequential_create": (ctypes.c_int32, [PP, ctypes.c_size_t, PP]),
+    "plx_optimizer_create": (ctypes.c_int32, [ctypes.c_char_p, PP, ctypes.c_size_t, P, PP]),
+    "plx_optimizer_step": (ctypes.c_int32, [P]),
+    "plx_optimizer_zero_grad": (None, [P]),
+    "plx_optimizer_release": (None, [P]),
 }
 for _name, (_restype, _argtypes) in _signatures.items():
     _function = getattr(lib, _name)
@@ -172,13 +179,32 @@ def op(name, inputs, attrs=None, outputs=1, domain=""):
 
 
 class Layer:
-    """A plugin layer created by type name."""
+    """A plugin layer created by type name (or wrapping an existing plx_layer handle)."""
 
-    def __init__(self, type_name, attrs=None):
+    def __init__(self, type_name, attrs=None, handle=None):
+        if handle is not None:
+            self.handle = handle
+            return
         self.handle = P()
         attrs_handle = attributes(attrs)
         try:
             check(lib.plx_layer_create(type_name.encode(), attrs_handle, ctypes.byref(self.handle)))
+        finally:
+            lib.plx_attrs_release(attrs_handle)
+
+    @classmethod
+    def sequential(cls, layers):
+        handle = P()
+        check(lib.plx_sequential_create((P * len(layers))(*[layer.handle for layer in layers]), len(layers), ctypes.byref(handle)))
+        return cls(None, handle=handle)
+
+    def export(self, path, example_inputs, options=None):
+        """Writes the layer as ONNX (plx_onnx_export) traced on numpy example inputs."""
+        tensors = [x if isinstance(x, Tensor) else Tensor.of(x) for x in example_inputs]
+        attrs_handle = attributes(options)
+        try:
+            check(lib.plx_onnx_export(self.handle, (P * len(tensors))(*[t.handle for t in tensors]), len(tensors),
+                                      str(path).encode(), attrs_handle))
         finally:
             lib.plx_attrs_release(attrs_handle)
 
@@ -283,6 +309,16 @@ class Session:
                                   (P * max(len(tensors), 1))(*[t.handle for t in tensors]), len(names),
                                   (ctypes.c_char_p * len(wanted))(*[n.encode() for n in wanted]), results, len(wanted)))
         return [Tensor(results[i]).numpy() for i in range(len(wanted))]
+
+    def to_layer(self, options=None):
+        """A trainable Layer running this model's graph (plx_session_to_layer)."""
+        handle = P()
+        attrs_handle = attributes(options)
+        try:
+            check(lib.plx_session_to_layer(self.handle, attrs_handle, ctypes.byref(handle)))
+        finally:
+            lib.plx_attrs_release(attrs_handle)
+        return Layer(None, handle=handle)
 
     def __del__(self):
         if getattr(self, "handle", None):

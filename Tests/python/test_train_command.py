@@ -46,3 +46,19 @@ def test_train_reports_bad_input_clearly(tmp_path):
                              "--data", str(ROOT / "data/digits.npz"), "--checkpoint", str(tmp_path / "x.safetensors")],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode != 0 and "lbfgs" in result.stderr
+
+
+def test_train_exports_a_model_onnxruntime_runs(tmp_path):
+    import numpy as np
+    import onnxruntime
+
+    path = tmp_path / "lstm.onnx"
+    result = subprocess.run([str(ROOT / ".build/release/plexus"), "train", "--model", "lstm", "--epochs", "1", "--export", str(path),
+                             "--checkpoint", str(tmp_path / "lstm.safetensors"), "--data", str(ROOT / "data/digits.npz")],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    assert [n.op_type for n in __import__("onnx").load(path).graph.node].count("LSTM") == 1
+    images = (np.load(ROOT / "data/digits.npz")["x_test"][:7].astype(np.float32) / 16).reshape(7, 8, 8)
+    scores = session.run(None, {"input": images})[0]
+    assert scores.shape == (7, 10)

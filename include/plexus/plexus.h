@@ -477,6 +477,30 @@ const char *plx_session_dim_name(const plx_session *s, int32_t is_output, size_t
 /** Frees a session. NULL is ignored. */
 void plx_session_release(plx_session *s);
 
+/* ---------------------------------------------------------------------------------------------
+ * ONNX export and fine-tuning imported models
+ * ------------------------------------------------------------------------------------------- */
+
+/**
+ * Exports a layer to an ONNX file by tracing its forward (in evaluation mode) on the example
+ * inputs: op calls become nodes, parameters and buffers initializers named by their state-dict
+ * names, ops from plugins with their own domain custom-domain nodes (with the domain imported).
+ * Options (may be NULL): "opset" (int, default 17, 13–23), "input_names" / "output_names"
+ * (strings), "dynamic_batch" (int: nonzero makes dim 0 of every input and output symbolic,
+ * "batch"). Errors: ops that cannot be written at the opset (::PLX_ERR_UNSUPPORTED), I/O.
+ */
+plx_status plx_onnx_export(plx_layer *model, plx_tensor *const *example_inputs, size_t n, const char *path,
+                           const plx_attrs *options);
+
+/**
+ * A trainable layer running a session's graph with ordinary op calls: floating-point
+ * initializers become parameters (named like the initializers, "." replaced by "_"), except
+ * those listed in the option "frozen" (strings), which become buffers; with the option
+ * "trainable" (strings) only the listed ones are parameters. Train it with the optimizers
+ * and export it with plx_onnx_export(). The caller owns the layer; the session may be released.
+ */
+plx_status plx_session_to_layer(plx_session *s, const plx_attrs *options, plx_layer **out);
+
 #ifdef __cplusplus
 }
 #endif

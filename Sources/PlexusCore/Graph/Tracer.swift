@@ -45,6 +45,15 @@ public final class Tracer {
 
     private var graphInputs: Set<String> = []
 
+    /// Renames a node-produced value everywhere it appears.
+    private func rename(_ old: String, to new: String) {
+        for index in nodes.indices {
+            nodes[index].inputs = nodes[index].inputs.map { $0 == old ? new : $0 }
+            nodes[index].outputs = nodes[index].outputs.map { $0 == old ? new : $0 }
+        }
+        for (key, name) in names where name == old { names[key] = new }
+    }
+
     func record(_ key: OpKey, inputs: [Tensor?], outputs: [Tensor], attributes: Attributes) {
         let inputNames = inputs.map { $0.map { value(of: $0, inputs: graphInputs) } ?? "" }
         let outputNames = outputs.map { output -> String in
@@ -72,8 +81,12 @@ public final class Tracer {
         for (index, tensor) in results.enumerated() {
             let wanted = outputNames.map { index < $0.count ? $0[index] : "output_\(index)" } ?? "output_\(index)"
             var current = value(of: tensor, inputs: graphInputs)
-            if current != wanted {  // rename through Identity when the value already has another name
-                nodes.append(Graph.Node(op: OpKey(name: "Identity"), name: "Identity_\(nodes.count)", inputs: [current], outputs: [wanted]))
+            if current != wanted {
+                if nodes.contains(where: { $0.outputs.contains(current) }) && !outputs.contains(where: { $0.name == current }) {
+                    rename(current, to: wanted)  // a node's output: give it the output's name
+                } else {  // an input, an initializer or an output already named: copy through Identity
+                    nodes.append(Graph.Node(op: OpKey(name: "Identity"), name: "Identity_\(nodes.count)", inputs: [current], outputs: [wanted]))
+                }
                 current = wanted
             }
             outputs.append(Graph.ValueInfo(name: current, dtype: tensor.dtype, shape: tensor.shape.map { .fixed($0) }))
