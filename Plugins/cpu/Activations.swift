@@ -62,7 +62,7 @@ enum Activations {
                                  throw PlexusError.invalid("Gelu: approximate must be 'none' or 'tanh', got '\(mode)'")
                              }
                              try Maps.computeFloat(context, GaussianErrorLinear(tanhApproximation: mode == "tanh"))
-                         }),
+                         }).decomposed(geluDecomposition),
             OpDefinition("Softplus", since: 1, inputs: 1...1, doc: "log(1+e^x)", supports: floats, infer: same,
                          compute: { try Maps.computeFloat($0, SoftPlus()) }),
             OpDefinition("HardSigmoid", since: 6, inputs: 1...1,
@@ -77,6 +77,22 @@ enum Activations {
             OpDefinition("Clip", since: 13, inputs: 1...3, doc: "clamp to [min, max] (optional inputs)",
                          supports: DTypes.first(DTypes.numeric), infer: same, compute: clip),
         ]
+    }
+
+    /// Gelu with standard ops (what export writes below opset 20, where Gelu does not exist):
+    /// x·(1 + erf(x/√2))/2, or x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))/2.
+    static func geluDecomposition(_ d: Decomposition) throws -> [KernelTensor] {
+        let x = try d.input(0), dtype = x.dtype
+        let inner: KernelTensor
+        if try d.attributes.string("approximate") == "tanh" {
+            let cube = try d.call1("Mul", [try d.call1("Mul", [x, x]), x])
+            let sum = try d.call1("Add", [x, try d.call1("Mul", [cube, try d.scalar(0.044715, dtype)])])
+            inner = try d.call1("Tanh", [try d.call1("Mul", [sum, try d.scalar(0.7978845608028654, dtype)])])
+        } else {
+            inner = try d.call1("Erf", [try d.call1("Mul", [x, try d.scalar(0.7071067811865476, dtype)])])
+        }
+        let half = try d.call1("Mul", [x, try d.scalar(0.5, dtype)])
+        return [try d.call1("Mul", [half, try d.call1("Add", [inner, try d.scalar(1, dtype)])])]
     }
 
     struct ClipBody: NumericBody {
