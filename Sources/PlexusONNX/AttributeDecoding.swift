@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import PlexusCore
 
 /// Node attributes from `AttributeProto`s. Graph-valued attributes (the bodies of If, Loop and

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import PlexusCore
 
 /// Translates an ONNX `GraphProto` into a Plexus `Graph`: initializers (every storage form),

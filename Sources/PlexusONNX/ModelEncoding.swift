@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import PlexusCore
 
 /// Plexus graphs, tensors and attributes as ONNX protobufs (the inverse of the import side).

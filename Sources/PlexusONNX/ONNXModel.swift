@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import PlexusCore
 import SwiftProtobuf
 
@@ -13,7 +13,7 @@ public struct ONNXModel: Sendable {
     /// Reads and decodes the model file at `path`.
     public init(path: String) throws {
         let bytes = try FileIO.read(path)
-        let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
         try self.init(bytes: bytes, directory: directory, name: path)
     }
 

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import PlexusCore
 
 /// Tensors from `TensorProto`s in every storage form: `raw_data`, the typed repeated fields
