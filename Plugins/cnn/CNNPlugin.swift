@@ -18,6 +18,7 @@ public func plx_plugin_init(_ host: UnsafePointer<plx_host_api>?, _ registrar: U
 
 /// Every operator of the plugin.
 enum CNNOperators {
+    /// The schemas, kernels and gradient rules, gathered from the files that define them.
     static var all: [OpDefinition] {
         [Conv.definition, ConvTranspose.definition, ConvFilterGradient.definition]
             + MaxPool.definitions + AveragePool.definitions + GlobalPooling.definitions
@@ -28,6 +29,7 @@ enum CNNOperators {
 
 /// Every layer type of the plugin.
 enum CNNLayers {
+    /// The layer types, gathered from the files that define them.
     static var all: [LayerDefinition] {
         ConvolutionLayers.all + PoolingLayers.all + BatchNormLayers.all + ShapeLayers.all
     }

@@ -3,13 +3,10 @@ import PlexusPluginKit
 /// Moves batch data between the [N, C, L] layout of tensors and the layouts the matrix products
 /// of a convolution use, where the items of a batch chunk sit side by side in each row.
 enum ChannelLayout {
-    /// Work items below which copies run on one thread.
-    static let grain = 1 << 14
-
     /// [N, C, L] → [C, count·L]: row c holds channel c of each item of `items` in turn.
     static func gather<T>(_ source: UnsafePointer<T>, items: Range<Int>, channels: Int, length: Int, into target: UnsafeMutablePointer<T>) {
         let rowLength = items.count * length
-        Host.parallelFor(items.count * channels, grain: max(1, grain / max(length, 1))) { units in
+        Host.parallelFor(items.count * channels, grain: WorkGrain.items(cost: length)) { units in
             for unit in units {
                 let item = unit / channels, channel = unit % channels
                 (target + (channel &* rowLength &+ item &* length))
@@ -22,7 +19,7 @@ enum ChannelLayout {
     static func scatter<T: CPUFloat>(_ source: UnsafePointer<T>, items: Range<Int>, channels: Int, length: Int,
                                      bias: UnsafePointer<T>?, into target: UnsafeMutablePointer<T>) {
         let rowLength = items.count * length
-        Host.parallelFor(items.count * channels, grain: max(1, grain / max(length, 1))) { units in
+        Host.parallelFor(items.count * channels, grain: WorkGrain.items(cost: length)) { units in
             for unit in units {
                 let item = unit / channels, channel = unit % channels
                 let from = source + (channel &* rowLength &+ item &* length)
@@ -38,7 +35,7 @@ enum ChannelLayout {
     static func gatherTransposed<T>(_ source: UnsafePointer<T>, items: Range<Int>, group: Int, perGroup: Int, length: Int,
                                     into target: UnsafeMutablePointer<T>) {
         let channels = group * perGroup, groupSize = items.count * length * perGroup
-        Host.parallelFor(items.count * channels, grain: max(1, grain / max(length, 1))) { units in
+        Host.parallelFor(items.count * channels, grain: WorkGrain.items(cost: length)) { units in
             for unit in units {
                 let item = unit / channels, channel = unit % channels
                 let from = source + ((items.lowerBound &+ item) &* channels &+ channel) &* length

@@ -9,7 +9,7 @@ enum ColumnMatrix {
         let rowLength = items.count * positions
         let columns = try Scratch.zeros(T.dtype, [geometry.group, geometry.rowsPerGroup, rowLength])
         let target = columns.view.pointer(as: T.self), channels = geometry.channels, planeSize = volume.inputCount
-        Host.parallelFor(items.count * channels, grain: max(1, ChannelLayout.grain / max(taps * positions, 1))) { units in
+        Host.parallelFor(items.count * channels, grain: WorkGrain.items(cost: taps * positions)) { units in
             for unit in units {
                 let item = unit / channels, channel = unit % channels
                 Unfolding.unfold(image + ((items.lowerBound &+ item) &* channels &+ channel) &* planeSize, volume,
@@ -25,7 +25,7 @@ enum ColumnMatrix {
                                   into image: UnsafeMutablePointer<T>) {
         let volume = geometry.volume, taps = volume.kernelCount, positions = volume.outputCount
         let rowLength = items.count * positions, channels = geometry.channels, planeSize = volume.inputCount
-        Host.parallelFor(items.count * channels, grain: max(1, ChannelLayout.grain / max(taps * positions, 1))) { units in
+        Host.parallelFor(items.count * channels, grain: WorkGrain.items(cost: taps * positions)) { units in
             for unit in units {
                 let item = unit / channels, channel = unit % channels
                 Unfolding.fold(columns + (channel &* taps &* rowLength &+ item &* positions), rowLength: rowLength, volume,

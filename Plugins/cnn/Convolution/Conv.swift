@@ -11,6 +11,7 @@ enum Conv {
         AttributeDeclaration("pads", .ints), AttributeDeclaration("strides", .ints),
     ] }
 
+    /// The schema, kernel and gradient rule.
     static var definition: OpDefinition {
         OpDefinition("Conv", since: 11, inputs: 2...3, attributes: attributes, doc: "N-D convolution (cross-correlation) with groups",
                      supports: DTypes.first(DTypes.floats.union(DTypes.halfs)),
@@ -20,6 +21,7 @@ enum Conv {
                      gradient: ConvolutionGradients.conv, compute: compute)
     }
 
+    /// The kernel: checks the geometry, then runs the float body (or the half-precision bridge).
     static func compute(_ context: KernelContext) throws {
         let x = try context.input(0), w = try context.input(1), bias = context.optionalInput(2)
         let dtype = try requireSameDType([x, w, bias], op: "Conv")

@@ -5,12 +5,14 @@ import PlexusPluginKit
 /// only; the attributes are Conv's. ConvTranspose's filter gradient is the same product with the
 /// roles of X and dY exchanged.
 enum ConvFilterGradient {
+    /// The schema and kernel.
     static var definition: OpDefinition {
         OpDefinition("ConvFilterGradient", domain: HelperOps.domain, since: 1, inputs: 3...3, attributes: Conv.attributes,
                      doc: "gradient of Conv with respect to W, given X, W (for its shape) and dY",
                      supports: DTypes.first(DTypes.floats.union(DTypes.halfs)), compute: compute)
     }
 
+    /// The kernel: checks that dY matches the convolution of X and W, then runs the body.
     static func compute(_ context: KernelContext) throws {
         let x = try context.input(0), w = try context.input(1), dy = try context.input(2)
         let dtype = try requireSameDType([x, w, dy], op: "ConvFilterGradient")

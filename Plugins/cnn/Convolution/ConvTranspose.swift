@@ -4,6 +4,7 @@ import PlexusPluginKit
 /// pads or auto_pad, output_padding, output_shape and an optional bias. Each batch chunk's
 /// columns are the MatMul of the transposed filters with X, folded (col2im) into Y.
 enum ConvTranspose {
+    /// The schema, kernel and gradient rule.
     static var definition: OpDefinition {
         OpDefinition("ConvTranspose", since: 11, inputs: 2...3,
                      attributes: Conv.attributes + [AttributeDeclaration("output_padding", .ints), AttributeDeclaration("output_shape", .ints)],
@@ -16,6 +17,7 @@ enum ConvTranspose {
                      gradient: ConvolutionGradients.convTranspose, compute: compute)
     }
 
+    /// The kernel: checks the geometry, then runs the float body (or the half-precision bridge).
     static func compute(_ context: KernelContext) throws {
         let x = try context.input(0), w = try context.input(1), bias = context.optionalInput(2)
         let dtype = try requireSameDType([x, w, bias], op: "ConvTranspose")
@@ -47,7 +49,7 @@ enum ConvTranspose {
             }
             guard let bias else { return }
             let shift = bias.pointer(as: T.self), channels = geometry.channels
-            Host.parallelFor(geometry.batch * channels, grain: max(1, ChannelLayout.grain / imageSize)) { planes in
+            Host.parallelFor(geometry.batch * channels, grain: WorkGrain.items(cost: imageSize)) { planes in
                 for plane in planes {
                     let value = shift[plane % channels], base = target + plane &* imageSize
                     for i in 0..<imageSize { base[i] += value }

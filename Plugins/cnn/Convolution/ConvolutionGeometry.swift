@@ -18,8 +18,11 @@ struct ConvolutionGeometry {
     /// Columns matrices hold at most this many elements; larger batches run in chunks.
     static let columnBudget = 1 << 24
 
+    /// The axes lifted to depth × height × width.
     var volume: WindowVolume { WindowVolume(axes) }
+    /// Image channels each group of filters reads.
     var channelsPerGroup: Int { channels / group }
+    /// Filters in each group.
     var filtersPerGroup: Int { filters / group }
     /// Rows of one group's columns matrix: image channels of the group × window taps.
     var rowsPerGroup: Int { channelsPerGroup * volume.kernelCount }
@@ -27,8 +30,6 @@ struct ConvolutionGeometry {
     var imageShape: [Int] { [batch, channels] + axes.map(\.input) }
     /// Shape of the convolution's output: [N, filters, output lengths].
     var outputShape: [Int] { [batch, filters] + axes.map(\.output) }
-    /// Shape of the filters in Conv's layout: [filters, channels/group, kernel].
-    var filterShape: [Int] { [filters, channelsPerGroup] + axes.map(\.kernel) }
 
     /// Attributes that reproduce this geometry in a call of Conv, ConvTranspose or the filter
     /// gradient (explicit pads, no auto_pad).

@@ -5,6 +5,7 @@ import PlexusPluginKit
 /// and update the running_mean / running_var buffers in place with PyTorch's momentum and
 /// unbiased variance; in eval mode they use the buffers.
 enum BatchNormLayers {
+    /// BatchNorm1d and BatchNorm2d.
     static var all: [LayerDefinition] {
         [batchNorm("BatchNorm1d", ranks: [2, 3], layout: "[N, C] or [N, C, L]"), batchNorm("BatchNorm2d", ranks: [4], layout: "[N, C, H, W]")]
     }
@@ -14,6 +15,7 @@ enum BatchNormLayers {
         let channels: Int, epsilon: Double, momentum: Double, affine: Bool, tracking: Bool
     }
 
+    /// A batch-norm layer type accepting inputs of `ranks` (described as `layout` in errors).
     static func batchNorm(_ name: String, ranks: Set<Int>, layout: String) -> LayerDefinition {
         LayerDefinition(name,
                         attributes: [.required("num_features", .int), AttributeDeclaration("eps", .float, default: .float(1e-5)),
@@ -41,12 +43,12 @@ enum BatchNormLayers {
                         },
                         forward: { call, inputs in
                             let x = inputs[0], settings = (call.state as! LayerSetting<Settings>).value
-                            guard ranks.contains(x.rank) else { throw PlexusError.invalid("\(name): input must be \(layout), got shape \(x.shape)") }
-                            try LayerSupport.checkInput(x, rank: x.rank, channels: settings.channels, layer: name, layout: layout)
+                            try LayerSupport.checkInput(x, ranks: ranks, channels: settings.channels, layer: name, layout: layout)
                             return [try forward(call, x, settings, layer: name)]
                         })
     }
 
+    /// Normalises `x` with batch statistics (training, or no running statistics) or the running ones, updating the latter in training.
     static func forward(_ call: LayerCall, _ x: KernelTensor, _ settings: Settings, layer: String) throws -> KernelTensor {
         let channels = settings.channels
         func constant(_ value: Double) throws -> KernelTensor {

@@ -3,6 +3,7 @@ import PlexusPluginKit
 /// Conv1d, Conv2d and ConvTranspose2d with PyTorch's constructor arguments, on [N, C, L] and
 /// [N, C, H, W] inputs. Weights and biases start uniform in ±1/√fan_in, as PyTorch's do.
 enum ConvolutionLayers {
+    /// Conv1d, Conv2d and ConvTranspose2d.
     static var all: [LayerDefinition] { [convolution("Conv1d", rank: 1), convolution("Conv2d", rank: 2), transposed("ConvTranspose2d", rank: 2)] }
 
     /// What forward needs: the op's attributes and the expected input channels.
@@ -13,9 +14,9 @@ enum ConvolutionLayers {
 
     /// The constructor attributes both kinds share.
     static var attributes: [AttributeDeclaration] { [
-        .required("in_channels", .int), .required("out_channels", .int), .required("kernel_size", .int),
-        AttributeDeclaration("stride", .int, default: .int(1)), AttributeDeclaration("padding", .int, default: .int(0)),
-        AttributeDeclaration("dilation", .int, default: .int(1)), AttributeDeclaration("groups", .int, default: .int(1)),
+        .required("in_channels", .int), .required("out_channels", .int), .required("kernel_size", .ints),
+        AttributeDeclaration("stride", .ints, default: .ints([1])), AttributeDeclaration("padding", .ints, default: .ints([0])),
+        AttributeDeclaration("dilation", .ints, default: .ints([1])), AttributeDeclaration("groups", .int, default: .int(1)),
         AttributeDeclaration("bias", .int, default: .int(1)), LayerSupport.dtypeAttribute,
     ] }
 
@@ -45,7 +46,7 @@ enum ConvolutionLayers {
                         create: { builder, attributes in
                             let (inputs, outputs, groups, kernel, operatorAttributes) = try read(attributes, rank: rank, layer: name)
                             let dtype = try LayerSupport.dtype(attributes, layer: name)
-                            let initial = LayerSupport.fanInUniform(inputs / groups * kernel.reduce(1, *))
+                            let initial = LayerSupport.fanInUniform(channels: inputs / groups, kernel: kernel)
                             try builder.parameter("weight", dtype, [outputs, inputs / groups] + kernel, initial)
                             if try attributes.int("bias") != 0 { try builder.parameter("bias", dtype, [outputs], initial) }
                             return LayerSetting(Settings(operatorAttributes: operatorAttributes, inChannels: inputs))
@@ -56,13 +57,17 @@ enum ConvolutionLayers {
     /// ConvTranspose2d: weight [in, out/groups, kernel], bias [out]; fan_in = out/groups · kernel
     /// (PyTorch reads it from the weight's dim 1).
     static func transposed(_ name: String, rank: Int) -> LayerDefinition {
-        LayerDefinition(name, attributes: attributes + [AttributeDeclaration("output_padding", .int, default: .int(0))],
+        LayerDefinition(name, attributes: attributes + [AttributeDeclaration("output_padding", .ints, default: .ints([0]))],
                         doc: "\(rank)-D transposed convolution",
                         create: { builder, attributes in
                             let (inputs, outputs, groups, kernel, operatorAttributes) = try read(attributes, rank: rank, layer: name)
                             let outputPadding = try LayerSupport.spatial(attributes, "output_padding", rank: rank, minimum: 0, layer: name)
+                            let stride = try LayerSupport.spatial(attributes, "stride", rank: rank, minimum: 1, layer: name)
+                            guard zip(outputPadding, stride).allSatisfy({ $0 < $1 }) else {
+                                throw PlexusError.invalid("\(name): output_padding \(outputPadding) must be smaller than stride \(stride)")
+                            }
                             let dtype = try LayerSupport.dtype(attributes, layer: name)
-                            let initial = LayerSupport.fanInUniform(outputs / groups * kernel.reduce(1, *))
+                            let initial = LayerSupport.fanInUniform(channels: outputs / groups, kernel: kernel)
                             try builder.parameter("weight", dtype, [inputs, outputs / groups] + kernel, initial)
                             if try attributes.int("bias") != 0 { try builder.parameter("bias", dtype, [outputs], initial) }
                             return LayerSetting(Settings(operatorAttributes: operatorAttributes + [("output_padding", .ints(outputPadding))],
@@ -74,7 +79,7 @@ enum ConvolutionLayers {
     /// Calls `op` with the layer's weight, bias and settings.
     static func forward(_ call: LayerCall, _ x: KernelTensor, op: String, rank: Int, layer: String) throws -> [KernelTensor] {
         let settings = (call.state as! LayerSetting<Settings>).value
-        try LayerSupport.checkInput(x, rank: rank + 2, channels: settings.inChannels, layer: layer, layout: rank == 1 ? "[N, C, L]" : "[N, C, H, W]")
+        try LayerSupport.checkInput(x, ranks: [rank + 2], channels: settings.inChannels, layer: layer, layout: rank == 1 ? "[N, C, L]" : "[N, C, H, W]")
         return [try call.call1(op, [x, try call.tensor("weight"), try? call.tensor("bias")], settings.operatorAttributes)]
     }
 }

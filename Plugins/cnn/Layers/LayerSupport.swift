@@ -3,6 +3,7 @@ import PlexusPluginKit
 /// Immutable per-instance state of a layer: its checked constructor settings.
 final class LayerSetting<Value> {
     let value: Value
+    /// Wraps `value`.
     init(_ value: Value) { self.value = value }
 }
 
@@ -20,24 +21,34 @@ enum LayerSupport {
         return dtype
     }
 
-    /// An integer size attribute PyTorch writes as an int or tuple, repeated over `rank` dims
-    /// and checked against `minimum`.
+    /// An integer attribute PyTorch accepts as an int or a tuple (`kernel_size=3` or `(3, 2)`):
+    /// one value for every spatial dim or one per dim, each at least `minimum`.
     static func spatial(_ attributes: AttributeReader, _ name: String, rank: Int, minimum: Int, layer: String) throws -> [Int] {
-        guard let value = try attributes.int(name) else { throw PlexusError.invalid("\(layer) requires \(name)") }
-        guard value >= minimum else { throw PlexusError.invalid("\(layer): \(name) must be at least \(minimum), got \(value)") }
-        return Array(repeating: value, count: rank)
+        guard let values = try attributes.ints(name) else { throw PlexusError.invalid("\(layer) requires \(name)") }
+        return try spread(values, name, rank: rank, minimum: minimum, layer: layer)
+    }
+
+    /// `values` (one, or one per spatial dim) as one value per dim, each at least `minimum`.
+    static func spread<T: Comparable>(_ values: [T], _ name: String, rank: Int, minimum: T, layer: String) throws -> [T] {
+        guard values.count == 1 || values.count == rank else {
+            throw PlexusError.invalid("\(layer): \(name) needs 1 or \(rank) values, got \(values)")
+        }
+        guard values.allSatisfy({ $0 >= minimum }) else { throw PlexusError.invalid("\(layer): \(name) must be at least \(minimum), got \(values)") }
+        return values.count == rank ? values : Array(repeating: values[0], count: rank)
     }
 
     /// PyTorch's default for convolution weights and biases, kaiming_uniform(a = √5):
-    /// U(−1/√fan_in, 1/√fan_in).
-    static func fanInUniform(_ fanIn: Int) -> ParameterInit {
-        let bound = 1 / Double(max(fanIn, 1)).squareRoot()
+    /// U(−1/√fan_in, 1/√fan_in) with fan_in = channels per group × kernel taps.
+    static func fanInUniform(channels: Int, kernel: [Int]) -> ParameterInit {
+        let fanIn = kernel.reduce(Double(channels)) { $0 * Double($1) }
+        let bound = 1 / max(fanIn, 1).squareRoot()
         return .uniform(-bound, bound)
     }
 
-    /// Throws unless `x` has `rank` dims and `channels` channels at dim 1.
-    static func checkInput(_ x: KernelTensor, rank: Int, channels: Int?, layer: String, layout: String) throws {
-        guard x.rank == rank else { throw PlexusError.invalid("\(layer): input must be \(layout), got shape \(x.shape)") }
+    /// Throws unless `x` has one of `ranks` dims (the `layout` named in the message) and, when
+    /// given, `channels` channels at dim 1.
+    static func checkInput(_ x: KernelTensor, ranks: Set<Int>, channels: Int? = nil, layer: String, layout: String) throws {
+        guard ranks.contains(x.rank) else { throw PlexusError.invalid("\(layer): input must be \(layout), got shape \(x.shape)") }
         if let channels, x.shape[1] != channels {
             throw PlexusError(.shapeMismatch, "\(layer): expected \(channels) channels, got input of shape \(x.shape)")
         }

@@ -3,6 +3,7 @@ import PlexusPluginKit
 /// MaxPool1d/2d, AvgPool1d/2d and AdaptiveAvgPool2d with PyTorch's constructor arguments
 /// (stride defaults to kernel_size; padding at most half the kernel).
 enum PoolingLayers {
+    /// The pooling layer types.
     static var all: [LayerDefinition] {
         [maxPool("MaxPool1d", rank: 1), maxPool("MaxPool2d", rank: 2), averagePool("AvgPool1d", rank: 1), averagePool("AvgPool2d", rank: 2),
          adaptiveAverage]
@@ -13,17 +14,17 @@ enum PoolingLayers {
 
     /// The constructor attributes both pools share.
     static var windowAttributes: [AttributeDeclaration] { [
-        .required("kernel_size", .int), AttributeDeclaration("stride", .int), AttributeDeclaration("padding", .int, default: .int(0)),
+        .required("kernel_size", .ints), AttributeDeclaration("stride", .ints), AttributeDeclaration("padding", .ints, default: .ints([0])),
         AttributeDeclaration("ceil_mode", .int, default: .int(0)),
     ] }
 
     /// kernel_shape, strides, pads and ceil_mode for the pooling op.
     static func window(_ attributes: AttributeReader, rank: Int, layer: String) throws -> Settings {
         let kernel = try LayerSupport.spatial(attributes, "kernel_size", rank: rank, minimum: 1, layer: layer)
-        let stride = try attributes.int("stride").map { _ in try LayerSupport.spatial(attributes, "stride", rank: rank, minimum: 1, layer: layer) } ?? kernel
+        let stride = try attributes.ints("stride") == nil ? kernel : try LayerSupport.spatial(attributes, "stride", rank: rank, minimum: 1, layer: layer)
         let padding = try LayerSupport.spatial(attributes, "padding", rank: rank, minimum: 0, layer: layer)
-        guard zip(padding, kernel).allSatisfy({ 2 * $0 <= $1 }) else {
-            throw PlexusError.invalid("\(layer): padding \(padding[0]) must be at most half of kernel_size \(kernel[0])")
+        guard zip(padding, kernel).allSatisfy({ $0 <= $1 / 2 }) else {
+            throw PlexusError.invalid("\(layer): padding \(padding) must be at most half of kernel_size \(kernel)")
         }
         return [("kernel_shape", .ints(kernel)), ("strides", .ints(stride)), ("pads", .ints(padding + padding)),
                 ("ceil_mode", .int(try attributes.int("ceil_mode") ?? 0 != 0 ? 1 : 0))]
@@ -31,7 +32,7 @@ enum PoolingLayers {
 
     /// MaxPool over 1 or 2 spatial dims, with dilation.
     static func maxPool(_ name: String, rank: Int) -> LayerDefinition {
-        LayerDefinition(name, attributes: windowAttributes + [AttributeDeclaration("dilation", .int, default: .int(1))],
+        LayerDefinition(name, attributes: windowAttributes + [AttributeDeclaration("dilation", .ints, default: .ints([1]))],
                         doc: "\(rank)-D max pooling",
                         create: { _, attributes in
                             let dilation = try LayerSupport.spatial(attributes, "dilation", rank: rank, minimum: 1, layer: name)
@@ -53,7 +54,7 @@ enum PoolingLayers {
 
     /// Calls the pooling `op` with the layer's settings.
     static func forward(_ call: LayerCall, _ x: KernelTensor, op: String, rank: Int, layer: String) throws -> [KernelTensor] {
-        try LayerSupport.checkInput(x, rank: rank + 2, channels: nil, layer: layer, layout: rank == 1 ? "[N, C, L]" : "[N, C, H, W]")
+        try LayerSupport.checkInput(x, ranks: [rank + 2], layer: layer, layout: rank == 1 ? "[N, C, L]" : "[N, C, H, W]")
         return [try call.call1(op, [x], (call.state as! LayerSetting<Settings>).value)]
     }
 
@@ -61,13 +62,13 @@ enum PoolingLayers {
     /// ⌊i·n/out⌋ ..< ⌈(i+1)·n/out⌉ (PyTorch's windows), computed as P_H · X · P_Wᵀ with averaging
     /// matrices, so any input size works and autograd goes through MatMul.
     static var adaptiveAverage: LayerDefinition {
-        LayerDefinition("AdaptiveAvgPool2d", attributes: [.required("output_size", .int)], doc: "average pooling to a fixed output size",
+        LayerDefinition("AdaptiveAvgPool2d", attributes: [.required("output_size", .ints)], doc: "average pooling to a fixed output size",
                         create: { _, attributes in
                             LayerSetting(try LayerSupport.spatial(attributes, "output_size", rank: 2, minimum: 1, layer: "AdaptiveAvgPool2d"))
                         },
                         forward: { call, inputs in
                             let x = inputs[0], size = (call.state as! LayerSetting<[Int]>).value
-                            try LayerSupport.checkInput(x, rank: 4, channels: nil, layer: "AdaptiveAvgPool2d", layout: "[N, C, H, W]")
+                            try LayerSupport.checkInput(x, ranks: [4], layer: "AdaptiveAvgPool2d", layout: "[N, C, H, W]")
                             guard x.dtype == .float32 || x.dtype == .float64 else {
                                 throw PlexusError(.unsupported, "AdaptiveAvgPool2d: input must be float32 or float64, got \(x.dtype)")
                             }

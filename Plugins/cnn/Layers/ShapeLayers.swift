@@ -2,6 +2,7 @@ import PlexusPluginKit
 
 /// Flatten and Upsample with PyTorch's arguments.
 enum ShapeLayers {
+    /// Flatten and Upsample.
     static var all: [LayerDefinition] { [flatten, upsample] }
 
     /// Flatten(start_dim = 1, end_dim = −1): merges dims start_dim...end_dim into one.
@@ -19,12 +20,13 @@ enum ShapeLayers {
                         })
     }
 
-    /// What Upsample's forward needs: the Resize attributes and the target (factor or size).
+    /// What Upsample's forward needs: the Resize attributes and the target, factors or sizes
+    /// (one for all spatial dims, or one per dim).
     struct UpsampleSettings {
         let resizeAttributes: [(String, AttributeValue)]
         let ranks: ClosedRange<Int>
-        let factor: Double?
-        let size: Int?
+        let factors: [Double]?
+        let sizes: [Int]?
     }
 
     /// Upsample(size | scale_factor, mode, align_corners) over the spatial dims of
@@ -32,14 +34,14 @@ enum ShapeLayers {
     /// bicubic (half-pixel or align_corners coordinates), as a Resize.
     static var upsample: LayerDefinition {
         LayerDefinition("Upsample",
-                        attributes: [AttributeDeclaration("size", .int), AttributeDeclaration("scale_factor", .float),
+                        attributes: [AttributeDeclaration("size", .ints), AttributeDeclaration("scale_factor", .floats),
                                      AttributeDeclaration("mode", .string, default: .string("nearest")),
                                      AttributeDeclaration("align_corners", .int, default: .int(0))],
                         doc: "resample the spatial dims by a factor or to a size",
                         create: { _, attributes in
-                            let size = try attributes.int("size"), factor = try attributes.float("scale_factor")
-                            guard (size == nil) != (factor == nil) else { throw PlexusError.invalid("Upsample: give exactly one of size and scale_factor") }
-                            guard size.map({ $0 >= 1 }) ?? true, factor.map({ $0 > 0 }) ?? true else {
+                            let sizes = try attributes.ints("size"), factors = try attributes.floats("scale_factor")
+                            guard (sizes == nil) != (factors == nil) else { throw PlexusError.invalid("Upsample: give exactly one of size and scale_factor") }
+                            guard sizes?.allSatisfy({ $0 >= 1 }) ?? true, factors?.allSatisfy({ $0 > 0 }) ?? true else {
                                 throw PlexusError.invalid("Upsample: size and scale_factor must be positive")
                             }
                             let mode = try attributes.string("mode") ?? "nearest", alignCorners = try attributes.int("align_corners") ?? 0 != 0
@@ -58,7 +60,7 @@ enum ShapeLayers {
                             default:
                                 throw PlexusError.invalid("Upsample: mode must be nearest, linear, bilinear, bicubic or trilinear, got '\(mode)'")
                             }
-                            return LayerSetting(UpsampleSettings(resizeAttributes: resize, ranks: ranks, factor: factor, size: size))
+                            return LayerSetting(UpsampleSettings(resizeAttributes: resize, ranks: ranks, factors: factors, sizes: sizes))
                         },
                         forward: { call, inputs in
                             let x = inputs[0], settings = (call.state as! LayerSetting<UpsampleSettings>).value
@@ -66,12 +68,13 @@ enum ShapeLayers {
                                 throw PlexusError.invalid("Upsample: this mode needs an input of rank \(settings.ranks), got shape \(x.shape)")
                             }
                             let spatial = x.rank - 2
-                            if let factor = settings.factor {
-                                let scales = try Constants.tensor(call, [1, 1] + Array(repeating: factor, count: spatial), shape: [x.rank], dtype: .float32)
+                            if let factors = settings.factors {
+                                let spread = try LayerSupport.spread(factors, "scale_factor", rank: spatial, minimum: 0, layer: "Upsample")
+                                let scales = try Constants.tensor(call, [1, 1] + spread, shape: [x.rank], dtype: .float32)
                                 return [try call.call1("Resize", [x, nil, scales], settings.resizeAttributes)]
                             }
-                            let sizes = try call.int64s(Array(x.shape.prefix(2)) + Array(repeating: settings.size!, count: spatial))
-                            return [try call.call1("Resize", [x, nil, nil, sizes], settings.resizeAttributes)]
+                            let spread = try LayerSupport.spread(settings.sizes!, "size", rank: spatial, minimum: 1, layer: "Upsample")
+                            return [try call.call1("Resize", [x, nil, nil, try call.int64s(Array(x.shape.prefix(2)) + spread)], settings.resizeAttributes)]
                         })
     }
 }

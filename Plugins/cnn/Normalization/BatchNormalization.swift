@@ -4,6 +4,7 @@ import PlexusPluginKit
 /// statistics; training mode (training_mode = 1) uses the batch's mean and biased variance and
 /// may also output the running statistics, input·momentum + batch·(1 − momentum).
 enum BatchNormalization {
+    /// The schema, kernel and gradient rule.
     static var definition: OpDefinition {
         OpDefinition("BatchNormalization", since: 15, inputs: 5...5, outputs: 1...3,
                      attributes: [AttributeDeclaration("epsilon", .float, default: .float(1e-5)),
@@ -21,6 +22,7 @@ enum BatchNormalization {
                      gradient: gradient, compute: compute)
     }
 
+    /// The kernel: checks shapes, dtypes and mode, then runs the float body (or the half-precision bridge).
     static func compute(_ context: KernelContext) throws {
         let x = try context.input(0), parameters = try (1...4).map { try context.input($0) }
         guard x.rank >= 2 else { throw PlexusError.invalid("BatchNormalization: X must be [N, C, ...], got shape \(x.shape)") }
@@ -49,6 +51,7 @@ enum BatchNormalization {
         }
     }
 
+    /// Normalises with the given or the batch statistics and writes the running statistics asked for.
     struct Body: FloatBody {
         let x: KernelTensor, parameters: [KernelTensor], y: KernelTensor, running: [KernelTensor]
         let training: Bool, epsilon: Double, momentum: Double

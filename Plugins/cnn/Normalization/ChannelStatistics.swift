@@ -17,7 +17,7 @@ struct ChannelStatistics {
         means.withUnsafeMutableBufferPointer { meanOut in
             variances.withUnsafeMutableBufferPointer { varianceOut in
                 let (meanOut, varianceOut) = (meanOut.baseAddress!, varianceOut.baseAddress!)
-                Host.parallelFor(groups, grain: max(1, ChannelLayout.grain / max(members * planeSize, 1))) { range in
+                Host.parallelFor(groups, grain: WorkGrain.items(cost: members * planeSize)) { range in
                     for group in range {
                         func plane(_ member: Int) -> UnsafePointer<T> {
                             x + (acrossBatch ? member &* channels &+ group : group) &* planeSize
@@ -53,7 +53,7 @@ struct ChannelStatistics {
         a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
                 let (a, b) = (a.baseAddress!, b.baseAddress!)
-                Host.parallelFor(planes, grain: max(1, ChannelLayout.grain / max(planeSize, 1))) { range in
+                Host.parallelFor(planes, grain: WorkGrain.items(cost: planeSize)) { range in
                     for p in range {
                         let k = perPlane ? p : p % channels
                         let scale = T(a[k]), shift = T(b[k]), from = x + p &* planeSize, to = y + p &* planeSize

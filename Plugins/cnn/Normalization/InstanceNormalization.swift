@@ -3,6 +3,7 @@ import PlexusPluginKit
 /// InstanceNormalization (opset 6): each (item, channel) plane of X [N, C, spatial...] is
 /// normalised with its own mean and biased variance, then scaled and shifted per channel.
 enum InstanceNormalization {
+    /// The schema, kernel and gradient rule.
     static var definition: OpDefinition {
         OpDefinition("InstanceNormalization", since: 6, inputs: 3...3, attributes: [AttributeDeclaration("epsilon", .float, default: .float(1e-5))],
                      doc: "normalise each channel plane of each item, then scale and shift",
@@ -15,6 +16,7 @@ enum InstanceNormalization {
                      compute: compute)
     }
 
+    /// The kernel: checks shapes and dtypes, then runs the float body (or the half-precision bridge).
     static func compute(_ context: KernelContext) throws {
         let x = try context.input(0), scale = try context.input(1), shift = try context.input(2)
         guard x.rank >= 3 else { throw PlexusError.invalid("InstanceNormalization: X must be [N, C, spatial...], got shape \(x.shape)") }
@@ -28,6 +30,7 @@ enum InstanceNormalization {
                                Body(x: x, scale: scale, shift: shift, y: y, epsilon: try context.attributes.float("epsilon") ?? 1e-5))
     }
 
+    /// Normalises each plane with its own statistics, then applies the channel's scale and shift.
     struct Body: FloatBody {
         let x: KernelTensor, scale: KernelTensor, shift: KernelTensor, y: KernelTensor, epsilon: Double
 

@@ -6,6 +6,7 @@ import PlexusPluginKit
 /// convolution of x² (viewed as [N, 1, C, positions]) with a column of ones, so autograd
 /// differentiates it.
 enum LRN {
+    /// The schema, kernel and decomposition.
     static var definition: OpDefinition {
         OpDefinition("LRN", since: 13, inputs: 1...1,
                      attributes: [AttributeDeclaration("alpha", .float, default: .float(1e-4)), AttributeDeclaration("beta", .float, default: .float(0.75)),
@@ -19,6 +20,7 @@ enum LRN {
     struct Settings {
         let alpha: Double, beta: Double, bias: Double, size: Int
 
+        /// Reads and checks the attributes for X of `shape`.
         init(_ attributes: AttributeReader, shape: [Int], op: String) throws {
             guard shape.count >= 2 else { throw PlexusError.invalid("\(op): X must be [N, C, ...], got shape \(shape)") }
             size = try attributes.int("size") ?? 0
@@ -32,6 +34,7 @@ enum LRN {
         var reach: (before: Int, after: Int) { ((size - 1) / 2, size / 2) }
     }
 
+    /// The kernel: checks the attributes, then runs the float body (or the half-precision bridge).
     static func compute(_ context: KernelContext) throws {
         let x = try context.input(0)
         let settings = try Settings(context.attributes, shape: x.shape, op: "LRN")
@@ -40,6 +43,7 @@ enum LRN {
         try TypeDispatch.float(x.dtype, op: "LRN", Body(x: x, y: y, settings: settings))
     }
 
+    /// Sums the squares over each channel window and divides.
     struct Body: FloatBody {
         let x: KernelTensor, y: KernelTensor, settings: Settings
 
@@ -48,7 +52,7 @@ enum LRN {
             let source = x.pointer(as: T.self), target = y.pointer(as: T.self), settings = self.settings
             let (before, after) = settings.reach
             let scale = T(settings.alpha / Double(settings.size)), bias = T(settings.bias), beta = T(settings.beta)
-            Host.parallelFor(planes, grain: max(1, ChannelLayout.grain / max(planeSize * settings.size, 1))) { range in
+            Host.parallelFor(planes, grain: WorkGrain.items(cost: planeSize * settings.size)) { range in
                 for plane in range {
                     let channel = plane % channels, item = plane - channel
                     let window = max(0, channel - before)...min(channels - 1, channel + after)

@@ -4,12 +4,14 @@ import PlexusPluginKit
 /// ceil_mode and count_include_pad; and its adjoint, the helper AveragePoolGradient(X, dY),
 /// which spreads each gradient evenly over its window.
 enum AveragePool {
+    /// The attributes of AveragePool and of its gradient helper.
     static var attributes: [AttributeDeclaration] { [
         AttributeDeclaration("auto_pad", .string, default: .string("NOTSET")), AttributeDeclaration("ceil_mode", .int, default: .int(0)),
         AttributeDeclaration("count_include_pad", .int, default: .int(0)), AttributeDeclaration("dilations", .ints),
         .required("kernel_shape", .ints), AttributeDeclaration("pads", .ints), AttributeDeclaration("strides", .ints),
     ] }
 
+    /// AveragePool and the AveragePoolGradient helper.
     static var definitions: [OpDefinition] { [
         OpDefinition("AveragePool", since: 19, inputs: 1...1, attributes: attributes, doc: "mean of each window",
                      supports: DTypes.first(DTypes.floats.union(DTypes.halfs)),
@@ -35,6 +37,7 @@ enum AveragePool {
         return (geometry, include == 1)
     }
 
+    /// The forward kernel.
     static func compute(_ context: KernelContext) throws {
         let x = try context.input(0)
         let (geometry, includePad) = try read(context, shape: x.shape)
@@ -44,6 +47,7 @@ enum AveragePool {
                                                                  x: x, y: y))
     }
 
+    /// The gradient helper's kernel: checks that dY matches the pooling of X.
     static func computeGradient(_ context: KernelContext) throws {
         let x = try context.input(0), dy = try context.input(1)
         let dtype = try requireSameDType([x, dy], op: "AveragePoolGradient")
@@ -57,6 +61,7 @@ enum AveragePool {
                                                                           includePad: includePad, dy: dy, dx: dx))
     }
 
+    /// Each output is the sum of its window's taps over the divisor.
     struct Forward: FloatBody {
         let plan: PoolPlan, planes: Int, includePad: Bool, x: KernelTensor, y: KernelTensor
 
@@ -64,7 +69,7 @@ enum AveragePool {
             let source = x.pointer(as: T.self), target = y.pointer(as: T.self)
             let (plan, includePad) = (self.plan, self.includePad)
             let inputSize = plan.volume.inputCount, outputSize = plan.volume.outputCount
-            Host.parallelFor(planes, grain: MaxPool.grain(plan)) { range in
+            Host.parallelFor(planes, grain: plan.grain) { range in
                 for p in range {
                     let plane = source + p &* inputSize, out = target + p &* outputSize
                     plan.forEachOutput { o, od, oh, ow in
@@ -78,6 +83,7 @@ enum AveragePool {
         }
     }
 
+    /// Each window's gradient, over its divisor, is added to every tap.
     struct Backward: FloatBody {
         let plan: PoolPlan, planes: Int, includePad: Bool, dy: KernelTensor, dx: KernelTensor
 
@@ -86,7 +92,7 @@ enum AveragePool {
             let (plan, includePad) = (self.plan, self.includePad)
             let inputSize = plan.volume.inputCount, outputSize = plan.volume.outputCount
             target.initialize(repeating: T.zero, count: dx.count)
-            Host.parallelFor(planes, grain: MaxPool.grain(plan)) { range in
+            Host.parallelFor(planes, grain: plan.grain) { range in
                 for p in range {
                     let into = target + p &* inputSize, from = gradient + p &* outputSize
                     plan.forEachOutput { o, od, oh, ow in

@@ -4,6 +4,7 @@ import PlexusPluginKit
 /// kept as [N, C, 1, ...]. Gradients: the mean's is spread evenly; the maximum's goes to the
 /// elements equal to it.
 enum GlobalPooling {
+    /// GlobalAveragePool and GlobalMaxPool.
     static var definitions: [OpDefinition] {
         [("GlobalAveragePool", false), ("GlobalMaxPool", true)].map { name, isMax in
             OpDefinition(name, since: 1, inputs: 1...1, doc: isMax ? "maximum of each channel plane" : "mean of each channel plane",
@@ -20,6 +21,7 @@ enum GlobalPooling {
         return Array(shape.prefix(2)) + Array(repeating: 1, count: shape.count - 2)
     }
 
+    /// The kernel of either op.
     static func compute(_ context: KernelContext, isMax: Bool) throws {
         let x = try context.input(0)
         let shape = try outputShape(x.shape, op: context.op)
@@ -28,12 +30,13 @@ enum GlobalPooling {
         try TypeDispatch.float(x.dtype, op: context.op, Body(x: x, y: y, planeSize: product(x.shape, 2..<x.rank), isMax: isMax))
     }
 
+    /// One mean or maximum per plane.
     struct Body: FloatBody {
         let x: KernelTensor, y: KernelTensor, planeSize: Int, isMax: Bool
 
         func run<T: CPUFloat>(_ type: T.Type) throws {
             let source = x.pointer(as: T.self), target = y.pointer(as: T.self), (size, isMax) = (planeSize, self.isMax)
-            Host.parallelFor(y.count, grain: max(1, ChannelLayout.grain / max(size, 1))) { planes in
+            Host.parallelFor(y.count, grain: WorkGrain.items(cost: size)) { planes in
                 for p in planes {
                     let plane = source + p &* size
                     if isMax {

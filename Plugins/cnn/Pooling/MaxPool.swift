@@ -5,12 +5,14 @@ import PlexusPluginKit
 /// column-major over the spatial dims); and its adjoint, the helper MaxPoolGradient(X, dY),
 /// which sends each gradient to its window's maximum.
 enum MaxPool {
+    /// The attributes of MaxPool and of its gradient helper.
     static var attributes: [AttributeDeclaration] { [
         AttributeDeclaration("auto_pad", .string, default: .string("NOTSET")), AttributeDeclaration("ceil_mode", .int, default: .int(0)),
         AttributeDeclaration("dilations", .ints), .required("kernel_shape", .ints), AttributeDeclaration("pads", .ints),
         AttributeDeclaration("storage_order", .int, default: .int(0)), AttributeDeclaration("strides", .ints),
     ] }
 
+    /// MaxPool and the MaxPoolGradient helper.
     static var definitions: [OpDefinition] { [
         OpDefinition("MaxPool", since: 12, inputs: 1...1, outputs: 1...2, attributes: attributes, doc: "largest value of each window",
                      supports: DTypes.first(DTypes.floats.union(DTypes.halfs).union([.int8, .uint8])),
@@ -27,6 +29,7 @@ enum MaxPool {
                      compute: computeGradient),
     ] }
 
+    /// The forward kernel (values and, when asked for, indices).
     static func compute(_ context: KernelContext) throws {
         let x = try context.input(0)
         let geometry = try PoolGeometry.read(input: x.shape, attributes: context.attributes, op: "MaxPool")
@@ -39,6 +42,7 @@ enum MaxPool {
                                                                  indices: indices, columnMajor: order == 1))
     }
 
+    /// The gradient helper's kernel: checks that dY matches the pooling of X.
     static func computeGradient(_ context: KernelContext) throws {
         let x = try context.input(0), dy = try context.input(1)
         let dtype = try requireSameDType([x, dy], op: "MaxPoolGradient")
@@ -51,9 +55,7 @@ enum MaxPool {
         try TypeDispatch.float(dtype, op: "MaxPoolGradient", Backward(plan: PoolPlan(geometry.axes), planes: geometry.planes, x: x, dy: dy, dx: dx))
     }
 
-    /// Planes per parallel chunk so each chunk does a useful amount of work.
-    static func grain(_ plan: PoolPlan) -> Int { max(1, 16_384 / max(plan.volume.outputCount * plan.volume.kernelCount, 1)) }
-
+    /// Each output is its window's maximum; Indices hold where it was found.
     struct Forward: NumericBody {
         let plan: PoolPlan, planes: Int, x: KernelTensor, y: KernelTensor, indices: KernelTensor?, columnMajor: Bool
 
@@ -61,7 +63,7 @@ enum MaxPool {
             let source = x.pointer(as: T.self), target = y.pointer(as: T.self), index = indices?.pointer(as: Int64.self)
             let (plan, columnMajor) = (self.plan, self.columnMajor)
             let inputSize = plan.volume.inputCount, outputSize = plan.volume.outputCount
-            Host.parallelFor(planes, grain: grain(plan)) { range in
+            Host.parallelFor(planes, grain: plan.grain) { range in
                 for p in range {
                     let plane = source + p &* inputSize, out = target + p &* outputSize
                     plan.forEachOutput { o, od, oh, ow in
@@ -74,6 +76,7 @@ enum MaxPool {
         }
     }
 
+    /// Each window's gradient goes to the tap holding its maximum.
     struct Backward: FloatBody {
         let plan: PoolPlan, planes: Int, x: KernelTensor, dy: KernelTensor, dx: KernelTensor
 
@@ -81,7 +84,7 @@ enum MaxPool {
             let source = x.pointer(as: T.self), gradient = dy.pointer(as: T.self), target = dx.pointer(as: T.self)
             let plan = self.plan, inputSize = plan.volume.inputCount, outputSize = plan.volume.outputCount
             target.initialize(repeating: T.zero, count: dx.count)
-            Host.parallelFor(planes, grain: grain(plan)) { range in
+            Host.parallelFor(planes, grain: plan.grain) { range in
                 for p in range {
                     let plane = source + p &* inputSize, into = target + p &* inputSize, from = gradient + p &* outputSize
                     plan.forEachOutput { o, od, oh, ow in

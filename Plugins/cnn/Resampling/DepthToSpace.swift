@@ -4,6 +4,7 @@ import PlexusPluginKit
 /// pure data movement (any fixed-size dtype). Their gradients route dY back through the same
 /// movement applied to element indices (`IndexRouting`).
 enum DepthToSpace {
+    /// DepthToSpace and SpaceToDepth.
     static var definitions: [OpDefinition] { [
         OpDefinition("DepthToSpace", since: 13, inputs: 1...1,
                      attributes: [.required("blocksize", .int), AttributeDeclaration("mode", .string, default: .string("DCR"))],
@@ -33,10 +34,13 @@ enum DepthToSpace {
         let columnMajor: Bool
         let toSpace: Bool
 
+        /// Reads blocksize (and mode) for an input of `shape`, moving to space (`toSpace`) or to depth.
         init(_ shape: [Int], attributes: AttributeReader, toSpace: Bool, op: String) throws {
             guard shape.count == 4 else { throw PlexusError.invalid("\(op): input must be [N, C, H, W], got shape \(shape)") }
             block = try attributes.int("blocksize") ?? 0
-            guard block >= 1 else { throw PlexusError.invalid("\(op): blocksize must be positive, got \(block)") }
+            guard block >= 1, block <= shape.dropFirst().max() ?? 0 else {
+                throw PlexusError.invalid("\(op): blocksize must be positive and fit the input \(shape), got \(block)")
+            }
             let mode = toSpace ? try attributes.string("mode") ?? "DCR" : "DCR"
             guard mode == "DCR" || mode == "CRD" else { throw PlexusError.invalid("\(op): mode must be DCR or CRD, got '\(mode)'") }
             columnMajor = mode == "CRD"
@@ -67,6 +71,7 @@ enum DepthToSpace {
         }
     }
 
+    /// The kernel of either op.
     static func compute(_ context: KernelContext, toSpace: Bool) throws {
         let x = try context.input(0)
         let layout = try Layout(x.shape, attributes: context.attributes, toSpace: toSpace, op: context.op)
@@ -84,7 +89,7 @@ enum DepthToSpace {
     static func move<T>(_ type: T.Type, _ x: KernelTensor, _ y: KernelTensor, _ layout: Layout) {
         let source = x.pointer(as: T.self), target = y.pointer(as: T.self)
         let (height, width) = (layout.height, layout.width)
-        Host.parallelFor(layout.batch * layout.channels, grain: max(1, ChannelLayout.grain / max(height * width, 1))) { planes in
+        Host.parallelFor(layout.batch * layout.channels, grain: WorkGrain.items(cost: height * width)) { planes in
             for plane in planes {
                 let n = plane / layout.channels, c = plane % layout.channels
                 var space = plane &* height &* width

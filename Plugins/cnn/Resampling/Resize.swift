@@ -5,11 +5,12 @@ import PlexusPluginKit
 /// nearest or linear with asymmetric coordinates), and their shared adjoint, the helper
 /// ResizeGradient(dY, X, roi, scales, sizes) with Resize's attributes.
 enum Resize {
+    /// Resize, Upsample and the ResizeGradient helper.
     static var definitions: [OpDefinition] { [
         OpDefinition("Resize", since: 19, inputs: 1...4, attributes: ResizeSettings.attributes,
                      doc: "resample X by scales or to sizes (nearest, linear or cubic)", supports: DTypes.first(DTypes.floats.union(DTypes.halfs)),
                      infer: { context in
-                         try inferShape(context, settings: try ResizeSettings(context.attributes, op: "Resize"), roi: 1, scales: 2, sizes: 3)
+                         try inferShape(context, op: "Resize", settings: try ResizeSettings(context.attributes, op: "Resize"), roi: 1, scales: 2, sizes: 3)
                      },
                      gradient: { g in
                          guard g.needs(0), let d = g.upstream else { return }
@@ -23,7 +24,9 @@ enum Resize {
         OpDefinition("Upsample", since: 9, inputs: 2...2, attributes: [AttributeDeclaration("mode", .string, default: .string("nearest"))],
                      doc: "deprecated: resample X by scales (nearest or linear, asymmetric coordinates)",
                      supports: DTypes.first(DTypes.floats.union(DTypes.halfs)),
-                     infer: { context in try inferShape(context, settings: try upsampleSettings(context.attributes), roi: nil, scales: 1, sizes: nil) },
+                     infer: { context in
+                         try inferShape(context, op: "Upsample", settings: try upsampleSettings(context.attributes), roi: nil, scales: 1, sizes: nil)
+                     },
                      gradient: { g in
                          guard g.needs(0), let d = g.upstream else { return }
                          let settings = try upsampleSettings(g.attributes)
@@ -53,6 +56,7 @@ enum Resize {
         return ResizeSettings(mode: mode, coordinates: .asymmetric, rounding: .floor)
     }
 
+    /// The kernel of Resize and Upsample: plans the resize, then runs it.
     static func compute(_ context: KernelContext, settings: ResizeSettings, inputs: ResizeInputs) throws {
         let x = try context.input(0)
         let plan = try ResizePlan(inputShape: x.shape, inputs: inputs, settings: settings, op: context.op)
@@ -61,6 +65,7 @@ enum Resize {
         try TypeDispatch.float(x.dtype, op: context.op, Body(plan: plan, source: x, target: y, adjoint: false))
     }
 
+    /// The gradient helper's kernel: checks that dY matches the resize of X, then runs the adjoint.
     static func computeGradient(_ context: KernelContext) throws {
         let dy = try context.input(0), x = try context.input(1)
         let dtype = try requireSameDType([dy, x], op: "ResizeGradient")
@@ -76,8 +81,8 @@ enum Resize {
     }
 
     /// The output shape when X's shape and the sizing inputs are known constants; otherwise X's rank.
-    static func inferShape(_ context: InferenceContext, settings: ResizeSettings, roi: Int?, scales: Int?, sizes: Int?) throws {
-        guard let x = context.input(0) else { throw PlexusError.invalid("Resize needs X") }
+    static func inferShape(_ context: InferenceContext, op: String, settings: ResizeSettings, roi: Int?, scales: Int?, sizes: Int?) throws {
+        guard let x = context.input(0) else { throw PlexusError.invalid("\(op) needs X") }
         let indices = [roi, scales, sizes]
         let unknown = indices.contains { index in index.map { context.input($0) != nil && context.value($0) == nil } ?? false }
         guard let shape = ShapeInference.known(context, 0), !unknown else {
@@ -85,10 +90,11 @@ enum Resize {
         }
         let values = indices.map { $0.flatMap { context.value($0) } }
         let plan = try ResizePlan(inputShape: shape, inputs: try ResizeInputs(roi: values[0], scales: values[1], sizes: values[2]),
-                                  settings: settings, op: "Resize")
+                                  settings: settings, op: op)
         try context.setOutput(0, x.dtype, plan.outputShape)
     }
 
+    /// Runs the plan forward, or its adjoint.
     struct Body: FloatBody {
         let plan: ResizePlan, source: KernelTensor, target: KernelTensor, adjoint: Bool
 

@@ -1,28 +1,5 @@
 import PlexusPluginKit
 
-/// Resize's optional inputs as values: roi, scales and sizes (an empty tensor counts as absent).
-struct ResizeInputs {
-    var roi: [Double]?
-    var scales: [Double]?
-    var sizes: [Int]?
-
-    /// Reads the tensors (float roi and scales, int64 sizes).
-    init(roi: KernelTensor?, scales: KernelTensor?, sizes: KernelTensor?) throws {
-        func floats(_ tensor: KernelTensor?) throws -> [Double]? {
-            guard let tensor, tensor.count > 0 else { return nil }
-            switch tensor.dtype {
-            case .float32: return (0..<tensor.count).map { Double(tensor.pointer(as: Float.self)[$0]) }
-            case .float64: return Array(UnsafeBufferPointer(start: tensor.pointer(as: Double.self), count: tensor.count))
-            case .float16, .bfloat16: return HalfPrecision.widened(tensor).map(Double.init)
-            default: throw PlexusError(.dtypeMismatch, "Resize: roi and scales must be floating point, got \(tensor.dtype)")
-            }
-        }
-        self.roi = try floats(roi)
-        self.scales = try floats(scales)
-        self.sizes = try sizes.flatMap { $0.count > 0 ? try $0.integers() : nil }
-    }
-}
-
 /// A resize as a chain of per-axis resamplings (only the axes that change): the output shape,
 /// the forward map and its adjoint (the gradient).
 struct ResizePlan {
@@ -46,12 +23,14 @@ struct ResizePlan {
                 throw PlexusError.invalid("\(op): scales must hold \(axes.count) positive values, got \(given)")
             }
             for (k, dim) in axes.enumerated() {
+                let length = (Float(inputShape[dim]) * Float(given[k])).rounded(.down)
+                guard length < Float(Int32.max) else { throw PlexusError.invalid("\(op): scale \(given[k]) makes dim \(dim) too large") }
                 scales[dim] = given[k]
-                output[dim] = Int((Float(inputShape[dim]) * Float(given[k])).rounded(.down))
+                output[dim] = Int(length)
             }
         case (nil, let sizes?):
-            guard sizes.count == axes.count, sizes.allSatisfy({ $0 >= 1 }) else {
-                throw PlexusError.invalid("\(op): sizes must hold \(axes.count) positive values, got \(sizes)")
+            guard sizes.count == axes.count, sizes.allSatisfy({ $0 >= 1 && $0 < Int(Int32.max) }) else {
+                throw PlexusError.invalid("\(op): sizes must hold \(axes.count) positive values below 2³¹, got \(sizes)")
             }
             let ratios = axes.enumerated().map { Double(sizes[$0.offset]) / Double(inputShape[$0.element]) }
             for (k, dim) in axes.enumerated() {
@@ -119,7 +98,7 @@ struct ResizePlan {
     /// Forward pass along one dim: [outer, in, inner] → [outer, out, inner].
     private func resample<T: CPUFloat>(_ axis: ResampleAxis, _ from: UnsafePointer<T>, _ to: UnsafeMutablePointer<T>, outer: Int, inner: Int) {
         let fill = T(extrapolation), inputLength = axis.inputLength, outputLength = axis.outputLength
-        Host.parallelFor(outer * outputLength, grain: max(1, ChannelLayout.grain / max(inner * 2, 1))) { rows in
+        Host.parallelFor(outer * outputLength, grain: WorkGrain.items(cost: inner * 2)) { rows in
             for row in rows {
                 let o = row % outputLength, base = row / outputLength * inputLength
                 let target = to + row &* inner
@@ -140,7 +119,7 @@ struct ResizePlan {
     /// gradient added back to the taps it read.
     private static func gather<T: CPUFloat>(_ axis: ResampleAxis, _ from: UnsafePointer<T>, _ to: UnsafeMutablePointer<T>, outer: Int, inner: Int) {
         let inputLength = axis.inputLength, outputLength = axis.outputLength
-        Host.parallelFor(outer, grain: max(1, ChannelLayout.grain / max(inner * outputLength * 2, 1))) { blocks in
+        Host.parallelFor(outer, grain: WorkGrain.items(cost: inner * outputLength * 2)) { blocks in
             for block in blocks {
                 for o in 0..<outputLength where !axis.extrapolated[o] {
                     let source = from + (block &* outputLength &+ o) &* inner

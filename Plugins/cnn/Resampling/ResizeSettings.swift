@@ -3,12 +3,16 @@ import PlexusPluginKit
 /// How Resize maps output positions to input positions and interpolates: its attributes,
 /// checked (antialiasing is not supported).
 struct ResizeSettings {
+    /// `mode`: how values between input positions are found.
     enum Mode: String { case nearest, linear, cubic }
+    /// `coordinate_transformation_mode`: how output positions map to input coordinates.
     enum Coordinates: String {
         case halfPixel = "half_pixel", halfPixelSymmetric = "half_pixel_symmetric", pytorchHalfPixel = "pytorch_half_pixel"
         case alignCorners = "align_corners", asymmetric, tfCropAndResize = "tf_crop_and_resize"
     }
+    /// `nearest_mode`: how nearest mode rounds a coordinate to a position.
     enum Rounding: String { case roundPreferFloor = "round_prefer_floor", roundPreferCeil = "round_prefer_ceil", floor, ceil }
+    /// `keep_aspect_ratio_policy`: how `sizes` are reconciled with one common scale.
     enum AspectPolicy: String { case stretch, notLarger = "not_larger", notSmaller = "not_smaller" }
 
     var mode: Mode

@@ -25,7 +25,8 @@ enum HalfPrecisionBridge {
         }
         defer { for case let output? in outputs { Host.api.pointee.tensor_release(output) } }
         guard status == 0 else {
-            throw PlexusError(StatusCode(rawValue: status) ?? .internal, "\(context.op) failed on the float32 copies of its \(half) inputs")
+            let message = Host.api.pointee.last_error().map { String(cString: $0) } ?? "no message"
+            throw PlexusError(StatusCode(rawValue: status) ?? .internal, "\(context.op) on float32 copies of its \(half) inputs: \(message)")
         }
         for (index, handle) in outputs.enumerated() {
             let result = KernelTensor(handle: handle!)

@@ -2,5 +2,6 @@
 /// ONNX ops (filter gradient of a convolution, pooling and resize adjoints). Gradient rules call
 /// them; they never appear in exported models.
 enum HelperOps {
+    /// The helper ops' ONNX domain.
     static let domain = "ai.plexus.cnn"
 }

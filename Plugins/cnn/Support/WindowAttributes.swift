@@ -19,7 +19,9 @@ struct WindowAttributes {
             guard values.count == count else {
                 throw PlexusError.invalid("\(op): \(name) needs \(count) values for \(rank) spatial dims, got \(values)")
             }
-            guard values.allSatisfy({ $0 >= minimum }) else { throw PlexusError.invalid("\(op): \(name) must be at least \(minimum), got \(values)") }
+            guard values.allSatisfy({ $0 >= minimum && $0 <= Int(Int32.max) }) else {
+                throw PlexusError.invalid("\(op): \(name) must be in [\(minimum), 2³¹), got \(values)")
+            }
             return values
         }
         let kernel = try attributes.ints("kernel_shape") == nil ? nil : try list("kernel_shape", count: rank, default: 1, minimum: 1)

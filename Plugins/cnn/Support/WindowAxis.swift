@@ -2,7 +2,7 @@ import PlexusPluginKit
 
 /// One spatial axis of a sliding-window op (convolution or pooling): the input and output
 /// lengths, the window (kernel taps spaced `dilation` apart), the stride and the padding.
-struct WindowAxis: Equatable {
+struct WindowAxis {
     var input: Int
     var output: Int
     var kernel: Int
