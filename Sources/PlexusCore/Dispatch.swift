@@ -14,8 +14,8 @@ extension OpRegistry {
         let schema = try entry.schema ?? requireSchema(key)
         try validateArity(schema, inputCount: inputs.count, outputCount: outputCount, inputs: inputs.map { $0 != nil })
         let merged = try validated(attributes, for: schema)
-        let recording = GradMode.isEnabled && inputs.contains(where: { $0?.requiresGrad == true })
         let slots = ThreadErrors.slots
+        let recording = GradMode.isEnabled && slots.kernelDepth == 0 && inputs.contains(where: { $0?.requiresGrad == true })
         let tracer = slots.callDepth == 0 ? slots.tracer : nil
         let traceInner = tracer?.shouldDecompose(schema) == true
         if let decomposition = schema.decomposition, recording || entry.kernels.isEmpty || traceInner {
@@ -43,9 +43,13 @@ extension OpRegistry {
             throw PlexusError(.unsupported, "\(key) has no kernel for input dtypes (\(described)); backends tried: \(backends)")
         }
         slots.callDepth += 1
+        slots.kernelDepth += 1
         let outputs: [Tensor]
         do {
-            defer { slots.callDepth -= 1 }
+            defer {
+                slots.callDepth -= 1
+                slots.kernelDepth -= 1
+            }
             outputs = try run(kernel.compute, user: kernel.user, key: key, backend: kernel.backend, plugin: kernel.plugin,
                               inputs: inputs, attributes: merged, outputCount: outputCount)
         }

@@ -19,6 +19,9 @@ public enum ThreadErrors {
         /// The tracer recording op calls on this thread, and how deep in nested calls we are.
         var tracer: Tracer?
         var callDepth = 0
+        /// How many kernels are running on this thread: ops a kernel calls are not recorded
+        /// for autograd (a kernel is one step; only decompositions expose their inner ops).
+        var kernelDepth = 0
         /// Graph nodes waiting to be released, and whether a teardown loop runs (see `GradNode`).
         var teardownQueue: [GradNode] = []
         var tearingDown = false

@@ -6,7 +6,8 @@ import CPlexus
 public class OpCaller {
     private var owned: [OwnedTensor] = []
 
-    init() {}
+    /// A caller with nothing kept yet (kernels use one for scratch op calls).
+    public init() {}
 
     /// Keeps `tensor` alive as long as this caller and returns its view.
     func keep(_ tensor: OwnedTensor) -> KernelTensor {

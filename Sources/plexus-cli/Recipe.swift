@@ -28,7 +28,7 @@ struct Recipe: Sendable {
         describe: { "a 64-\($0)-\($0)-10 MLP" })
 
     static let cnn = Recipe(
-        defaultWidth: 16, defaultEpochs: 12,
+        defaultWidth: 16, defaultEpochs: 20,
         task: { data, _ in try .digits(path: data, imageShape: [1, 8, 8]) },
         build: { width in
             try Sequential([

@@ -14,7 +14,7 @@ struct TrainCommand: ParsableCommand {
     var model = "mlp"
     @Option(help: "The digits archive (x_train, y_train, x_test, y_test).")
     var data = "data/digits.npz"
-    @Option(help: "Training epochs (default: 30 for mlp, 12 for cnn, 20 for lstm, 15 for transformer).")
+    @Option(help: "Training epochs (default: 30 for mlp, 20 for cnn, 20 for lstm, 15 for transformer).")
     var epochs: Int?
     @Option(help: "Samples per batch.")
     var batchSize = 32
