@@ -35,8 +35,23 @@ for src in "$SRC"/fixtures/*.c; do
 done
 for src in "$SRC"/test_*.c; do
     name=$(basename "$src" .c)
+    [[ $name == test_example_plugins ]] && continue  # built against the installed tree below
     "$CC" "${CFLAGS[@]}" -o "$OUT/$name" "$src" -L"$LIB" -lplexus -lm -Wl,-rpath,"$LIB"
 done
+
+# The example plugins and their test are built as a C user would: against an installed tree,
+# with pkg-config and make, and nothing from the Swift build.
+echo "== installing into $OUT/install and building the example plugins"
+"$ROOT/scripts/install.sh" "$OUT/install" >/dev/null
+export PKG_CONFIG_PATH="$OUT/install/lib/pkgconfig"
+for example in "$ROOT"/Plugins/examples/*/; do
+    make -s -C "$example" clean
+    make -s -C "$example"
+done
+# shellcheck disable=SC2046
+"$CC" -std=c11 -Wall -Wextra -Werror -I"$SRC" -o "$OUT/test_example_plugins" "$SRC/test_example_plugins.c" \
+    $(pkg-config --cflags --libs plexus) -lm
+unset PKG_CONFIG_PATH
 
 passed=0
 failed=0
@@ -72,6 +87,9 @@ run_test test_no_backend env PLEXUS_AUTOLOAD=0 "$OUT/test_no_backend"
 run_test test_missing_plugin env PLEXUS_AUTOLOAD=0 "$OUT/test_missing_plugin" "$LIB/plugins"
 run_test test_training "$OUT/test_training" "$OUT"
 run_test test_session "$OUT/test_session" "$ROOT/Tests/fixtures"
+run_test test_example_plugins "$OUT/test_example_plugins" "$ROOT/Plugins/examples/swish/libplexus-example-swish.so" \
+    "$ROOT/Plugins/examples/rmsnorm/libplexus-example-rmsnorm.so" "$OUT"
+run_test "test_example_plugins (not loaded)" env PLEXUS_AUTOLOAD=0 "$OUT/test_example_plugins" --missing "$OUT/examples.onnx"
 run_test test_backend_order "$OUT/test_backend_order" "$OUT/fixtures" -1
 run_test "test_backend_order (PLEXUS_BACKENDS=alt)" env PLEXUS_BACKENDS=alt "$OUT/test_backend_order" "$OUT/fixtures" 42
 
