@@ -25,5 +25,11 @@ enum CPUOperators {
             + Gathering.definitions + Replication.definitions + Padding.definitions + Generators.definitions
             + Scans.definitions + Sorting.definitions + Triangular.definitions + Encoding.definitions
             + Scattering.definitions + Regularization.definitions
+            + LikeCasting.definitions + NegativeLogLikelihood.definitions + SoftmaxCrossEntropy.definitions
+            + Bitwise.definitions + SumReductions.definitions + Hardmax.definitions + SmoothActivations.definitions
+            + ThresholdActivations.definitions + ParametricRelu.definitions + ArcAndHyperbolic.definitions
+            + EyeLike.definitions + NDGathering.definitions + NDScattering.definitions + Compression.definitions
+            + NonZeroPositions.definitions + SequenceReversal.definitions + CumulativeProduct.definitions
+            + Normalizations.definitions + Determinant.definitions + Einsum.definitions + Uniqueness.definitions
     }
 }

@@ -77,7 +77,7 @@ enum Logical {
         case .string:
             typealias CString = UnsafeMutablePointer<CChar>?
             broadcastBinary(plan, UnsafePointer(a.pointer(as: CString.self)), UnsafePointer(b.pointer(as: CString.self)), out) {
-                strcmp($0 ?? UnsafeMutablePointer(mutating: ""), $1 ?? UnsafeMutablePointer(mutating: "")) == 0
+                strcmp($0 ?? Movement.emptyString, $1 ?? Movement.emptyString) == 0
             }
         default:
             try TypeDispatch.numeric(dtype, op: context.op, Body(plan: plan, a: a, b: b, out: out, comparison: comparison))

@@ -27,8 +27,15 @@ enum Movement {
     static func ownStrings(_ output: KernelTensor) {
         guard output.dtype == .string else { return }
         let slots = output.pointer(as: UnsafeMutablePointer<CChar>?.self)
-        for index in 0..<output.count { slots[index] = strdup(slots[index] ?? UnsafeMutablePointer(mutating: "")) }
+        for index in 0..<output.count { slots[index] = strdup(slots[index] ?? emptyString) }
     }
+
+    /// A NUL-terminated empty string, standing in for a NULL string element.
+    nonisolated(unsafe) static let emptyString: UnsafeMutablePointer<CChar> = {
+        let pointer = UnsafeMutablePointer<CChar>.allocate(capacity: 1)
+        pointer.pointee = 0
+        return pointer
+    }()
 }
 
 /// Where(condition, X, Y) with numpy broadcasting, for every dtype.

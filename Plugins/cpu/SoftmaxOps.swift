@@ -44,7 +44,7 @@ enum SoftmaxOps {
         let input = try context.input(0)
         let output = try context.output(0, input.dtype, input.shape)
         guard input.count > 0 else { return }
-        let axis = try normalizedAxis(try context.attributes.int("axis") ?? -1, rank: input.rank, op: context.op)
+        let axis = try normalizedAxis(try context.attributes.int("axis") ?? -1, rank: max(input.rank, 1), op: context.op)
         let shape = input.rank == 0 ? [1] : input.shape
         let outer = product(shape, 0..<axis), length = shape[axis], inner = product(shape, (axis + 1)..<shape.count)
         if HalfPrecision.isHalf(input.dtype) {

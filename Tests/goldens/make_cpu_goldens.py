@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Generate golden test cases for the Plexus CPU backend's ONNX operators.
 
-Every case is a single ONNX node (default domain, opset 21). The expected outputs come from
-`onnx.reference.ReferenceEvaluator`; every case is also run through onnxruntime (when it
-supports the op/dtype combination) and the two must agree, otherwise the script fails.
+Every case is a single ONNX node (default domain, opset 21, or newer where `add_at_opset` says
+so). The expected outputs come from `onnx.reference.ReferenceEvaluator`; every case is also run
+through onnxruntime (when it supports the op/dtype combination) and the two must agree,
+otherwise the script fails.
 Where the reference evaluator is wrong or cannot run a case, the expected output is computed
 with numpy instead (marked `expected=` below with a comment) and still cross-checked with
 onnxruntime.
@@ -1103,6 +1104,311 @@ def misc_ops():
 
 
 # --------------------------------------------------------------------------------------------
+# Extended operators: CastLike, losses, bitwise ops, sum reductions, more activations and math,
+# index-addressed movement, and linear algebra / set operations
+# --------------------------------------------------------------------------------------------
+
+def add_at_opset(opset, *args, **kwargs):
+    """add() for an op (or attribute space) newer than OPSET: the model imports `opset`."""
+    global OPSET
+    saved, OPSET = OPSET, opset
+    try:
+        add(*args, **kwargs)
+    finally:
+        OPSET = saved
+
+
+def castlike():
+    g = Gen("CastLike")
+    fr = arr([-2.7, -1.5, -0.5, 0.0, 0.3, 1.5, 2.7, 100.9], F32)
+    add("CastLike_float32_to_float64", "CastLike", [g.f(2, 3), np.zeros(1, F64)])
+    add("CastLike_float64_to_float32", "CastLike", [g.f(2, 3, dtype=F64), np.zeros(0, F32)])
+    add("CastLike_float32_to_int32_truncates", "CastLike", [fr, np.zeros(1, I32)])
+    add("CastLike_float64_to_int64_truncates", "CastLike", [fr.astype(F64).reshape(2, 4), np.zeros((2, 2), I64)])
+    add("CastLike_int64_to_float32", "CastLike", [arr([0, -7, 16777217, 123], I64), np.zeros(1, F32)])
+    add("CastLike_int32_to_int8_wraps", "CastLike", [arr([0, 127, 128, -129, 300], I32), np.zeros(1, I8)])
+    add("CastLike_float32_to_bool", "CastLike", [arr([0.0, -0.0, 0.5, -2.0, INF], F32), np.zeros(1, BOOL)])
+    add("CastLike_bool_to_float32", "CastLike", [arr([[0, 1], [1, 0]], BOOL), np.zeros(1, F32)])
+    add("CastLike_float32_to_float16", "CastLike", [arr([0.1, -1.0, 65504.0, 3.14159], F32), np.zeros(1, F16)])
+    add("CastLike_uint8_to_int32", "CastLike", [arr([0, 1, 200, 255], U8), np.zeros(1, I32)])
+    add("CastLike_same_dtype", "CastLike", [g.f(3), np.zeros(1, F32)])
+    add("CastLike_empty", "CastLike", [np.zeros((0, 2), F32), np.zeros(1, F64)])
+
+
+def losses():
+    g = Gen("NegativeLogLikelihoodLoss")
+    nc, t = g.f(3, 5), arr([1, 0, 4], I64)
+    w = g.f(5, lo=0.2, hi=2.0)
+    op = "NegativeLogLikelihoodLoss"
+    add("NLL_NC_mean_default", op, [nc, t])
+    add("NLL_NC_none", op, [nc, t], {"reduction": "none"})
+    add("NLL_NC_sum", op, [nc, t], {"reduction": "sum"})
+    add("NLL_NC_weight_mean", op, [nc, t, w])
+    add("NLL_NC_weight_sum", op, [nc, t, w], {"reduction": "sum"})
+    add("NLL_NC_int32_target", op, [nc, t.astype(I32)], {"reduction": "none"})
+    x4, t4 = g.f(2, 3, 2, 2), g.i(2, 2, 2, lo=0, hi=2, dtype=I64)
+    add("NLL_NCd1d2_none_weight", op, [x4, t4, g.f(3, lo=0.2, hi=2.0)], {"reduction": "none"})
+    add("NLL_NCd1d2_mean_weight", op, [x4, t4, g.f(3, lo=0.2, hi=2.0)])
+    t4i = t4.copy()
+    t4i[0, 0, 1] = 1
+    t4i[1, 1, 0] = 1
+    add("NLL_NCd1d2_mean_ignore_index", op, [x4, t4i], {"ignore_index": 1})
+    add("NLL_NCd1d2_sum_weight_ignore_index", op, [x4, t4i, g.f(3, lo=0.2, hi=2.0)], {"reduction": "sum", "ignore_index": 1})
+    add("NLL_NCd1_negative_ignore_index_weight_mean", op,
+        [g.f(3, 4, 2), arr([[0, -1], [3, 2], [-1, 1]], I64), g.f(4, lo=0.2, hi=2.0)], {"ignore_index": -1})
+    add("NLL_NCd1_ignore_index_out_of_range_none", op, [g.f(2, 3, 2), arr([[9, 0], [2, 9]], I64)],
+        {"reduction": "none", "ignore_index": 9})
+    add("NLL_NC_float64_mean_weight", op, [g.f(4, 3, dtype=F64), arr([2, 0, 1, 1], I64), g.f(3, lo=0.2, hi=2.0, dtype=F64)])
+
+    g = Gen("SoftmaxCrossEntropyLoss")
+    op = "SoftmaxCrossEntropyLoss"
+    s, labels = g.f(3, 5), arr([4, 0, 2], I64)
+    add("SCE_mean_default", op, [s, labels])
+    add("SCE_none", op, [s, labels], {"reduction": "none"})
+    add("SCE_sum", op, [s, labels], {"reduction": "sum"})
+    add("SCE_mean_weight", op, [s, labels, g.f(5, lo=0.2, hi=2.0)])
+    add("SCE_mean_log_prob", op, [s, labels], n_out=2)
+    add("SCE_none_weight_log_prob", op, [s, labels, g.f(5, lo=0.2, hi=2.0)], {"reduction": "none"}, n_out=2)
+    add("SCE_mean_ignore_index", op, [s, arr([4, 0, 0], I64)], {"ignore_index": 0})
+    add("SCE_3d_mean_weight_ignore_index", op, [g.f(2, 4, 3), arr([[0, 3, 1], [1, -2, 2]], I64), g.f(4, lo=0.2, hi=2.0)],
+        {"ignore_index": -2})
+    add("SCE_4d_sum_log_prob", op, [g.f(2, 3, 2, 2), g.i(2, 2, 2, lo=0, hi=2, dtype=I64)], {"reduction": "sum"}, n_out=2)
+    add("SCE_float64_mean_int32_labels", op, [g.f(4, 3, dtype=F64), arr([2, 0, 1, 1], I32)])
+
+
+def bitwise():
+    for op in ["BitwiseAnd", "BitwiseOr", "BitwiseXor"]:
+        g = Gen(op)
+        add(f"{op}_int32", op, [g.i(2, 3, lo=-100, hi=100), g.i(2, 3, lo=-100, hi=100)])
+        add(f"{op}_uint8_broadcast_row", op, [g.i(3, 4, lo=0, hi=255, dtype=U8), g.i(4, lo=0, hi=255, dtype=U8)])
+        add(f"{op}_int64_broadcast_scalar", op, [g.i(5, lo=-1000, hi=1000, dtype=I64), scalar(0x3C, I64)])
+        add(f"{op}_int8", op, [arr([-128, -1, 0, 127, 85], I8), arr([127, -86, 5, -1, 85], I8)])
+    g = Gen("BitwiseNot")
+    add("BitwiseNot_int32", "BitwiseNot", [g.i(2, 3, lo=-100, hi=100)])
+    add("BitwiseNot_uint8", "BitwiseNot", [arr([0, 1, 127, 255], U8)])
+    add("BitwiseNot_int64", "BitwiseNot", [arr([0, -1, 2**40, -(2**40)], I64)])
+    add("BitwiseNot_uint16", "BitwiseNot", [arr([0, 1, 65535, 4660], np.uint16)])
+
+    op = "BitShift"
+    for dtype, name in [(U8, "uint8"), (np.uint16, "uint16"), (np.uint32, "uint32"), (np.uint64, "uint64")]:
+        add(f"BitShift_left_{name}", op, [arr([16, 4, 1], dtype), arr([1, 2, 3], dtype)], {"direction": "LEFT"})
+        add(f"BitShift_right_{name}", op, [arr([16, 4, 1], dtype), arr([1, 2, 3], dtype)], {"direction": "RIGHT"})
+    add("BitShift_left_uint8_overflow_broadcast", op, [arr([[255, 129], [64, 3]], U8), arr([1], U8)], {"direction": "LEFT"})
+    # Signed types and out-of-range shifts are defined from opset 28 on.
+    add_at_opset(28, "BitShift_right_int8_negative_arithmetic", op, [arr([-128, -5, -1, 64], I8), arr([1, 1, 3, 2], I8)],
+                 {"direction": "RIGHT"})
+    add_at_opset(28, "BitShift_left_int32_overflow", op, [arr([2**30, -(2**30), 3, -1], I32), arr([1, 2, 30, 31], I32)],
+                 {"direction": "LEFT"})
+    add_at_opset(28, "BitShift_right_int32_shift_ge_width_and_negative", op,
+                 [arr([-7, 7, -7, 7, -1], I32), arr([32, 40, -1, -3, 31], I32)], {"direction": "RIGHT"})
+    add_at_opset(28, "BitShift_left_int64_shift_ge_width_and_negative", op,
+                 [arr([-7, 7, 5, 1], I64), arr([64, 70, -2, 52], I64)], {"direction": "LEFT"})
+
+
+def sum_reductions():
+    for op in ["ReduceL1", "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp"]:
+        g = Gen(op)
+        positive = op == "ReduceLogSum"
+        mk = (lambda *s, dtype=F32: g.f(*s, lo=0.1, hi=3.0, dtype=dtype)) if positive else \
+             (lambda *s, dtype=F32: g.f(*s, dtype=dtype))  # noqa: E731
+        x3 = mk(2, 3, 4)
+        add(f"{op}_axes_1_keepdims_default", op, [x3, i64([1])])
+        add(f"{op}_axes_negative_keepdims_0", op, [x3, i64([-1])], {"keepdims": 0})
+        add(f"{op}_axes_0_2_keepdims_1", op, [x3, i64([0, 2])], {"keepdims": 1})
+        add(f"{op}_axes_omitted_reduce_all_keepdims_0", op, [mk(3, 4)], {"keepdims": 0})
+        add(f"{op}_axes_empty_tensor_reduce_all", op, [mk(2, 3), i64([])])
+        add(f"{op}_noop_with_empty_axes", op, [mk(2, 3)], {"noop_with_empty_axes": 1})
+        add(f"{op}_float64_axes_1", op, [mk(3, 4, dtype=F64), i64([1])], {"keepdims": 0})
+        add(f"{op}_empty_axis_reduced", op, [np.zeros((2, 0, 3), F32), i64([1])], {"keepdims": 0})
+        if op in ("ReduceL1", "ReduceSumSquare"):
+            # The reference evaluator widens int32 squares to int64; the result keeps the input dtype.
+            xi = g.i(3, 4, lo=-5, hi=5)
+            add(f"{op}_int32_axes_0", op, [xi, i64([0])], {"keepdims": 0},
+                expected=[np.square(xi).sum(axis=0).astype(I32)] if op == "ReduceSumSquare" else None)
+            add(f"{op}_int64_axes_omitted", op, [g.i(2, 3, lo=-50, hi=50, dtype=I64)])
+    # A row of -inf sums to 0, whose log is -inf (the reference evaluator gives NaN there).
+    lse = arr([[1000.0, 1000.0, -1000.0], [-INF, -INF, -INF], [88.0, 89.0, 90.0]], F32)
+    add("ReduceLogSumExp_large_values_stable", "ReduceLogSumExp", [lse, i64([1])], {"keepdims": 0},
+        expected=[np.logaddexp.reduce(lse.astype(F64), axis=1).astype(F32)])
+    add("ReduceLogSum_zero_gives_negative_inf", "ReduceLogSum", [arr([[0.0, 0.0], [1.0, 2.0]], F32), i64([1])])
+
+
+def extra_activations():
+    g = Gen("extra_activations")
+    TR = dict(rtol=1e-5, atol=1e-6)
+    add("Hardmax_default_axis", "Hardmax", [g.f(3, 4)])
+    add("Hardmax_axis0", "Hardmax", [g.f(3, 4)], {"axis": 0})
+    add("Hardmax_3d_axis1", "Hardmax", [g.f(2, 3, 4)], {"axis": 1})
+    add("Hardmax_ties_first", "Hardmax", [arr([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]], F32)])
+    add("Hardmax_float64_negative_axis", "Hardmax", [g.f(2, 3, 2, dtype=F64)], {"axis": -2})
+    add("Celu_default", "Celu", [g.f(2, 4)], **TR)
+    add("Celu_alpha_2", "Celu", [g.f(2, 4)], {"alpha": 2.0}, **TR)
+    xc = g.f(2, 4, dtype=F64)
+    # float64 Celu needs opset 28.
+    add_at_opset(28, "Celu_alpha_0.5_float64", "Celu", [xc], {"alpha": 0.5}, rtol=1e-7, atol=1e-9)
+    add("Softsign_float32", "Softsign", [g.f(2, 4, lo=-5, hi=5)])
+    add("Softsign_float64", "Softsign", [g.f(2, 4, lo=-5, hi=5, dtype=F64)])
+    add("Mish_float32", "Mish", [arr([-30.0, -3.0, -1.0, -0.1, 0.0, 0.5, 2.0, 30.0], F32)], **TR)
+    add("Mish_float64", "Mish", [g.f(2, 4, lo=-5, hi=5, dtype=F64)])
+    add_at_opset(24, "Swish_default", "Swish", [g.f(2, 4, lo=-6, hi=6)], **TR)
+    add_at_opset(24, "Swish_alpha_0.5", "Swish", [g.f(2, 4, lo=-6, hi=6)], {"alpha": 0.5}, **TR)
+    add_at_opset(24, "Swish_float64", "Swish", [g.f(2, 4, lo=-6, hi=6, dtype=F64)], {"alpha": 1.5}, rtol=1e-7, atol=1e-9)
+    add("ThresholdedRelu_default", "ThresholdedRelu", [arr([-2.0, 0.5, 1.0, 1.5, 3.0], F32)])
+    add("ThresholdedRelu_alpha_0.3", "ThresholdedRelu", [g.f(2, 4)], {"alpha": 0.3})
+    add("ThresholdedRelu_float64", "ThresholdedRelu", [g.f(2, 4, dtype=F64)], {"alpha": 0.25})
+    add("Shrink_default", "Shrink", [arr([-2.0, -0.5, -0.4, 0.0, 0.4, 0.5, 2.0], F32)])
+    add("Shrink_bias_lambd", "Shrink", [g.f(2, 4)], {"bias": 1.5, "lambd": 1.0})
+    add("Shrink_float64", "Shrink", [g.f(2, 4, dtype=F64)], {"bias": 0.25, "lambd": 0.5}, rtol=1e-7, atol=1e-9)
+    add("Shrink_int32", "Shrink", [arr([-5, -2, -1, 0, 1, 2, 5], I32)], {"bias": 1.0, "lambd": 1.5})
+    add("Shrink_int8", "Shrink", [arr([-128, -3, 0, 3, 127], I8)], {"bias": 2.0, "lambd": 2.0})
+    add("PRelu_same_shape", "PRelu", [g.f(2, 3), g.f(2, 3, lo=0.0, hi=1.0)])
+    add("PRelu_broadcast_channel_row", "PRelu", [g.f(2, 3, 4), g.f(4, lo=0.0, hi=1.0)])
+    add("PRelu_broadcast_channels", "PRelu", [g.f(2, 3, 2, 2), g.f(3, 1, 1, lo=0.0, hi=1.0)])
+    add("PRelu_scalar_slope", "PRelu", [g.f(5), scalar(0.25, F32)])
+    add("PRelu_float64", "PRelu", [g.f(3, 2, dtype=F64), g.f(2, lo=0.0, hi=1.0, dtype=F64)])
+    add("PRelu_int32", "PRelu", [arr([-4, -1, 0, 3], I32), arr([2], I32)])
+
+
+def extra_math():
+    g = Gen("extra_math")
+    TR = dict(rtol=1e-5, atol=1e-6)
+    domains = {"Acos": (-1.0, 1.0), "Asin": (-1.0, 1.0), "Atan": (-10.0, 10.0), "Sinh": (-5.0, 5.0), "Cosh": (-5.0, 5.0),
+               "Asinh": (-10.0, 10.0), "Acosh": (1.0, 10.0), "Atanh": (-0.99, 0.99)}
+    for op, (lo, hi) in domains.items():
+        add(f"{op}_float32", op, [g.f(2, 4, lo=lo, hi=hi)], **TR)
+        add(f"{op}_float64", op, [g.f(3, 2, lo=lo, hi=hi, dtype=F64)])
+    add("Acos_out_of_domain_nan", "Acos", [arr([-2.0, 1.0, -1.0, 2.0], F32)], **TR)
+    add("Atanh_edges", "Atanh", [arr([-1.0, 0.0, 1.0], F32)], **TR)
+
+
+def index_ops():
+    g = Gen("GatherND")
+    op = "GatherND"
+    add("GatherND_elements_int32", op, [arr([[0, 1], [2, 3]], I32), i64([[0, 0], [1, 1]])])
+    add("GatherND_slices_float32", op, [g.f(2, 2, 3), i64([[1], [0]])])
+    add("GatherND_nested_indices", op, [g.f(2, 2, 2), i64([[[0, 1]], [[1, 0]]])])
+    add("GatherND_batch_dims_1", op, [g.f(2, 2, 2), i64([[1], [0]])], {"batch_dims": 1})
+    add("GatherND_batch_dims_1_elements", op, [g.f(2, 3, 2), i64([[[2, 1], [0, 0]], [[1, 1], [2, 0]]])], {"batch_dims": 1})
+    add("GatherND_negative_indices", op, [g.f(3, 4), i64([[-1, -2], [0, -4]])])
+    add("GatherND_float64_full_tuple", op, [g.f(2, 3, dtype=F64), i64([[1, 2], [0, 1], [1, 0]])])
+
+    g = Gen("ScatterND")
+    op = "ScatterND"
+    data = g.f(4, 4, 4)
+    idx = i64([[0], [2]])
+    upd = g.f(2, 4, 4)
+    add("ScatterND_slices_none", op, [data, idx, upd])
+    for reduction in ["add", "mul", "max", "min"]:
+        add(f"ScatterND_slices_{reduction}", op, [data, i64([[0], [0]]), g.f(2, 4, 4)], {"reduction": reduction})
+    add("ScatterND_elements_none", op, [arr([1, 2, 3, 4, 5, 6, 7, 8], F32), i64([[4], [3], [1], [7]]), arr([9, 10, 11, 12], F32)])
+    add("ScatterND_elements_2d_add_duplicates", op, [g.f(3, 3), i64([[0, 1], [2, 2], [0, 1]]), g.f(3)], {"reduction": "add"})
+    add("ScatterND_negative_index_float64", op, [g.f(3, 2, dtype=F64), i64([[-1]]), g.f(1, 2, dtype=F64)])
+    add("ScatterND_int64_max", op, [g.i(2, 3, dtype=I64), i64([[1, 0], [0, 2]]), arr([100, -100], I64)], {"reduction": "max"})
+
+    g = Gen("Compress")
+    op = "Compress"
+    c3 = g.f(3, 2)
+    add("Compress_axis0", op, [c3, arr([0, 1, 1], BOOL)], {"axis": 0})
+    add("Compress_axis1", op, [c3, arr([0, 1], BOOL)], {"axis": 1})
+    add("Compress_default_axis_flattens", op, [c3, arr([0, 1, 0, 0, 1], BOOL)])
+    add("Compress_negative_axis", op, [c3, arr([1, 0], BOOL)], {"axis": -1})
+    add("Compress_short_condition", op, [g.f(4, 3), arr([1, 0], BOOL)], {"axis": 0})
+    add("Compress_none_selected_int32", op, [g.i(2, 3), arr([0, 0, 0], BOOL)], {"axis": 1})
+
+    g = Gen("NonZero")
+    add("NonZero_float32_2d", "NonZero", [arr([[1.0, 0.0], [1.0, 1.0]], F32)])
+    add("NonZero_int32_3d", "NonZero", [g.i(2, 3, 2, lo=-1, hi=1)])
+    add("NonZero_bool", "NonZero", [arr([0, 1, 1, 0, 1], BOOL)])
+    add("NonZero_all_zero", "NonZero", [np.zeros((2, 2), F32)])
+
+    op = "ReverseSequence"
+    t = np.arange(16, dtype=F32).reshape(4, 4)
+    add("ReverseSequence_time_axis0", op, [t.T.copy(), i64([4, 3, 2, 1])], {"time_axis": 0, "batch_axis": 1})
+    add("ReverseSequence_batch_axis0", op, [t, i64([1, 2, 3, 4])], {"time_axis": 1, "batch_axis": 0})
+    add("ReverseSequence_3d_zero_length", op, [np.arange(24, dtype=F64).reshape(3, 2, 4), i64([3, 0])])
+    add("ReverseSequence_int32", op, [np.arange(12, dtype=I32).reshape(2, 3, 2), i64([2, 3])], {"time_axis": 1, "batch_axis": 0})
+
+    g = Gen("CumProd")
+    op = "CumProd"
+    c = arr([1.0, 2.0, 3.0, 4.0, 5.0], F32)
+    # CumProd is new in opset 26.
+    add_at_opset(26, "CumProd_1d", op, [c, scalar(0, I64)])
+    add_at_opset(26, "CumProd_1d_exclusive", op, [c, scalar(0, I64)], {"exclusive": 1})
+    add_at_opset(26, "CumProd_1d_reverse", op, [c, scalar(0, I64)], {"reverse": 1})
+    add_at_opset(26, "CumProd_1d_reverse_exclusive", op, [c, scalar(0, I64)], {"reverse": 1, "exclusive": 1})
+    add_at_opset(26, "CumProd_2d_axis0", op, [g.f(3, 3, lo=0.5, hi=2.0), scalar(0, I64)])
+    add_at_opset(26, "CumProd_2d_negative_axis_int32_axis", op, [g.f(2, 3, lo=0.5, hi=2.0), scalar(-1, I32)])
+    add_at_opset(26, "CumProd_float64_3d_axis1_exclusive", op, [g.f(2, 3, 2, lo=0.5, hi=2.0, dtype=F64), scalar(1, I64)],
+                 {"exclusive": 1})
+    add_at_opset(26, "CumProd_int32_reverse", op, [arr([[1, 2, 3], [4, 5, 6]], I32), scalar(1, I64)], {"reverse": 1})
+
+
+def extra_linear_algebra():
+    g = Gen("EyeLike")
+    op = "EyeLike"
+    add("EyeLike_square_float32", op, [np.zeros((3, 3), F32)])
+    add("EyeLike_rectangular_k1", op, [np.zeros((3, 4), F32)], {"k": 1})
+    add("EyeLike_k_negative1_int32", op, [np.zeros((4, 3), I32)], {"k": -1})
+    add("EyeLike_dtype_float64_from_int64", op, [np.zeros((2, 3), I64)], {"dtype": TensorProto.DOUBLE})
+    add("EyeLike_k_beyond_width", op, [np.zeros((2, 2), F32)], {"k": 5})
+    add("EyeLike_dtype_int32", op, [g.f(3, 2)], {"dtype": TensorProto.INT32, "k": -1})
+
+    g = Gen("LpNormalization")
+    op = "LpNormalization"
+    add("LpNormalization_default_p2_last_axis", op, [g.f(3, 4)])
+    add("LpNormalization_p2_axis0", op, [g.f(3, 4)], {"axis": 0})
+    add("LpNormalization_p2_zero_row", op, [arr([[0.0, 0.0, 0.0], [3.0, 4.0, 0.0]], F32)], {"axis": 1})
+    xp = g.f(2, 3, 2, dtype=F64)
+    # The reference sums x^p without |x|; ONNX (and onnxruntime) mean the L1 norm, sum |x|.
+    add("LpNormalization_p1_axis1_float64", op, [xp], {"axis": 1, "p": 1},
+        expected=[xp / np.abs(xp).sum(axis=1, keepdims=True)])
+    xq = g.f(2, 3)
+    add("LpNormalization_p1_last_axis", op, [xq], {"p": 1}, expected=[xq / np.abs(xq).sum(axis=-1, keepdims=True)])
+
+    # MeanVarianceNormalization has no cases here: onnx's strict shape inference rejects every
+    # model using it (its function body fails to infer), so Tests/python/test_cpu_goldens_py.py
+    # checks it against numpy instead.
+
+    g = Gen("Det")
+    add("Det_2d", "Det", [arr([[1.0, 2.0], [3.0, 4.0]], F32)], rtol=1e-5, atol=1e-5)
+    add("Det_batched_3x3", "Det", [g.f(2, 3, 3)], rtol=1e-4, atol=1e-5)
+    add("Det_singular", "Det", [arr([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.0, 1.0, 5.0]], F32)], rtol=1e-5, atol=1e-5)
+    add("Det_float64_4x4", "Det", [g.f(4, 4, dtype=F64)], rtol=1e-9, atol=1e-10)
+    add("Det_1x1_batch", "Det", [g.f(3, 1, 1)])
+
+    g = Gen("Einsum")
+    op = "Einsum"
+    R = dict(rtol=1e-5, atol=1e-5)
+    add("Einsum_matmul", op, [g.f(3, 4), g.f(4, 5)], {"equation": "ij,jk->ik"}, **R)
+    add("Einsum_batch_matmul", op, [g.f(2, 3, 4), g.f(2, 4, 2)], {"equation": "bij,bjk->bik"}, **R)
+    add("Einsum_transpose", op, [g.f(3, 4)], {"equation": "ij->ji"})
+    add("Einsum_sum_rows", op, [g.f(3, 4)], {"equation": "ij->i"}, **R)
+    add("Einsum_inner_product", op, [g.f(5), g.f(5)], {"equation": "i,i"}, **R)
+    add("Einsum_outer_product", op, [g.f(3), g.f(4)], {"equation": "i,j->ij"})
+    add("Einsum_implicit_matmul", op, [g.f(2, 3), g.f(3, 4)], {"equation": "ij,jk"}, **R)
+    add("Einsum_trace", op, [g.f(4, 4)], {"equation": "ii"}, **R)
+    add("Einsum_batch_diagonal", op, [g.f(2, 3, 3)], {"equation": "...ii->...i"})
+    add("Einsum_ellipsis_broadcast_batch", op, [g.f(2, 1, 3, 4), g.f(1, 5, 4, 2)], {"equation": "...ij,...jk->...ik"}, **R)
+    add("Einsum_three_operands", op, [g.f(2, 3), g.f(3, 4), g.f(4, 2)], {"equation": "ij,jk,kl->il"}, **R)
+    add("Einsum_spaces_and_total_sum", op, [g.f(2, 3)], {"equation": "ij -> "}, **R)
+    add("Einsum_bilinear", op, [g.f(2, 3), g.f(4, 3, 5), g.f(2, 5)], {"equation": "bn,anm,bm->ba"}, **R)
+    add("Einsum_float64_permute_reduce", op, [g.f(2, 3, 4, dtype=F64)], {"equation": "abc->ca"})
+    add("Einsum_int32_matmul", op, [g.i(2, 3), g.i(3, 2)], {"equation": "ij,jk->ik"})
+
+    g = Gen("Unique")
+    op = "Unique"
+    add("Unique_sorted_without_axis", op, [arr([2.0, 1.0, 1.0, 3.0, 4.0, 3.0], F32)], n_out=4)
+    add("Unique_not_sorted_without_axis", op, [arr([2.0, 1.0, 1.0, 3.0, 4.0, 3.0], F32)], {"sorted": 0}, n_out=4)
+    add("Unique_2d_flattened", op, [arr([[1, 3], [2, 3]], I64)], n_out=4)
+    add("Unique_sorted_axis0", op, [arr([[1, 0, 0], [1, 0, 0], [2, 3, 4]], F32)], {"axis": 0}, n_out=4)
+    add("Unique_sorted_axis1_3d", op,
+        [arr([[[1, 1], [0, 1], [2, 1], [0, 1]], [[1, 1], [0, 1], [2, 1], [0, 1]]], F32)], {"axis": 1}, n_out=4)
+    add("Unique_negative_axis", op, [arr([[1, 0, 0], [1, 0, 0], [2, 3, 3]], I32)], {"axis": -1}, n_out=4)
+    add("Unique_values_only_int32", op, [g.i(10, lo=-3, hi=3)])
+    add("Unique_not_sorted_axis0_two_outputs", op, [arr([[3, 1], [1, 2], [3, 1], [0, 0]], I64)], {"axis": 0, "sorted": 0}, n_out=2)
+
+
+# --------------------------------------------------------------------------------------------
 
 def main():
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -1129,6 +1435,14 @@ def main():
     expand_tile_pad()
     misc_ops()
     scatter_dropout()
+    castlike()
+    losses()
+    bitwise()
+    sum_reductions()
+    extra_activations()
+    extra_math()
+    index_ops()
+    extra_linear_algebra()
 
     os.makedirs(os.path.dirname(out), exist_ok=True)
     # One case per line keeps diffs readable; the file is still plain JSON.

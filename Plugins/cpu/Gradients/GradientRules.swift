@@ -9,6 +9,7 @@ enum GradientRules {
 
     static let all: [String: Rule] = elementwise.merging(activations) { a, _ in a }
         .merging(reductions) { a, _ in a }.merging(linearAlgebra) { a, _ in a }.merging(movement) { a, _ in a }
+        .merging(extended) { a, _ in a }
 
     /// `definition` with its rule attached, when it has one.
     static func attach(_ definition: OpDefinition) -> OpDefinition {
