@@ -54,6 +54,17 @@ final class DispatchTests: XCTestCase {
         }
     }
 
+    /// Ops that index a dimension by axis refuse rank-0 inputs instead of reading past the shape.
+    func testAxisOpsRefuseScalars() throws {
+        let scalar = Tensor(scalar: Float(2))
+        let axis = try Tensor([Int64(0)], shape: [])
+        assertError(.invalidArgument, containing: "out of range") { _ = try Ops.call("CumSum", [scalar, axis]) }
+        assertError(.invalidArgument, containing: "out of range") { _ = try Ops.call("Concat", [scalar, scalar], attributes: ["axis": .int(0)]) }
+        assertError(.invalidArgument, containing: "out of range") { _ = try Ops.call("TopK", [scalar, try Tensor([Int64(1)], shape: [1])], outputCount: 2) }
+        assertError(.invalidArgument, containing: "out of range") { _ = try Ops.call("Split", [scalar], outputCount: 1) }
+        XCTAssertEqual(try Ops.call1("Softmax", [scalar]).elements(as: Float.self), [1])
+    }
+
     func testInferenceHandlesUnknownDims() throws {
         let inputs = [InferenceInput(type: TensorType(dtype: .float32, shape: [nil, 3])),
                       InferenceInput(type: TensorType(dtype: .float32, shape: [1]))]

@@ -219,7 +219,7 @@ public enum DTypes {
 /// Normalises a possibly negative axis against `rank`.
 @inlinable public func normalizedAxis(_ axis: Int, rank: Int, op: String) throws -> Int {
     let value = axis < 0 ? axis + rank : axis
-    guard value >= 0 && value < max(rank, 1) else {
+    guard value >= 0 && value < rank else {
         throw PlexusError.invalid("\(op): axis \(axis) is out of range for rank \(rank)")
     }
     return value
