@@ -31,5 +31,6 @@ enum CPUOperators {
             + EyeLike.definitions + NDGathering.definitions + NDScattering.definitions + Compression.definitions
             + NonZeroPositions.definitions + SequenceReversal.definitions + CumulativeProduct.definitions
             + Normalizations.definitions + Determinant.definitions + Einsum.definitions + Uniqueness.definitions
+            + SignalAndQuantization.definitions + RecentOperators.definitions
     }
 }

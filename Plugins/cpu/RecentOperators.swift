@@ -1,0 +1,6 @@
+import PlexusPluginKit
+
+/// Operators from recent opsets (23+) and normalisation/attention helpers.
+enum RecentOperators {
+    static var definitions: [OpDefinition] { [] }
+}
