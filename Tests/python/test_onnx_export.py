@@ -20,6 +20,14 @@ def f32(*shape):
     return RNG.standard_normal(shape).astype(np.float32)
 
 
+def batch_norm_with_statistics(name, features, shape):
+    """A batch-norm layer whose running statistics moved away from (0, 1) in a training step."""
+    layer = Layer(name, {"num_features": features})
+    layer.train(True)
+    layer(3 + 2 * f32(*shape))
+    return [layer]
+
+
 # (name, layers, example inputs, export opset)
 CASES = [
     ("Linear", lambda: [Layer("Linear", {"in_features": 6, "out_features": 4})], lambda: [f32(3, 6)], 17),
@@ -50,6 +58,24 @@ CASES = [
     ("TransformerDecoderLayer", lambda: [Layer("TransformerDecoderLayer", {"d_model": 8, "nhead": 2, "dim_feedforward": 16, "batch_first": 1})],
      lambda: [f32(2, 4, 8), f32(2, 5, 8)], 17),
     ("PositionalEncoding", lambda: [Layer("PositionalEncoding", {"d_model": 8, "max_len": 20, "batch_first": 1})], lambda: [f32(2, 5, 8)], 17),
+    ("Conv1d", lambda: [Layer("Conv1d", {"in_channels": 2, "out_channels": 3, "kernel_size": [3], "padding": [1]})], lambda: [f32(2, 2, 7)], 17),
+    ("Conv2d-strided-grouped", lambda: [Layer("Conv2d", {"in_channels": 4, "out_channels": 6, "kernel_size": [3, 3], "stride": [2, 2],
+                                                         "padding": [1, 1], "dilation": [1, 2], "groups": 2})], lambda: [f32(2, 4, 9, 9)], 17),
+    ("ConvTranspose2d", lambda: [Layer("ConvTranspose2d", {"in_channels": 3, "out_channels": 2, "kernel_size": [3, 3], "stride": [2, 2],
+                                                           "padding": [1, 1], "output_padding": [1, 1]})], lambda: [f32(2, 3, 4, 5)], 17),
+    ("MaxPool2d-ceil", lambda: [Layer("MaxPool2d", {"kernel_size": [3, 3], "stride": [2, 2], "ceil_mode": 1})], lambda: [f32(2, 3, 8, 8)], 17),
+    ("MaxPool1d", lambda: [Layer("MaxPool1d", {"kernel_size": [2]})], lambda: [f32(2, 3, 8)], 17),
+    ("AvgPool2d-exclude-pad", lambda: [Layer("AvgPool2d", {"kernel_size": [3, 3], "padding": [1, 1], "count_include_pad": 0})],
+     lambda: [f32(2, 3, 6, 6)], 17),
+    ("AvgPool1d", lambda: [Layer("AvgPool1d", {"kernel_size": [3], "stride": [1]})], lambda: [f32(2, 3, 8)], 17),
+    ("AdaptiveAvgPool2d", lambda: [Layer("AdaptiveAvgPool2d", {"output_size": [1, 1]})], lambda: [f32(2, 3, 5, 5)], 17),
+    ("BatchNorm2d-eval", lambda: batch_norm_with_statistics("BatchNorm2d", 3, (4, 3, 4, 4)), lambda: [f32(2, 3, 4, 4)], 17),
+    ("BatchNorm1d-eval", lambda: batch_norm_with_statistics("BatchNorm1d", 5, (8, 5)), lambda: [f32(4, 5)], 17),
+    ("Upsample-nearest", lambda: [Layer("Upsample", {"scale_factor": [2.0, 2.0]})], lambda: [f32(1, 2, 3, 3)], 17),
+    ("Upsample-bilinear", lambda: [Layer("Upsample", {"size": [5, 7], "mode": "bilinear", "align_corners": 1})], lambda: [f32(1, 2, 3, 4)], 17),
+    ("CNN", lambda: [Layer("Conv2d", {"in_channels": 1, "out_channels": 4, "kernel_size": [3, 3], "padding": [1, 1]}), Layer("ReLU"),
+                     Layer("MaxPool2d", {"kernel_size": [2, 2]}), Layer("Flatten"), Layer("Linear", {"in_features": 64, "out_features": 10})],
+     lambda: [f32(2, 1, 8, 8)], 17),
     ("LearnedPositionalEmbedding", lambda: [Layer("LearnedPositionalEmbedding", {"max_len": 20, "d_model": 8})], lambda: [f32(5, 2, 8)], 17),
 ]
 
