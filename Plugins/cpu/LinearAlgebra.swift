@@ -70,11 +70,10 @@ enum LinearAlgebra {
             if k == 0 || m * n == 0 {
                 for i in 0..<(m * n) { po[i] = T.zero }
             } else {
-                // The kernel reads row-major A[m×k] and B[k×n]; transposed operands are repacked once.
-                let left = transA ? transposed(pa, rows: k, columns: m) : nil
+                // The kernel reads A through strides and a row-major B[k×n]; a transposed B is repacked once.
                 let right = transB ? transposed(pb, rows: n, columns: k) : nil
-                withOptionalBuffer(left, or: pa) { l in
-                    withOptionalBuffer(right, or: pb) { r in Gemm.multiply(l, r, po, m: m, n: n, k: k) }
+                withOptionalBuffer(right, or: pb) { r in
+                    Gemm.multiply(UnsafePointer(pa), r, po, m: m, n: n, k: k, aStrides: transA ? .transposed(m: m) : .rowMajor(k: k))
                 }
             }
             if alpha != 1 {
@@ -95,10 +94,19 @@ enum LinearAlgebra {
             return array.withUnsafeBufferPointer { body($0.baseAddress!) }
         }
 
+        /// p is [rows × columns]; the result is [columns × rows], copied in 16 × 16 blocks so
+        /// both sides stay in cache.
         func transposed<T>(_ p: UnsafePointer<T>, rows: Int, columns: Int) -> [T] {
-            // p is [rows × columns]; the result is [columns × rows].
-            [T](unsafeUninitializedCapacity: rows * columns) { buffer, count in
-                for r in 0..<rows { for col in 0..<columns { buffer[col * rows + r] = p[r * columns + col] } }
+            let block = 16
+            return [T](unsafeUninitializedCapacity: rows * columns) { buffer, count in
+                let out = buffer.baseAddress!
+                for r0 in stride(from: 0, to: rows, by: block) {
+                    for c0 in stride(from: 0, to: columns, by: block) {
+                        for r in r0..<min(r0 + block, rows) {
+                            for col in c0..<min(c0 + block, columns) { (out + (col &* rows &+ r)).initialize(to: p[r &* columns &+ col]) }
+                        }
+                    }
+                }
                 count = rows * columns
             }
         }

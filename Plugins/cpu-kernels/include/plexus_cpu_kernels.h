@@ -1,0 +1,36 @@
+#ifndef PLEXUS_CPU_KERNELS_H
+#define PLEXUS_CPU_KERNELS_H
+
+/// Hand-vectorised inner kernels of the CPU plugin for instruction sets the portable Swift build
+/// cannot assume (it targets baseline x86-64, i.e. SSE2). Each kernel is compiled for its own
+/// target and is called only after the matching `*_available` check says this CPU has it.
+/// Pure functions of their arguments: thread-safe, no allocation, no global state besides the
+/// one-time CPU feature query.
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Number of rows of C one call of `plx_cpu_sgemm_rows_avx2` computes at most.
+enum { PLX_CPU_SGEMM_AVX2_ROWS = 6 };
+
+/// Whether this CPU runs the AVX2 + FMA kernels (always 0 on other architectures).
+int plx_cpu_avx2_available(void);
+
+/// Computes `rows` (1 ... PLX_CPU_SGEMM_AVX2_ROWS) rows of a float32 product
+/// `C[i, j] = Σ_p A[i, p] · B[p, j]` for the columns `j < n - n % 8`, overwriting them, and
+/// returns how many columns it wrote (the caller finishes the rest).
+///
+/// A is read through strides: element (i, p) is `a[i * a_row_stride + p * a_column_stride]`
+/// (so a transposed A needs no copy); `b` is row-major [k × n]; row i of C starts at
+/// `c + i * n`. Requires `plx_cpu_avx2_available()`; results use fused multiply-adds.
+size_t plx_cpu_sgemm_rows_avx2(const float *a, size_t a_row_stride, size_t a_column_stride,
+                               const float *b, float *c, size_t rows, size_t n, size_t k);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
