@@ -170,3 +170,68 @@ def test_report_max_differences():
     """Prints each layer type's largest difference against onnxruntime (for the closing note)."""
     for name, value in sorted(MAX_DIFFERENCES.items()):
         print(f"{name}: {value:.2e}")
+
+
+def train_with_adam(layer, batches, loss_of, lr):
+    """Runs one Adam step per batch on `layer`'s parameters; returns the losses."""
+    from plexus_c import P, attributes, check
+    import ctypes
+    params = [t for _, t in layer.parameters()]
+    optimizer, options = P(), attributes({"lr": lr})
+    check(lib.plx_optimizer_create(b"adam", (P * len(params))(*[p.handle for p in params]), len(params), options, ctypes.byref(optimizer)))
+    losses = []
+    try:
+        for batch in batches:
+            lib.plx_optimizer_zero_grad(optimizer)
+            loss = loss_of(*batch)
+            loss.backward()
+            check(lib.plx_optimizer_step(optimizer))
+            losses.append(float(loss.numpy()))
+    finally:
+        lib.plx_optimizer_release(optimizer)
+        lib.plx_attrs_release(options)
+    return losses
+
+
+def test_fine_tuning_an_imported_cnn_on_digits(tmp_path):
+    """The issue's demo: import an ONNX CNN, fine-tune it on digits, export, check in onnxruntime."""
+    cnn = Layer.sequential([Layer("Conv2d", {"in_channels": 1, "out_channels": 8, "kernel_size": [3, 3], "padding": [1, 1]}),
+                            Layer("ReLU"), Layer("MaxPool2d", {"kernel_size": [2, 2]}), Layer("Flatten"),
+                            Layer("Linear", {"in_features": 128, "out_features": 10})])
+    cnn.export(tmp_path / "cnn.onnx", [f32(2, 1, 8, 8)], {"dynamic_batch": 1})
+    student = Session(tmp_path / "cnn.onnx").to_layer()
+    digits = np.load(ROOT / "data/digits.npz")
+    images = lambda split: (digits[f"x_{split}"].astype(np.float32) / 16).reshape(-1, 1, 8, 8)
+    x_train, y_train, x_test, y_test = images("train"), digits["y_train"].astype(np.int64), images("test"), digits["y_test"]
+    order = np.random.default_rng(0).permutation(len(x_train))
+    batches = [(x_train[order[i:i + 32]], y_train[order[i:i + 32]]) for epoch in range(4) for i in range(0, len(x_train), 32)]
+    losses = train_with_adam(student, batches, lambda x, y: op("SoftmaxCrossEntropyLoss", [student(x), y])[0], lr=0.01)
+    assert np.mean(losses[-10:]) < 0.3 * np.mean(losses[:10])
+    student.export(tmp_path / "tuned.onnx", [x_test[:4]], {"dynamic_batch": 1})
+    onnx.checker.check_model(onnx.load(tmp_path / "tuned.onnx"), full_check=True)
+    ort = onnxruntime.InferenceSession(str(tmp_path / "tuned.onnx"), providers=["CPUExecutionProvider"]).run(None, {"input_0": x_test})[0]
+    np.testing.assert_allclose(ort, outputs_of(student, [x_test])[0], rtol=1e-4, atol=1e-4)
+    assert np.mean(ort.argmax(1) == y_test) >= 0.9
+
+
+@pytest.mark.parametrize("model", ["mlp", "cnn", "lstm", "transformer"])
+def test_demo_models_export_and_match_onnxruntime(tmp_path, model):
+    """`plexus train --export` for each demo: the checkers accept it and onnxruntime agrees with Plexus."""
+    path = tmp_path / f"{model}.onnx"
+    result = subprocess.run([str(ROOT / ".build/release/plexus"), "train", "--model", model, "--epochs", "1", "--export", str(path),
+                             "--checkpoint", str(tmp_path / "c.safetensors"), "--data", str(ROOT / "data/digits.npz")],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    graph = onnx.load(path)
+    onnx.checker.check_model(graph, full_check=True)
+    feeds = {}
+    for value in graph.graph.input:
+        shape = [d.dim_value if d.HasField("dim_value") else 3 for d in value.type.tensor_type.shape.dim]
+        dtype = onnx.helper.tensor_dtype_to_np_dtype(value.type.tensor_type.elem_type)
+        feeds[value.name] = RNG.integers(0, 3, shape).astype(dtype) if np.issubdtype(dtype, np.integer) else RNG.random(shape).astype(dtype)
+    expected = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, feeds)
+    actual = Session(path).run(feeds)
+    for a, e in zip(actual, expected):
+        np.testing.assert_allclose(a, e, rtol=1e-4, atol=1e-5)
+    check = subprocess.run([str(ROOT / ".build/release/plexus"), "check", str(path)], capture_output=True, text=True)
+    assert check.returncode == 0 and "valid" in check.stdout, check.stdout

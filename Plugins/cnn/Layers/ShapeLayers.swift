@@ -6,6 +6,8 @@ enum ShapeLayers {
     static var all: [LayerDefinition] { [flatten, upsample] }
 
     /// Flatten(start_dim = 1, end_dim = −1): merges dims start_dim...end_dim into one.
+    /// The default range runs the ONNX Flatten op (so exports keep a dynamic batch); others a
+    /// Reshape.
     static var flatten: LayerDefinition {
         LayerDefinition("Flatten", attributes: [AttributeDeclaration("start_dim", .int, default: .int(1)),
                                                 AttributeDeclaration("end_dim", .int, default: .int(-1))],
@@ -15,6 +17,9 @@ enum ShapeLayers {
                             let x = inputs[0], (start, end) = (call.state as! LayerSetting<(Int, Int)>).value
                             let first = try normalizedAxis(start, rank: x.rank, op: "Flatten"), last = try normalizedAxis(end, rank: x.rank, op: "Flatten")
                             guard first <= last else { throw PlexusError.invalid("Flatten: start_dim \(start) comes after end_dim \(end) for shape \(x.shape)") }
+                            // The usual [N, ...] → [N, features] is ONNX Flatten, which keeps the batch dim
+                            // symbolic in exported graphs; other ranges reshape to the computed shape.
+                            if first == 1 && last == x.rank - 1 { return [try call.call1("Flatten", [x], [("axis", .int(1))])] }
                             let shape = Array(x.shape[..<first]) + [product(x.shape, first..<(last + 1))] + Array(x.shape[(last + 1)...])
                             return [try call.reshape(x, shape)]
                         })
