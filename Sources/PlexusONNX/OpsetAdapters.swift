@@ -55,6 +55,13 @@ struct OpsetAdapters {
                 guard case .int(let k) = value else { throw PlexusError.invalid("node \(node.label): k must be an int") }
                 return try Tensor([k], shape: [1])
             }
+        case ("DFT", ..<20):
+            // Opset 17's axis attribute (default 1) became input 2 (default -2).
+            if node.attributes["axis"] == nil { node.attributes["axis"] = .int(1) }
+            try attributeToInput("axis", at: 2) { value in
+                guard case .int(let axis) = value else { throw PlexusError.invalid("node \(node.label): axis must be an int") }
+                return try Tensor([axis], shape: [])
+            }
         case ("Dropout", ..<12):
             node.attributes["is_test"] = nil
             try attributeToInput("ratio", at: 1, float)

@@ -57,6 +57,14 @@ def test_attributes_that_became_inputs():
     np.testing.assert_allclose(got[0], -np.sort(-x, axis=1)[:, :2])
 
 
+@pytest.mark.parametrize("axis", [None, 2])
+def test_dft_opset_17_axis_attribute_and_its_default(axis):
+    """Opset 17 DFT reads `axis` (default 1) as an attribute; opset 20 moved it to an input (default -2)."""
+    attributes = {} if axis is None else {"axis": axis}
+    m = model([helper.make_node("DFT", ["x"], ["y"], **attributes)], [f("x", [2, 3, 4, 1])], [f("y", None)])
+    same_as_onnxruntime(m, {"x": RNG.standard_normal((2, 3, 4, 1)).astype(np.float32)}, rtol=1e-4, atol=1e-5)
+
+
 def test_initializer_storage_forms_and_constants():
     ints = helper.make_tensor("i8", TensorProto.INT8, [3], [1, -2, 3])          # int32_data holds int8
     halves = helper.make_tensor("h", TensorProto.FLOAT16, [2], [1.5, -2.0])  # stored as bits in int32_data
