@@ -2,5 +2,8 @@ import PlexusPluginKit
 
 /// Operators from recent opsets (23+) and normalisation/attention helpers.
 enum RecentOperators {
-    static var definitions: [OpDefinition] { [] }
+    static var definitions: [OpDefinition] {
+        [RMSNormalization.definition, SwiGLU.definition, RotaryEmbedding.definition, GroupNormalization.definition,
+         CausalConvolutionWithState.definition, LinearAttention.definition, TensorScatter.definition]
+    }
 }

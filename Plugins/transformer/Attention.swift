@@ -3,16 +3,20 @@ import PlexusPluginKit
 /// ONNX Attention (opset 23): softmax(Q·Kᵀ·scale + bias)·V with multi-head, grouped-query and
 /// multi-query layouts, a boolean (true = attend) or additive mask, bottom-right causal
 /// masking, a key/value cache (past_key/past_value in, present_key/present_value out), softcap
-/// and the qk_matmul_output debug output. A query row whose every key is masked gives zeros.
+/// and the qk_matmul_output debug output; with opset 24's nonpad_kv_seqlen (valid keys per batch
+/// entry of an external cache) and opset 25's left/right sliding window. A query row whose every
+/// key is masked gives zeros.
 ///
 /// While gradients are recorded the op runs as its decomposition into standard ops, so it
 /// trains through autograd; otherwise the fused CPU kernel runs.
 enum Attention {
     /// The schema, fused kernel and decomposition, ready to register.
     static var definition: OpDefinition {
-        OpDefinition("Attention", since: 23, inputs: 3...6, outputs: 1...4,
+        OpDefinition("Attention", since: 23, inputs: 3...7, outputs: 1...4,
                      attributes: [AttributeDeclaration("is_causal", .int, default: .int(0)),
                                   AttributeDeclaration("kv_num_heads", .int), AttributeDeclaration("q_num_heads", .int),
+                                  AttributeDeclaration("left_window_size", .int, default: .int(-1)),
+                                  AttributeDeclaration("right_window_size", .int, default: .int(-1)),
                                   AttributeDeclaration("qk_matmul_output_mode", .int, default: .int(0)),
                                   AttributeDeclaration("scale", .float),
                                   AttributeDeclaration("softcap", .float, default: .float(0)),

@@ -26,14 +26,35 @@ enum AttentionDecomposition {
             }
             keysTransposed = try d.transpose(keys, [0, 1, 3, 2])
         }
-        let masks = try AttentionComposition.masks(d, mask: d.optionalInput(3), causalOffset: plan.isCausal ? plan.pastLength : nil,
+        var masks = try AttentionComposition.masks(d, mask: d.optionalInput(3), causalOffset: nil,
                                                    queryLength: plan.queryLength, totalLength: plan.totalLength)
+        if plan.hasStructuralMask {
+            let allowed = try structuralMask(d, plan)
+            masks.keep = try masks.keep.map { try d.call1("And", [$0, allowed]) } ?? allowed
+            masks.mayMaskWholeRows = masks.mayMaskWholeRows || plan.keyLengths != nil || plan.isWindowed
+        }
         let result = try AttentionComposition.attend(d, query: query, keysTransposed: keysTransposed, values: values, masks: masks,
                                                      scale: plan.scale, softcap: plan.softcap, softmaxDType: plan.softmaxDType)
         var outputs = [plan.isPacked ? try AttentionComposition.mergeHeads(d, result.output) : result.output]
         if d.outputCount > 1 { outputs += [keys, values] }
         if d.outputCount > 3 { outputs.append(try scoresOutput(d, result, masks: masks, mode: plan.scoresOutputMode)) }
         return Array(outputs.prefix(d.outputCount))
+    }
+
+    /// The keys each query may attend by causality, padding and window (`plan.keyBounds`), as a
+    /// bool `[batch, 1, qLength, total]` (per batch entry with nonpad_kv_seqlen) or `[qLength, total]`.
+    static func structuralMask(_ d: Decomposition, _ plan: AttentionPlan) throws -> KernelTensor {
+        let perBatch = plan.keyLengths != nil
+        let (batches, queries, keys) = (perBatch ? plan.batch : 1, plan.queryLength, plan.totalLength)
+        let mask = try d.zeros(.bool, perBatch ? [batches, 1, queries, keys] : [queries, keys])
+        let allowed = mask.pointer(as: Bool.self)
+        for b in 0..<batches {
+            for i in 0..<queries {
+                let (lower, upper) = plan.keyBounds(b, i)
+                for j in 0..<keys { allowed[(b * queries + i) * keys + j] = j >= lower && j <= upper }
+            }
+        }
+        return mask
     }
 
     /// qk_matmul_output for `mode`: the scores, after softcap, with the masks (−∞ where masked),

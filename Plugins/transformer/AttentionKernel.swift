@@ -159,10 +159,10 @@ enum AttentionKernel {
             let scale = T(double: plan.scale), softcap = T(double: plan.softcap), mode = plan.scoresOutputMode
             let capture = scores.map { $0 + row &* total }
             let maskRow = mask.map { $0.rowOffset(b, h, i) }
-            let frontier = plan.isCausal ? i &+ plan.pastLength : Int.max
+            let (lower, upper) = plan.hasStructuralMask ? plan.keyBounds(b, i) : (0, total &- 1)
             var maximum = -T.infinity, anyAllowed = false
             for j in 0..<total {
-                var allowed = j <= frontier, bias = T.zero
+                var allowed = j >= lower && j <= upper, bias = T.zero
                 if let mask, let maskRow {
                     if j >= mask.length {
                         allowed = false

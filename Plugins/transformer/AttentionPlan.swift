@@ -1,6 +1,7 @@
 import PlexusPluginKit
 
-/// One Attention call (ONNX opset 23) checked and measured: batch, heads, sequence lengths and
+/// One Attention call (ONNX opset 23, with opset 24's nonpad_kv_seqlen and opset 25's
+/// sliding window) checked and measured: batch, heads, sequence lengths and
 /// head sizes, the mask's shape, and the attributes. Shared by the fused kernel and the
 /// decomposition, so both reject the same inputs with the same messages.
 struct AttentionPlan {
@@ -29,6 +30,12 @@ struct AttentionPlan {
     let softmaxDType: DType?
     /// The mask's shape when one is given.
     let maskShape: [Int]?
+    /// Valid (non-padding) keys per batch entry, from nonpad_kv_seqlen (an external cache).
+    let keyLengths: [Int]?
+    /// Keys before a query's position it may still attend (`left_window_size`; -1 = unbounded).
+    let leftWindow: Int
+    /// Keys after a query's position it may attend (`right_window_size`; -1 = unbounded).
+    let rightWindow: Int
 
     /// Keys and values attended to: cached plus new.
     var totalLength: Int { pastLength + newLength }
@@ -44,9 +51,26 @@ struct AttentionPlan {
     var presentValueShape: [Int] { [batch, keyValueHeads, totalLength, valueHeadSize] }
     /// The shape of the attention scores and weights, `[batch, qHeads, qLength, total]`.
     var scoresShape: [Int] { [batch, queryHeads, queryLength, totalLength] }
+    /// True when a sliding window limits the keys.
+    var isWindowed: Bool { leftWindow >= 0 || rightWindow >= 0 }
+    /// True when causality, padding or a window limits the keys (besides attn_mask).
+    var hasStructuralMask: Bool { isCausal || keyLengths != nil || isWindowed }
 
-    /// Checks the inputs (Q, K, V, attn_mask, past_key, past_value; nil where omitted) and reads
-    /// the attributes.
+    /// The keys query `i` of batch entry `b` may attend by causality, the window and the padding
+    /// (attn_mask aside): `lower...upper`, empty when `lower > upper`. The query's position is
+    /// i + past length, or i + nonpad_kv_seqlen[b] − query length with an external cache.
+    @inline(__always) func keyBounds(_ b: Int, _ i: Int) -> (lower: Int, upper: Int) {
+        let position = i &+ (keyLengths.map { $0[b] &- queryLength } ?? pastLength)
+        var upper = totalLength &- 1, lower = 0
+        if isCausal { upper = Swift.min(upper, position) }
+        if rightWindow >= 0 { upper = Swift.min(upper, position &+ rightWindow) }
+        if let keyLengths { upper = Swift.min(upper, keyLengths[b] &- 1) }
+        if leftWindow >= 0 { lower = Swift.max(lower, position &- leftWindow) }
+        return (lower, upper)
+    }
+
+    /// Checks the inputs (Q, K, V, attn_mask, past_key, past_value, nonpad_kv_seqlen; nil where
+    /// omitted) and reads the attributes.
     init(_ inputs: [KernelTensor?], attributes: AttributeReader) throws {
         let op = "Attention"
         guard inputs.count >= 3, let q = inputs[0], let k = inputs[1], let v = inputs[2] else {
@@ -128,6 +152,20 @@ struct AttentionPlan {
             var padded = mask.shape
             padded[padded.count - 1] = target[3]
             _ = try BroadcastStrides.strides(of: padded, to: target, what: "\(op): attn_mask")
+        }
+        if let lengths = optional(6) {
+            guard pastKey == nil else { throw PlexusError.invalid("\(op): nonpad_kv_seqlen cannot be combined with past_key and past_value") }
+            guard lengths.dtype == .int64, lengths.shape == [batch] else {
+                throw PlexusError.invalid("\(op): nonpad_kv_seqlen must be int64 of shape [\(batch)], got \(lengths.dtype) \(lengths.shape)")
+            }
+            keyLengths = try lengths.integers()
+        } else {
+            keyLengths = nil
+        }
+        leftWindow = try attributes.int("left_window_size") ?? -1
+        rightWindow = try attributes.int("right_window_size") ?? -1
+        guard leftWindow >= -1, rightWindow >= -1 else {
+            throw PlexusError.invalid("\(op): left_window_size and right_window_size must be -1 or nonnegative, got \(leftWindow) and \(rightWindow)")
         }
         scale = try attributes.float("scale") ?? 1 / Double(headSize).squareRoot()
         softcap = try attributes.float("softcap") ?? 0
