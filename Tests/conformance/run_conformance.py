@@ -15,6 +15,8 @@ import sys
 import warnings
 
 import numpy as np
+import onnx
+import onnx.numpy_helper
 
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -48,6 +50,19 @@ def reason(error):
     return "error: " + text.split(":")[-1].strip()[:70]
 
 
+def as_arrays(values):
+    """numpy arrays for scalars and for bfloat16 TensorProtos (other TensorProtos, float8 and
+    int4, stay as they are: Plexus has no such dtypes)."""
+    result = []
+    for x in values:
+        if isinstance(x, np.generic):
+            x = np.asarray(x)
+        elif type(x).__name__ == "TensorProto" and x.data_type == onnx.TensorProto.BFLOAT16:
+            x = onnx.numpy_helper.to_array(x)
+        result.append(x)
+    return result
+
+
 def run_case(case):
     """None when the case passes, else a failure reason."""
     try:
@@ -57,10 +72,9 @@ def run_case(case):
     rtol = case.rtol if case.rtol is not None else 1e-3
     atol = case.atol if case.atol is not None else 1e-7
     for inputs, expected in case.data_sets:
-        inputs = [np.asarray(x) if isinstance(x, np.generic) else x for x in inputs]
-        expected = [np.asarray(x) if isinstance(x, np.generic) else x for x in expected]
+        inputs, expected = as_arrays(inputs), as_arrays(expected)
         if any(type(x).__name__ == "TensorProto" for x in list(inputs) + list(expected)):
-            return "dtype not supported (float8/int4/bfloat16 test data)"
+            return "dtype not supported (float8/int4/float4 test data)"
         if any(not isinstance(x, np.ndarray) for x in list(inputs) + list(expected)):
             return "sequence or optional values not supported"
         names = [i.name for i in case.model.graph.input][:len(inputs)]
@@ -77,6 +91,9 @@ def run_case(case):
                 return "wrong output shape"
             if want.dtype.kind in "OUS":
                 if not np.array_equal(got, want):
+                    return "wrong values"
+            elif want.dtype.name == "bfloat16":
+                if not np.allclose(got.astype(np.float32), want.astype(np.float32), rtol=rtol, atol=atol, equal_nan=True):
                     return "wrong values"
             elif not np.allclose(got, want, rtol=rtol, atol=atol, equal_nan=True):
                 return "wrong values"

@@ -72,6 +72,11 @@ for _name, (_restype, _argtypes) in _signatures.items():
 DTYPES = {np.dtype(np.float32): 1, np.dtype(np.uint8): 2, np.dtype(np.int8): 3, np.dtype(np.uint16): 4,
           np.dtype(np.int16): 5, np.dtype(np.int32): 6, np.dtype(np.int64): 7, np.dtype(np.bool_): 9,
           np.dtype(np.float16): 10, np.dtype(np.float64): 11, np.dtype(np.uint32): 12, np.dtype(np.uint64): 13}
+try:  # bfloat16 arrays as onnx's numpy_helper makes them
+    import ml_dtypes
+    DTYPES[np.dtype(ml_dtypes.bfloat16)] = 16
+except ImportError:
+    pass
 NUMPY = {code: dtype for dtype, code in DTYPES.items()}
 
 
