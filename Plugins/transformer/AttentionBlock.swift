@@ -73,11 +73,10 @@ struct AttentionBlock {
         let mask = try PyTorchMasks.combined(call, attnMask: attnMask, keyPaddingMask: padding, batch: batch, heads: heads,
                                              queryLength: queryLength, keyLength: keyLength, dtype: q.dtype, layer: layer)
         let (attended, weights) = try attend(call, q, k, v, mask: mask, isCausal: isCausal, withWeights: withWeights)
-        // [N, H, L, D] → rows of [L, N, E] (or [N, L, E]) → output projection.
-        let merged = try call.reshape(try call.transpose(attended, sequenceFirst ? [2, 0, 1, 3] : [0, 2, 1, 3]),
-                                      [batch * queryLength, embedDim])
-        let projected = try call.linear(merged, "\(prefix)out_proj")
-        return (try call.reshape(projected, unbatched ? [queryLength, embedDim] : Array(q3.shape.dropLast()) + [embedDim]), weights)
+        // [N, H, L, D] → [L, N, E] (or [N, L, E]) → output projection.
+        let heads = try call.transpose(attended, sequenceFirst ? [2, 0, 1, 3] : [0, 2, 1, 3])
+        let projected = try call.linear(try call.reshape(heads, leadingDimsOf: heads, dropping: 2, appending: [embedDim]), "\(prefix)out_proj")
+        return (unbatched ? try call.reshape(projected, [queryLength, embedDim]) : projected, weights)
     }
 
     /// softmax(Q·Kᵀ/√D + mask)·V on `[N, H, length, D]` heads (and the weights when asked for):
@@ -126,13 +125,11 @@ struct AttentionBlock {
     /// `[d0, d1, parts·E]` → `[d0, d1, parts, H, D]` → `[parts, N, H, length, D]` → parts.
     func heads(_ call: LayerCall, _ x: KernelTensor, weight: KernelTensor, bias: KernelTensor?, parts: Int,
                sequenceFirst: Bool) throws -> [KernelTensor] {
-        let (d0, d1) = (x.shape[0], x.shape[1])
-        let projected = try call.linear(try call.reshape(x, [d0 * d1, embedDim]), weight: weight, bias: bias)
-        let split = try call.reshape(projected, [d0, d1, parts, heads, headSize])
+        let projected = try call.linear(x, weight: weight, bias: bias)
+        let split = try call.reshape(projected, leadingDimsOf: x, dropping: 1, appending: [parts, heads, headSize])
         let stacked = try call.transpose(split, sequenceFirst ? [2, 1, 3, 0, 4] : [2, 0, 3, 1, 4])
         let chunks = parts == 1 ? [stacked] : try call.call("Split", [stacked], [("axis", .int(0)), ("num_outputs", .int(parts))],
                                                             outputCount: parts)
-        let (batch, length) = sequenceFirst ? (d1, d0) : (d0, d1)
-        return try chunks.map { try call.reshape($0, [batch, heads, length, headSize]) }
+        return try chunks.map { try call.call1("Squeeze", [$0, try call.int64s([0])]) }
     }
 }

@@ -52,9 +52,15 @@ enum LayerBuilding {
 extension LayerCall {
     /// x·Wᵀ + b for x of any rank ≥ 2 (one Gemm on the flattened rows); b may be absent.
     func linear(_ x: KernelTensor, weight: KernelTensor, bias: KernelTensor?) throws -> KernelTensor {
-        let rows = x.rank == 2 ? x : try reshape(x, [x.count / x.shape[x.rank - 1], x.shape[x.rank - 1]])
+        let rows = x.rank == 2 ? x : try reshape(x, [-1, x.shape[x.rank - 1]])
         let product = try call1("Gemm", [rows, weight, bias], [("transB", .int(1))])
-        return x.rank == 2 ? product : try reshape(product, Array(x.shape.dropLast()) + [weight.shape[0]])
+        return x.rank == 2 ? product : try reshape(product, leadingDimsOf: x, dropping: 1, appending: [weight.shape[0]])
+    }
+
+    /// `t` reshaped to the dims of `x` but its last `dropping`, followed by `appending`, with
+    /// the leading dims kept symbolic in exported graphs.
+    func reshape(_ t: KernelTensor, leadingDimsOf x: KernelTensor, dropping: Int, appending: [Int]) throws -> KernelTensor {
+        try call1("Reshape", [t, try shape(leadingDimsOf: x, count: x.rank - dropping, appending: appending)])
     }
 
     /// The linear map of parameters `<name>_weight` and, when the layer has it, `<name>_bias`.

@@ -14,7 +14,7 @@ enum PyTorchMasks {
             try check(attnMask, dtype: dtype, name: "attn_mask", layer: layer)
             switch attnMask.shape {
             case [queryLength, keyLength]: parts.append(attnMask)
-            case [batch * heads, queryLength, keyLength]: parts.append(try ops.reshape(attnMask, [batch, heads, queryLength, keyLength]))
+            case [batch * heads, queryLength, keyLength]: parts.append(try ops.reshape(attnMask, [-1, heads, queryLength, keyLength]))
             default:
                 throw PlexusError(.shapeMismatch, "\(layer): attn_mask must be [\(queryLength), \(keyLength)] or "
                                   + "[\(batch * heads), \(queryLength), \(keyLength)], got \(attnMask.shape)")
@@ -25,7 +25,7 @@ enum PyTorchMasks {
             guard keyPaddingMask.shape == [batch, keyLength] else {
                 throw PlexusError(.shapeMismatch, "\(layer): key_padding_mask must be [\(batch), \(keyLength)], got \(keyPaddingMask.shape)")
             }
-            parts.append(try ops.reshape(keyPaddingMask, [batch, 1, 1, keyLength]))
+            parts.append(try ops.call1("Unsqueeze", [keyPaddingMask, try ops.int64s([1, 2])]))
         }
         guard !parts.isEmpty else { return nil }
         if parts.allSatisfy({ $0.dtype == .bool }) {

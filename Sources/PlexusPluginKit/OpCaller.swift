@@ -69,4 +69,13 @@ public class OpCaller {
     public func reshape(_ tensor: KernelTensor, _ shape: [Int]) throws -> KernelTensor {
         try call1("Reshape", [tensor, try int64s(shape)], [("allowzero", .int(1))])
     }
+
+    /// The first `count` dims of `x`'s shape followed by `appending`, as a 1-D int64 tensor
+    /// computed with Shape, Slice and Concat. Where a constant shape would freeze the sizes of
+    /// a traced example in an exported graph, this keeps them symbolic (a dynamic batch stays
+    /// dynamic).
+    public func shape(leadingDimsOf x: KernelTensor, count: Int, appending: [Int]) throws -> KernelTensor {
+        let leading = try call1("Slice", [try call1("Shape", [x]), try int64s([0]), try int64s([count])])
+        return try call1("Concat", [leading, try int64s(appending)], [("axis", .int(0))])
+    }
 }

@@ -59,12 +59,9 @@ struct TrainCommand: ParsableCommand {
         print("saved \(path)")
         if let export {
             let example = task.test.batch(Array(0..<min(4, task.test.count))).inputs
-            // The attention layers trace reshapes with the example's batch size, so the
-            // Transformer's graph is exported for that batch only; the others take any batch.
-            let batchAxes: [String: [Int: String]] = model == "transformer" ? [:] : ["input": [0: "batch"], "output": [0: "batch"]]
             try ONNXExport.write(network, inputs: [example], to: export,
                                  options: ONNXExport.Options(opset: opset, inputNames: ["input"], outputNames: ["output"],
-                                                             dynamicAxes: batchAxes),
+                                                             dynamicAxes: ["input": [0: "batch"], "output": [0: "batch"]]),
                                  version: "plexus-cli")
             print("exported \(export) (ONNX opset \(opset))")
         }

@@ -252,3 +252,23 @@ def test_demo_models_export_and_match_onnxruntime(tmp_path, model):
         np.testing.assert_allclose(a, e, rtol=1e-4, atol=1e-5)
     check = subprocess.run([str(ROOT / ".build/release/plexus"), "check", str(path)], capture_output=True, text=True)
     assert check.returncode == 0 and "valid" in check.stdout, check.stdout
+
+
+BATCH_FIRST = ["Linear", "Linear-rank3-nobias", "MLP", "LSTM", "Embedding", "LayerNorm", "MultiHeadAttention", "TransformerEncoderLayer",
+               "TransformerEncoderLayer-opset23", "TransformerDecoderLayer", "PositionalEncoding", "Conv2d-strided-grouped",
+               "BatchNorm2d-eval", "Upsample-bilinear", "CNN"]
+
+
+@pytest.mark.parametrize("name", BATCH_FIRST)
+def test_dynamic_batch_export_runs_other_batch_sizes(tmp_path, name):
+    """Exported with batch 2 and a symbolic batch dim, the model runs a batch of 3 in onnxruntime."""
+    _, make_layers, make_inputs, opset = next(case for case in CASES if case[0] == name)
+    layers = make_layers()
+    layer = layers[0] if len(layers) == 1 else Layer.sequential(layers)
+    inputs = make_inputs()
+    layer.export(tmp_path / "m.onnx", inputs, {"opset": opset, "dynamic_batch": 1})
+    bigger = [np.concatenate([x, x[:1] if x.dtype.kind in "iu" else 0.5 * x[:1]]) for x in inputs]
+    model = onnx.load(tmp_path / "m.onnx")
+    feeds = {i.name: x for i, x in zip(model.graph.input, bigger)}
+    ort = onnxruntime.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"]).run(None, feeds)
+    np.testing.assert_allclose(ort[0], outputs_of(layer, bigger)[0], rtol=1e-4, atol=1e-5)

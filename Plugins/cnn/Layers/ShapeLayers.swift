@@ -79,7 +79,8 @@ enum ShapeLayers {
                                 return [try call.call1("Resize", [x, nil, scales], settings.resizeAttributes)]
                             }
                             let spread = try LayerSupport.spread(settings.sizes!, "size", rank: spatial, minimum: 1, layer: "Upsample")
-                            return [try call.call1("Resize", [x, nil, nil, try call.int64s(Array(x.shape.prefix(2)) + spread)], settings.resizeAttributes)]
+                            let sizes = try call.shape(leadingDimsOf: x, count: 2, appending: spread)  // N and C stay symbolic
+                            return [try call.call1("Resize", [x, nil, nil, sizes], settings.resizeAttributes)]
                         })
     }
 }
