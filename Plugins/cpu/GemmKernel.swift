@@ -69,12 +69,12 @@ enum Gemm {
         }
     }
 
-    /// Columns `from..<n` of rows `i0..<i0+rows`, one dot product at a time.
+    /// Columns `from..<to` of rows `i0..<i0+rows`, one dot product at a time.
     @inline(__always)
     static func scalarColumns<T: CPUFloat>(_ a: UnsafePointer<T>, _ s: Strides, _ b: UnsafePointer<T>, _ c: UnsafeMutablePointer<T>,
-                                           i0: Int, rows: Int, from: Int, n: Int, k: Int) {
+                                           i0: Int, rows: Int, from: Int, to: Int, n: Int, k: Int) {
         for i in i0..<(i0 + rows) {
-            for jj in from..<n {
+            for jj in from..<to {
                 var sum = T.zero
                 for p in 0..<k { sum += a[i &* s.row &+ p &* s.column] * b[p &* n &+ jj] }
                 c[i &* n &+ jj] = sum
@@ -82,12 +82,24 @@ enum Gemm {
         }
     }
 
-    /// Float32 through the AVX2 micro-kernel; the last n % 8 columns are scalar.
+    /// Float32 through the AVX2 micro-kernel. B is walked in column panels of about 256 KB
+    /// (outside the row blocks, so each thread reuses a panel from cache for all its rows
+    /// instead of streaming all of B once per 6 rows); the last n % 8 columns are scalar.
     static func avx2(_ a: UnsafePointer<Float>, _ s: Strides, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
                      m: Int, n: Int, k: Int) {
-        forEachRowBlock(height: Int(PLX_CPU_SGEMM_AVX2_ROWS), m: m, n: n, k: k) { i0, rows in
-            let done = plx_cpu_sgemm_rows_avx2(a + i0 &* s.row, s.row, s.column, b, c + i0 &* n, rows, n, k)
-            scalarColumns(a, s, b, c, i0: i0, rows: rows, from: done, n: n, k: k)
+        let height = Int(PLX_CPU_SGEMM_AVX2_ROWS)
+        let panel = max(16, (1 << 16) / max(k, 1) / 16 * 16)
+        let rowBlocks = (m + height - 1) / height
+        let grain = m * n * k < parallelWork ? rowBlocks : max(1, parallelWork / max(height * n * k, 1))
+        Host.parallelFor(rowBlocks, grain: grain) { blocks in
+            for j0 in stride(from: 0, to: n, by: panel) {
+                let width = min(panel, n - j0)
+                for block in blocks {
+                    let i0 = block * height, rows = min(height, m - i0)
+                    let done = plx_cpu_sgemm_rows_avx2(a + i0 &* s.row, s.row, s.column, b + j0, n, c + (i0 &* n &+ j0), n, rows, width, k)
+                    if done < width { scalarColumns(a, s, b, c, i0: i0, rows: rows, from: j0 + done, to: j0 + width, n: n, k: k) }
+                }
+            }
         }
     }
 
@@ -101,7 +113,7 @@ enum Gemm {
                 tile(a, s, b, c, i0: i0, rows: rows, j: j, n: n, k: k)
                 j += 8
             }
-            scalarColumns(a, s, b, c, i0: i0, rows: rows, from: j, n: n, k: k)
+            scalarColumns(a, s, b, c, i0: i0, rows: rows, from: j, to: n, n: n, k: k)
         }
     }
 

@@ -24,10 +24,12 @@ int plx_cpu_avx2_available(void);
 /// returns how many columns it wrote (the caller finishes the rest).
 ///
 /// A is read through strides: element (i, p) is `a[i * a_row_stride + p * a_column_stride]`
-/// (so a transposed A needs no copy); `b` is row-major [k × n]; row i of C starts at
-/// `c + i * n`. Requires `plx_cpu_avx2_available()`; results use fused multiply-adds.
+/// (so a transposed A needs no copy); B[p, j] is `b[p * b_row_stride + j]` and C[i, j] is
+/// `c[i * c_row_stride + j]`, so a call can cover a panel of wider matrices. Requires
+/// `plx_cpu_avx2_available()`; results use fused multiply-adds.
 size_t plx_cpu_sgemm_rows_avx2(const float *a, size_t a_row_stride, size_t a_column_stride,
-                               const float *b, float *c, size_t rows, size_t n, size_t k);
+                               const float *b, size_t b_row_stride, float *c, size_t c_row_stride,
+                               size_t rows, size_t n, size_t k);
 
 #ifdef __cplusplus
 }
