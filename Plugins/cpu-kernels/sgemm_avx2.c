@@ -2,14 +2,19 @@
 // while k runs; each step loads two vectors of a B row and broadcasts one A element per row.
 #include "plexus_cpu_kernels.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 
 int plx_cpu_avx2_available(void) {
     static int cached = -1;
     if (cached < 0) {
+        const char *portable = getenv("PLEXUS_CPU_PORTABLE");
         __builtin_cpu_init();
-        cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        cached = !(portable && *portable && strcmp(portable, "0") != 0)
+                 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     }
     return cached;
 }

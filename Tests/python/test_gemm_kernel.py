@@ -25,3 +25,21 @@ def test_gemm_transposes_match_numpy(trans_a, trans_b):
     expected = (a.T if trans_a else a) @ (b.T if trans_b else b) + c
     got = op("Gemm", [a, b, c], {"transA": trans_a, "transB": trans_b})[0].numpy()
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-3)
+
+
+def test_portable_kernel_matches_numpy_too():
+    """PLEXUS_CPU_PORTABLE=1 turns the AVX2 kernel off, so the Swift 4 x 8 kernel runs."""
+    import os
+    import pathlib
+    import subprocess
+    import sys
+
+    here = pathlib.Path(__file__).resolve().parent
+    script = ("import numpy as np; from plexus_c import op; rng = np.random.default_rng(2)\n"
+              "for m, k, n in [(5, 3, 7), (13, 600, 203), (31, 70, 45)]:\n"
+              "    a, b = rng.standard_normal((m, k), np.float32), rng.standard_normal((k, n), np.float32)\n"
+              "    np.testing.assert_allclose(op('MatMul', [a, b])[0].numpy(), a @ b, rtol=1e-4, atol=1e-3)\n"
+              "    np.testing.assert_allclose(op('Gemm', [a.T.copy(), b], {'transA': 1})[0].numpy(), a @ b, rtol=1e-4, atol=1e-3)\n")
+    result = subprocess.run([sys.executable, "-c", script], cwd=here, env={**os.environ, "PLEXUS_CPU_PORTABLE": "1"},
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr

@@ -16,7 +16,9 @@ extern "C" {
 /// Number of rows of C one call of `plx_cpu_sgemm_rows_avx2` computes at most.
 enum { PLX_CPU_SGEMM_AVX2_ROWS = 6 };
 
-/// Whether this CPU runs the AVX2 + FMA kernels (always 0 on other architectures).
+/// Whether this CPU runs the AVX2 + FMA kernels (always 0 on other architectures, and 0 when
+/// the environment sets `PLEXUS_CPU_PORTABLE` to anything but "0", which tests use to exercise
+/// the portable kernels). Read once; later calls return the first answer.
 int plx_cpu_avx2_available(void);
 
 /// Computes `rows` (1 ... PLX_CPU_SGEMM_AVX2_ROWS) rows of a float32 product
