@@ -9,14 +9,15 @@
 #include <immintrin.h>
 
 int plx_cpu_avx2_available(void) {
-    static int cached = -1;
-    if (cached < 0) {
+    static int cached = -1;  // atomic: C callers may ask from several threads at once
+    int answer = __atomic_load_n(&cached, __ATOMIC_ACQUIRE);
+    if (answer < 0) {
         const char *portable = getenv("PLEXUS_CPU_PORTABLE");
         __builtin_cpu_init();
-        cached = !(portable && *portable && strcmp(portable, "0") != 0)
-                 && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        answer = !(portable && strcmp(portable, "0") != 0) && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        __atomic_store_n(&cached, answer, __ATOMIC_RELEASE);
     }
-    return cached;
+    return answer;
 }
 
 #define KERNEL __attribute__((target("avx2,fma")))
@@ -24,6 +25,7 @@ int plx_cpu_avx2_available(void) {
 /// The six row pointers' element p; rows past `rows` repeat row 0 (computed, never stored).
 #define A_AT(row, p) (a + (row) * a_row_stride + (p) * a_column_stride)
 
+/// Stores `rows` rows of accumulators (`vectors` ymm registers per row) at column j of C.
 KERNEL static void store_rows(float *c, size_t ldc, size_t rows, size_t j, const __m256 *acc, int vectors) {
     for (size_t i = 0; i < rows; i++)
         for (int v = 0; v < vectors; v++) _mm256_storeu_ps(c + i * ldc + j + 8 * v, acc[i * vectors + v]);

@@ -21,6 +21,7 @@ enum Gemm {
 
     /// How A is laid out: element (i, p) is at `i * row + p * column`.
     struct Strides {
+        /// Elements between A[i, p] and A[i + 1, p], and between A[i, p] and A[i, p + 1].
         let row: Int, column: Int
         /// A row-major [m × k] matrix.
         static func rowMajor(k: Int) -> Strides { Strides(row: k, column: 1) }

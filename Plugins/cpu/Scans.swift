@@ -14,6 +14,7 @@ enum Scans {
     /// The CumSum and CumProd schemas and kernels.
     static var definitions: [OpDefinition] { [definition(.sum, since: 14), definition(.product, since: 26)] }
 
+    /// The schema and kernel of one scan kind.
     static func definition(_ kind: Kind, since: Int) -> OpDefinition {
         OpDefinition(kind.name, since: since, inputs: 2...2,
                      attributes: [AttributeDeclaration("exclusive", .int, default: .int(0)), AttributeDeclaration("reverse", .int, default: .int(0))],

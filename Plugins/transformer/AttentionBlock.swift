@@ -74,8 +74,9 @@ struct AttentionBlock {
                                              queryLength: queryLength, keyLength: keyLength, dtype: q.dtype, layer: layer)
         let (attended, weights) = try attend(call, q, k, v, mask: mask, isCausal: isCausal, withWeights: withWeights)
         // [N, H, L, D] → [L, N, E] (or [N, L, E]) → output projection.
-        let heads = try call.transpose(attended, sequenceFirst ? [2, 0, 1, 3] : [0, 2, 1, 3])
-        let projected = try call.linear(try call.reshape(heads, leadingDimsOf: heads, dropping: 2, appending: [embedDim]), "\(prefix)out_proj")
+        let perHead = try call.transpose(attended, sequenceFirst ? [2, 0, 1, 3] : [0, 2, 1, 3])
+        let projected = try call.linear(try call.reshape(perHead, leadingDimsOf: perHead, dropping: 2, appending: [embedDim]),
+                                        "\(prefix)out_proj")
         return (unbatched ? try call.reshape(projected, [queryLength, embedDim]) : projected, weights)
     }
 

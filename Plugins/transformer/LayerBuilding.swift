@@ -58,9 +58,12 @@ extension LayerCall {
     }
 
     /// `t` reshaped to the dims of `x` but its last `dropping`, followed by `appending`, with
-    /// the leading dims kept symbolic in exported graphs.
+    /// the leading dims kept symbolic in exported graphs. (A computed shape holding 0 would mean
+    /// "copy that dim" to Reshape, so empty tensors take a constant shape instead.)
     func reshape(_ t: KernelTensor, leadingDimsOf x: KernelTensor, dropping: Int, appending: [Int]) throws -> KernelTensor {
-        try call1("Reshape", [t, try shape(leadingDimsOf: x, count: x.rank - dropping, appending: appending)])
+        let leading = Array(x.shape.prefix(x.rank - dropping))
+        if leading.contains(0) || appending.contains(0) { return try reshape(t, leading + appending) }
+        return try call1("Reshape", [t, try shape(leadingDimsOf: x, count: leading.count, appending: appending)])
     }
 
     /// The linear map of parameters `<name>_weight` and, when the layer has it, `<name>_bias`.

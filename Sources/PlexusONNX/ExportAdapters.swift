@@ -101,8 +101,13 @@ enum ExportAdapters {
         }
         let base = "\(node.outputs[0])__layer_norm"
         let epsilonName = "\(base)_epsilon"
-        graph.initializers[epsilonName] = graph.initializers[node.inputs[1]]?.dtype == .float64
-            ? Tensor(scalar: epsilon) : Tensor(scalar: Float(epsilon))
+        // The statistics are computed in X's type, which is stash_type's float32 only for float32
+        // and float64 models; half-precision ones need opset 17's LayerNormalization.
+        switch graph.initializers[node.inputs[1]]?.dtype {
+        case .float64?: graph.initializers[epsilonName] = Tensor(scalar: epsilon)
+        case .float32?, nil: graph.initializers[epsilonName] = Tensor(scalar: Float(epsilon))
+        case let dtype?: throw PlexusError(.unsupported, "\(node.label): \(dtype) LayerNormalization needs opset 17 or newer")
+        }
         let axes: Attributes = ["axes": .ints((axis...(-1)).map(Int64.init)), "keepdims": .int(1)]
         func make(_ op: String, _ inputs: [String], _ output: String, _ attributes: Attributes = Attributes()) -> Graph.Node {
             Graph.Node(op: OpKey(name: op), name: output, inputs: inputs, outputs: [output], attributes: attributes)

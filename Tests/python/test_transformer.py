@@ -615,3 +615,12 @@ def test_a_tiny_transformer_learns_to_reverse_sequences():
             update = 0.01 * (m / (1 - 0.9 ** step)) / (np.sqrt(v / (1 - 0.999 ** step)) + 1e-8)
             write_numpy(t, t.numpy() - update)
     assert np.mean(losses[-10:]) < 0.5 * np.log(vocabulary), losses[::10]
+
+
+@pytest.mark.parametrize("shape", [(0, 5, 8), (2, 0, 8)])
+@pytest.mark.parametrize("name, attributes", [("MultiHeadAttention", {"embed_dim": 8, "num_heads": 2, "batch_first": 1}),
+                                              ("TransformerEncoderLayer", {"d_model": 8, "nhead": 2, "dim_feedforward": 16, "batch_first": 1})])
+def test_attention_layers_take_empty_batches_and_sequences(shape, name, attributes):
+    layer = Layer(name, attributes)
+    layer.train(False)
+    assert layer(np.zeros(shape, np.float32)).numpy().shape == shape
