@@ -16,7 +16,7 @@ enum Bitwise {
             OpDefinition("BitwiseNot", since: 18, inputs: 1...1, doc: "every bit flipped", supports: integers,
                          infer: Inference.sameAsInput(), compute: { context in
                              let input = try context.input(0)
-                             try IntegerDispatch.run(input.dtype, op: context.op,
+                             try TypeDispatch.integer(input.dtype, op: context.op,
                                                      NotBody(input: input, output: try context.output(0, input.dtype, input.shape)))
                          }),
             OpDefinition("BitShift", since: 28, inputs: 2...2, attributes: [.required("direction", .string)],
@@ -68,6 +68,6 @@ enum Bitwise {
         let dtype = try requireSameDType([a, b], op: context.op)
         let plan = try Broadcast([a.shape, b.shape], op: context.op)
         let out = try context.output(0, dtype, plan.shape)
-        try IntegerDispatch.run(dtype, op: context.op, CombineBody(plan: plan, a: a, b: b, out: out, operation: operation))
+        try TypeDispatch.integer(dtype, op: context.op, CombineBody(plan: plan, a: a, b: b, out: out, operation: operation))
     }
 }

@@ -82,39 +82,12 @@ enum Casting {
         }
         let count = input.count
         if (input.dtype.isInteger || input.dtype == .bool) && output.dtype.isInteger {
-            let values = integers(input)
-            func write<T: FixedWidthInteger>(_ type: T.Type) {
-                let p = output.pointer(as: T.self)
-                for i in 0..<count { p[i] = T(truncatingIfNeeded: values[i]) }
-            }
-            switch output.dtype {
-            case .int8: write(Int8.self)
-            case .int16: write(Int16.self)
-            case .int32: write(Int32.self)
-            case .int64: write(Int64.self)
-            case .uint8: write(UInt8.self)
-            case .uint16: write(UInt16.self)
-            case .uint32: write(UInt32.self)
-            default: write(UInt64.self)
-            }
-            return
+            return try TypeDispatch.integer(output.dtype, op: "Cast", TruncatingWrite(values: integers(input), output: output))
         }
         let values = input.dtype == .uint64 ? integers(input).map { Double(UInt64(bitPattern: $0)) } : try doubles(input)
-        func write<T: CPUNumber>(_ type: T.Type) {
-            let p = output.pointer(as: T.self)
-            for i in 0..<count { p[i] = T(double: values[i]) }
-        }
         switch output.dtype {
-        case .float32: write(Float.self)
-        case .float64: write(Double.self)
-        case .int8: write(Int8.self)
-        case .int16: write(Int16.self)
-        case .int32: write(Int32.self)
-        case .int64: write(Int64.self)
-        case .uint8: write(UInt8.self)
-        case .uint16: write(UInt16.self)
-        case .uint32: write(UInt32.self)
-        case .uint64: write(UInt64.self)
+        case .float32, .float64, .int8, .int16, .int32, .int64, .uint8, .uint16, .uint32, .uint64:
+            try TypeDispatch.numeric(output.dtype, op: "Cast", ConvertingWrite(values: values, output: output))
         case .bool:
             let p = output.pointer(as: Bool.self)
             for i in 0..<count { p[i] = values[i] != 0 }
@@ -123,6 +96,24 @@ enum Casting {
             floats.withUnsafeBufferPointer { HalfPrecision.store($0, into: output) }
         case .string:
             throw PlexusError(.unsupported, "Cast to string is not supported")
+        }
+    }
+
+    /// Integers written to an integer output, wrapping like C casts.
+    struct TruncatingWrite: IntegerBody {
+        let values: [Int64], output: KernelTensor
+        func run<T: CPUInteger>(_ type: T.Type) {
+            let p = output.pointer(as: T.self)
+            for i in values.indices { p[i] = T(truncatingIfNeeded: values[i]) }
+        }
+    }
+
+    /// Doubles written to a numeric output with the element type's conversion.
+    struct ConvertingWrite: NumericBody {
+        let values: [Double], output: KernelTensor
+        func run<T: CPUNumber>(_ type: T.Type) {
+            let p = output.pointer(as: T.self)
+            for i in values.indices { p[i] = T(double: values[i]) }
         }
     }
 }

@@ -152,6 +152,18 @@ public protocol NumericBody {
     func run<T: CPUNumber>(_ type: T.Type) throws
 }
 
+/// A generic kernel body for the fixed-width integer dtypes.
+public protocol IntegerBody {
+    func run<T: CPUInteger>(_ type: T.Type) throws
+}
+
+/// A numeric body run through the integer dispatch (so the integer switch exists once).
+@usableFromInline struct NumericAsInteger<Body: NumericBody>: IntegerBody {
+    @usableFromInline let body: Body
+    @inlinable init(body: Body) { self.body = body }
+    @inlinable func run<T: CPUInteger>(_ type: T.Type) throws { try body.run(type) }
+}
+
 public protocol FloatBody {
     func run<T: CPUFloat>(_ type: T.Type) throws
 }
@@ -161,6 +173,15 @@ public enum TypeDispatch {
         switch dtype {
         case .float32: try body.run(Float.self)
         case .float64: try body.run(Double.self)
+        default:
+            guard DTypes.integers.contains(dtype) else { throw PlexusError(.unsupported, "\(op) does not support dtype \(dtype)") }
+            try integer(dtype, op: op, NumericAsInteger(body: body))
+        }
+    }
+
+    /// Runs `body` for a fixed-width integer dtype (bit operations); other dtypes throw.
+    @inlinable public static func integer(_ dtype: DType, op: String, _ body: some IntegerBody) throws {
+        switch dtype {
         case .int8: try body.run(Int8.self)
         case .int16: try body.run(Int16.self)
         case .int32: try body.run(Int32.self)
@@ -169,7 +190,7 @@ public enum TypeDispatch {
         case .uint16: try body.run(UInt16.self)
         case .uint32: try body.run(UInt32.self)
         case .uint64: try body.run(UInt64.self)
-        default: throw PlexusError(.unsupported, "\(op) does not support dtype \(dtype)")
+        default: throw PlexusError(.unsupported, "\(op) needs an integer dtype, got \(dtype)")
         }
     }
 
