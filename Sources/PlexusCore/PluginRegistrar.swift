@@ -84,15 +84,27 @@ final class PluginRegistration {
         }
     }
 
+    /// The struct a plugin passed, after checking it is not NULL and its `struct_size` covers
+    /// this host's layout (the ABI's versioning rule for every definition struct).
+    private static func definition<Definition>(_ pointer: UnsafePointer<Definition>?, _ what: String,
+                                               _ structSize: KeyPath<Definition, UInt32>, type: String) throws -> Definition {
+        guard let pointer else { throw PlexusError.invalid("\(what) is NULL") }
+        let definition = pointer.pointee
+        guard definition[keyPath: structSize] >= UInt32(MemoryLayout<Definition>.size) else {
+            throw PlexusError.invalid("\(type).struct_size \(definition[keyPath: structSize]) is too small")
+        }
+        return definition
+    }
+
+    /// The op key of a definition's domain (NULL = default) and name.
+    private static func key(_ domain: UnsafePointer<CChar>?, _ name: UnsafePointer<CChar>?, _ what: String) throws -> OpKey {
+        OpKey(domain: domain.map { String(cString: $0) } ?? "", name: try CAttributeFunctions.string(name, what))
+    }
+
     private func register(_ schema: UnsafePointer<plx_op_schema>?) throws {
         let plugin = try pluginName
-        guard let schema else { throw PlexusError.invalid("schema is NULL") }
-        let s = schema.pointee
-        guard s.struct_size >= UInt32(MemoryLayout<plx_op_schema>.size) else {
-            throw PlexusError.invalid("plx_op_schema.struct_size \(s.struct_size) is too small")
-        }
-        let key = OpKey(domain: s.domain.map { String(cString: $0) } ?? "",
-                        name: try CAttributeFunctions.string(s.name, "op name"))
+        let s = try Self.definition(schema, "schema", \.struct_size, type: "plx_op_schema")
+        let key = try Self.key(s.domain, s.name, "op name")
         guard !key.name.isEmpty else { throw PlexusError.invalid("op name is empty") }
         guard s.min_inputs >= 0, s.min_outputs >= 1,
               s.max_inputs == -1 || s.max_inputs >= s.min_inputs,
@@ -115,13 +127,8 @@ final class PluginRegistration {
 
     private func register(_ kernel: UnsafePointer<plx_kernel_def>?) throws {
         let plugin = try pluginName
-        guard let kernel else { throw PlexusError.invalid("kernel is NULL") }
-        let k = kernel.pointee
-        guard k.struct_size >= UInt32(MemoryLayout<plx_kernel_def>.size) else {
-            throw PlexusError.invalid("plx_kernel_def.struct_size \(k.struct_size) is too small")
-        }
-        let key = OpKey(domain: k.domain.map { String(cString: $0) } ?? "",
-                        name: try CAttributeFunctions.string(k.op, "kernel op name"))
+        let k = try Self.definition(kernel, "kernel", \.struct_size, type: "plx_kernel_def")
+        let key = try Self.key(k.domain, k.op, "kernel op name")
         let backend = try CAttributeFunctions.string(k.backend, "kernel backend")
         guard !backend.isEmpty else { throw PlexusError.invalid("\(key): backend name is empty") }
         guard let compute = k.compute else { throw PlexusError.invalid("\(key): kernel has no compute function") }
@@ -135,13 +142,8 @@ final class PluginRegistration {
 
     private func register(_ gradient: UnsafePointer<plx_gradient_def>?) throws {
         let plugin = try pluginName
-        guard let gradient else { throw PlexusError.invalid("gradient definition is NULL") }
-        let g = gradient.pointee
-        guard g.struct_size >= UInt32(MemoryLayout<plx_gradient_def>.size) else {
-            throw PlexusError.invalid("plx_gradient_def.struct_size \(g.struct_size) is too small")
-        }
-        let key = OpKey(domain: g.domain.map { String(cString: $0) } ?? "",
-                        name: try CAttributeFunctions.string(g.op, "gradient op name"))
+        let g = try Self.definition(gradient, "gradient definition", \.struct_size, type: "plx_gradient_def")
+        let key = try Self.key(g.domain, g.op, "gradient op name")
         guard let function = g.gradient else { throw PlexusError.invalid("\(key): gradient function is NULL") }
         guard schemas.contains(where: { $0.key == key }) || OpRegistry.shared.schema(key) != nil else {
             throw PlexusError(.notFound, "gradient for \(key), which has no registered schema")
@@ -154,11 +156,7 @@ final class PluginRegistration {
 
     private func register(_ layer: UnsafePointer<plx_layer_def>?) throws {
         let plugin = try pluginName
-        guard let layer else { throw PlexusError.invalid("layer definition is NULL") }
-        let l = layer.pointee
-        guard l.struct_size >= UInt32(MemoryLayout<plx_layer_def>.size) else {
-            throw PlexusError.invalid("plx_layer_def.struct_size \(l.struct_size) is too small")
-        }
+        let l = try Self.definition(layer, "layer definition", \.struct_size, type: "plx_layer_def")
         let name = try CAttributeFunctions.string(l.name, "layer name")
         guard !name.isEmpty else { throw PlexusError.invalid("layer name is empty") }
         guard let create = l.create, let forward = l.forward else { throw PlexusError.invalid("layer \(name) needs create and forward") }
@@ -179,12 +177,8 @@ final class PluginRegistration {
 
     private func register(_ decomposition: UnsafePointer<plx_decomposition_def>?) throws {
         _ = try pluginName
-        guard let decomposition else { throw PlexusError.invalid("decomposition definition is NULL") }
-        let d = decomposition.pointee
-        guard d.struct_size >= UInt32(MemoryLayout<plx_decomposition_def>.size) else {
-            throw PlexusError.invalid("plx_decomposition_def.struct_size \(d.struct_size) is too small")
-        }
-        let key = OpKey(domain: d.domain.map { String(cString: $0) } ?? "", name: try CAttributeFunctions.string(d.op, "op name"))
+        let d = try Self.definition(decomposition, "decomposition definition", \.struct_size, type: "plx_decomposition_def")
+        let key = try Self.key(d.domain, d.op, "op name")
         guard let function = d.decompose else { throw PlexusError.invalid("\(key): decomposition function is NULL") }
         guard schemas.contains(where: { $0.key == key }) || OpRegistry.shared.schema(key) != nil else {
             throw PlexusError(.notFound, "decomposition for \(key), which has no registered schema")

@@ -28,7 +28,7 @@ public enum ThreadErrors {
         deinit { free(lastMessage) }
     }
 
-    nonisolated(unsafe) private static let key: pthread_key_t = {
+    private static let key: pthread_key_t = {
         var key = pthread_key_t()
         pthread_key_create(&key) { pointer in
             Unmanaged<Slots>.fromOpaque(pointer!).release()

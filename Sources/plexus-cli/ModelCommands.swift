@@ -83,7 +83,7 @@ struct CheckCommand: ParsableCommand {
         let bytes = try FileIO.read(model)
         var message = [CChar](repeating: 0, count: 4096)
         let result = bytes.withUnsafeBytes { plx_onnx_check($0.baseAddress, $0.count, noShapeInference ? 0 : 1, &message, message.count) }
-        let text = String(cString: message)
+        let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         switch result {
         case PLX_ONNX_CHECK_OK:
             print("\(model): valid")

@@ -66,6 +66,13 @@ static void test_init_fails(void) {
     CHECK(find_plugin("test-init-fails") == -1);
 }
 
+static void test_bad_definitions_are_refused(void) {
+    size_t before = plx_plugin_count();
+    CHECK(plx_plugin_load(fixture("bad_definitions.so")) != PLX_OK);
+    CHECK_CONTAINS(plx_last_error(), "plx_op_schema.struct_size 4 is too small");
+    CHECK_EQ(plx_plugin_count(), before);
+}
+
 static void test_good_plugin(void) {
     size_t before = plx_plugin_count();
     CHECK_STATUS(plx_plugin_load(fixture("good_plugin.so")), PLX_OK);
@@ -172,6 +179,7 @@ int main(int argc, char **argv) {
     test_bad_files();
     test_abi_too_new();
     test_init_fails();
+    test_bad_definitions_are_refused();
     test_good_plugin();
     test_decomposition();
     test_duplicate();
