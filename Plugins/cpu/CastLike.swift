@@ -2,11 +2,11 @@ import PlexusPluginKit
 
 /// CastLike (opset 25): Cast to the dtype of a second input, with Cast's conversion rules
 /// (float→integer truncates toward zero and saturates, integer→integer wraps, nonzero is true).
-/// `saturate` and `round_mode` only matter for the float8 types, which Plexus does not have.
+/// `saturate` and `round_mode` only matter for the float8 types.
 enum LikeCasting {
     /// The CastLike schema and kernel.
     static var definitions: [OpDefinition] {
-        let castable = DTypes.numeric.union(DTypes.halfs).union([.bool])
+        let castable = DTypes.castable
         return [OpDefinition("CastLike", since: 25, inputs: 2...2,
                              attributes: [AttributeDeclaration("saturate", .int, default: .int(1)),
                                           AttributeDeclaration("round_mode", .string, default: .string("up"))],
@@ -20,7 +20,8 @@ enum LikeCasting {
                              },
                              compute: { context in
                                  let input = try context.input(0), like = try context.input(1)
-                                 try Casting.convert(input, into: try context.output(0, like.dtype, input.shape))
+                                 try Casting.convert(input, into: try context.output(0, like.dtype, input.shape),
+                                                     rules: try Casting.Rules(context.attributes))
                              })]
     }
 }

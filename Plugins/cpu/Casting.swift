@@ -1,13 +1,15 @@
 import PlexusPluginKit
 
-/// Cast between numeric, bool and half-precision dtypes (ONNX Cast): float→integer truncates
-/// toward zero and saturates out of range; integer→integer wraps; anything nonzero is true.
+/// Cast between numeric, bool, half-precision and narrow (float8, float4, int4, int2) dtypes
+/// (ONNX Cast): float→integer truncates toward zero and saturates out of range; integer→integer
+/// wraps; anything nonzero is true; narrow types follow NarrowNumbers (`saturate` for float8,
+/// `round_mode` for float8e8m0).
 enum Casting {
     static var definitions: [OpDefinition] {
-        let castable = DTypes.numeric.union(DTypes.halfs).union([.bool])
-        return [OpDefinition("Cast", since: 21, inputs: 1...1,
-                             attributes: [.required("to", .int), AttributeDeclaration("saturate", .int, default: .int(1))],
-                             doc: "convert to the dtype `to`", supports: DTypes.first(castable),
+        [OpDefinition("Cast", since: 21, inputs: 1...1,
+                             attributes: [.required("to", .int), AttributeDeclaration("saturate", .int, default: .int(1)),
+                                          AttributeDeclaration("round_mode", .string, default: .string("up"))],
+                             doc: "convert to the dtype `to`", supports: DTypes.first(DTypes.castable),
                              infer: { context in
                                  guard let input = context.input(0) else { throw PlexusError.invalid("Cast needs an input") }
                                  try context.setOutput(0, try target(context.attributes), input.shape)
@@ -15,8 +17,25 @@ enum Casting {
                              compute: { context in
                                  let input = try context.input(0)
                                  let output = try context.output(0, try target(context.attributes), input.shape)
-                                 try convert(input, into: output)
+                                 try convert(input, into: output, rules: try Rules(context.attributes))
                              })]
+    }
+
+    /// How out-of-range values reach the float8 types: ONNX's `saturate` and `round_mode`.
+    struct Rules {
+        var saturate = true
+        var rounding = NarrowNumbers.PowerRounding.up
+
+        init() {}
+
+        init(_ attributes: AttributeReader) throws {
+            saturate = try (attributes.int("saturate") ?? 1) != 0
+            let mode = try attributes.string("round_mode") ?? "up"
+            guard let rounding = NarrowNumbers.PowerRounding(rawValue: mode) else {
+                throw PlexusError.invalid("round_mode must be up, down or nearest, not '\(mode)'")
+            }
+            self.rounding = rounding
+        }
     }
 
     static func target(_ attributes: AttributeReader) throws -> DType {
@@ -54,6 +73,9 @@ enum Casting {
         case .uint32: return read(UInt32.self) { Double($0) }
         case .uint64: return read(UInt64.self) { Double($0) }
         case .string: throw PlexusError(.unsupported, "Cast from string is not supported")
+        default:
+            let p = t.pointer(as: UInt8.self)
+            return (0..<t.count).map { NarrowNumbers.decode(p[$0], t.dtype) }
         }
     }
 
@@ -75,12 +97,20 @@ enum Casting {
         }
     }
 
-    static func convert(_ input: KernelTensor, into output: KernelTensor) throws {
+    static func convert(_ input: KernelTensor, into output: KernelTensor, rules: Rules = Rules()) throws {
         if input.dtype == output.dtype {
             output.data.copyMemory(from: input.data, byteCount: input.count * input.dtype.elementSize)
             return
         }
         let count = input.count
+        if output.dtype.isNarrow {
+            let values = input.dtype == .uint64 ? integers(input).map { Double(UInt64(bitPattern: $0)) } : try doubles(input)
+            let p = output.pointer(as: UInt8.self)
+            for i in 0..<count {
+                p[i] = NarrowNumbers.encode(values[i], output.dtype, saturate: rules.saturate, rounding: rules.rounding)
+            }
+            return
+        }
         if (input.dtype.isInteger || input.dtype == .bool) && output.dtype.isInteger {
             return try TypeDispatch.integer(output.dtype, op: "Cast", TruncatingWrite(values: integers(input), output: output))
         }
@@ -96,6 +126,8 @@ enum Casting {
             floats.withUnsafeBufferPointer { HalfPrecision.store($0, into: output) }
         case .string:
             throw PlexusError(.unsupported, "Cast to string is not supported")
+        default:
+            throw PlexusError(.unsupported, "Cast to \(output.dtype) is not supported")
         }
     }
 

@@ -2,10 +2,12 @@ import PlexusPluginKit
 
 /// ONNX linear (de)quantization (opset 21+ semantics): QuantizeLinear, DequantizeLinear and
 /// DynamicQuantizeLinear, with per-tensor, per-axis and blocked (`block_size`) scales, into and
-/// out of int8/uint8/int16/uint16/int32. Rounding is half-to-even and results saturate.
+/// out of int8/uint8/int16/uint16/int32, int4/uint4/int2/uint2 (rounded half-to-even and
+/// saturated) and float8/float4 (x / scale + zero point rounded to the format, saturating when
+/// `saturate` is 1).
 enum LinearQuantization {
-    /// The integer dtypes a quantized tensor may have.
-    static let quantizedTypes: Set<DType> = [.int8, .uint8, .int16, .uint16, .int32]
+    /// The dtypes a quantized tensor may have.
+    static let quantizedTypes: Set<DType> = Set<DType>([.int8, .uint8, .int16, .uint16, .int32]).union(DTypes.narrow.subtracting([.float8e8m0]))
 
     /// The operator definitions this file provides.
     static var definitions: [OpDefinition] {
@@ -118,6 +120,7 @@ enum LinearQuantization {
 
     /// The representable range of an integer dtype.
     static func range(of dtype: DType) -> ClosedRange<Double> {
+        if let narrow = NarrowNumbers.integerRange(dtype) { return narrow }
         switch dtype {
         case .int8: return -128...127
         case .uint8: return 0...255
@@ -136,12 +139,28 @@ enum LinearQuantization {
         let layout = try ParameterLayout(x: x.shape, scale: scale.shape, attributes: context.attributes, op: context.op)
         let values = try Casting.doubles(x), scales = try Casting.doubles(scale)
         let zeros = try zeroPoints(zeroPoint, scale: scale, op: context.op)
-        let bounds = range(of: dtype), single = scale.dtype != .float64
-        let result = (0..<x.count).map { index -> Double in
+        let single = scale.dtype != .float64
+        let ratios = (0..<x.count).map { index -> Double in
             let p = layout.parameter(index)
-            let ratio = single ? Double(Float(values[index]) / Float(scales[p])) : values[index] / scales[p]
-            let q = ratio.rounded(.toNearestOrEven) + zeros[p]
+            return single ? Double(Float(values[index]) / Float(scales[p])) : values[index] / scales[p]
+        }
+        if MiniFloat(dtype) != nil {  // float8/float4: the format's own rounding
+            let saturate = try (context.attributes.int("saturate") ?? 1) != 0
+            let target = output.pointer(as: UInt8.self)
+            for index in 0..<x.count {
+                target[index] = NarrowNumbers.encode(ratios[index] + zeros[layout.parameter(index)], dtype, saturate: saturate)
+            }
+            return
+        }
+        let bounds = range(of: dtype)
+        let result = ratios.indices.map { index -> Double in
+            let q = ratios[index].rounded(.toNearestOrEven) + zeros[layout.parameter(index)]
             return q.isNaN ? 0 : min(max(q, bounds.lowerBound), bounds.upperBound)
+        }
+        if dtype.isNarrow {
+            let target = output.pointer(as: UInt8.self)
+            for index in result.indices { target[index] = NarrowNumbers.encode(result[index], dtype, saturate: true) }
+            return
         }
         try DoubleStaging.write(result, into: output)
     }

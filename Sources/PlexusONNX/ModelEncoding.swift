@@ -10,6 +10,8 @@ enum ModelEncoding {
         proto.dims = tensor.shape.map { Int64($0) }
         if tensor.dtype == .string {
             proto.stringData = try tensor.strings().map { Data($0.utf8) }
+        } else if let bits = tensor.dtype.packedBits {
+            proto.rawData = Data(NarrowPacking.pack(tensor.data.assumingMemoryBound(to: UInt8.self), bits: bits, count: tensor.count))
         } else {
             proto.rawData = Data(bytes: tensor.data, count: tensor.count * tensor.dtype.elementSize)
         }

@@ -2,7 +2,7 @@ import FoundationEssentials
 import PlexusCore
 
 /// Tensors from `TensorProto`s in every storage form: `raw_data`, the typed repeated fields
-/// (`float_data`, `int32_data` holding narrow types and float16 bits, `int64_data`, …,
+/// (`float_data`, `int32_data` holding small integers, float16/float8 bits and packed int4 bytes, `int64_data`, …,
 /// `string_data`) and external data files next to the model.
 enum TensorDecoding {
     static func tensor(_ proto: Onnx_TensorProto, directory: String?) throws -> Tensor {
@@ -20,18 +20,24 @@ enum TensorDecoding {
             }
             return try Tensor(strings: proto.stringData.map { String(decoding: $0, as: UTF8.self) }, shape: shape)
         }
-        let byteCount = count * dtype.elementSize
+        let byteCount = NarrowPacking.packedByteCount(dtype, count: count)
         let tensor = Tensor(dtype: dtype, shape: shape, zeroed: true)
         func fill(_ bytes: UnsafeRawBufferPointer) throws {
             guard bytes.count == byteCount else {
                 throw PlexusError.invalid("\(name) holds \(bytes.count) bytes of data, its dims \(shape) need \(byteCount)")
             }
-            if byteCount > 0 { tensor.data.copyMemory(from: bytes.baseAddress!, byteCount: byteCount) }
+            if let bits = dtype.packedBits {
+                NarrowPacking.unpack(bytes, bits: bits, count: count, into: tensor.data.assumingMemoryBound(to: UInt8.self))
+            } else if byteCount > 0 {
+                tensor.data.copyMemory(from: bytes.baseAddress!, byteCount: byteCount)
+            }
         }
         if proto.dataLocation == .external {
             try external(proto, name: name, byteCount: byteCount, directory: directory).withUnsafeBytes(fill)
         } else if proto.hasRawData {
             try proto.rawData.withUnsafeBytes(fill)
+        } else if dtype.packedBits != nil {  // int32_data holds the packed bytes, one per entry
+            try proto.int32Data.map { UInt8(truncatingIfNeeded: $0) }.withUnsafeBytes(fill)
         } else {
             try typed(proto, dtype: dtype, count: count, name: name, into: tensor)
         }
@@ -57,6 +63,9 @@ enum TensorDecoding {
         case .uint16, .float16, .bfloat16: try copy(proto.int32Data, as: UInt16.self) { UInt16(truncatingIfNeeded: $0) }
         case .uint8: try copy(proto.int32Data, as: UInt8.self) { UInt8(truncatingIfNeeded: $0) }
         case .bool: try copy(proto.int32Data, as: UInt8.self) { $0 != 0 ? 1 : 0 }
+        case .float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float8e8m0:
+            try copy(proto.int32Data, as: UInt8.self) { UInt8(truncatingIfNeeded: $0) }
+        case .uint4, .int4, .float4e2m1, .uint2, .int2: break  // packed: read by tensor(_:directory:)
         case .uint32: try copy(proto.uint64Data, as: UInt32.self) { UInt32(truncatingIfNeeded: $0) }
         case .uint64: try copy(proto.uint64Data, as: UInt64.self) { $0 }
         case .string: break

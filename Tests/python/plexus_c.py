@@ -72,11 +72,15 @@ for _name, (_restype, _argtypes) in _signatures.items():
 DTYPES = {np.dtype(np.float32): 1, np.dtype(np.uint8): 2, np.dtype(np.int8): 3, np.dtype(np.uint16): 4,
           np.dtype(np.int16): 5, np.dtype(np.int32): 6, np.dtype(np.int64): 7, np.dtype(np.bool_): 9,
           np.dtype(np.float16): 10, np.dtype(np.float64): 11, np.dtype(np.uint32): 12, np.dtype(np.uint64): 13}
-try:  # bfloat16 arrays as onnx's numpy_helper makes them
+try:  # bfloat16, float8, int4, int2 and float4 arrays as onnx's numpy_helper makes them
     import ml_dtypes
-    DTYPES[np.dtype(ml_dtypes.bfloat16)] = 16
+    for _code, _name in [(16, "bfloat16"), (17, "float8_e4m3fn"), (18, "float8_e4m3fnuz"), (19, "float8_e5m2"),
+                         (20, "float8_e5m2fnuz"), (21, "uint4"), (22, "int4"), (23, "float4_e2m1fn"),
+                         (24, "float8_e8m0fnu"), (25, "uint2"), (26, "int2")]:
+        DTYPES[np.dtype(getattr(ml_dtypes, _name))] = _code
 except ImportError:
     pass
+STRING = 8
 NUMPY = {code: dtype for dtype, code in DTYPES.items()}
 
 
@@ -102,7 +106,12 @@ class Tensor:
         array = np.asarray(array, order="C")  # (ascontiguousarray would turn a 0-d array into 1-d)
         shape = (ctypes.c_int64 * max(array.ndim, 1))(*array.shape)
         handle = P()
-        check(lib.plx_tensor_create(DTYPES[array.dtype], shape, array.ndim, array.ctypes.data_as(P), ctypes.byref(handle)))
+        if array.dtype.kind in "OUS":  # strings: an array of UTF-8 char pointers, copied by Plexus
+            items = [x if isinstance(x, bytes) else str(x).encode() for x in array.reshape(-1)]
+            pointers = (ctypes.c_char_p * max(len(items), 1))(*items)
+            check(lib.plx_tensor_create(STRING, shape, array.ndim, ctypes.cast(pointers, P), ctypes.byref(handle)))
+        else:
+            check(lib.plx_tensor_create(DTYPES[array.dtype], shape, array.ndim, array.ctypes.data_as(P), ctypes.byref(handle)))
         tensor = cls(handle)
         if requires_grad:
             check(lib.plx_tensor_set_requires_grad(handle, 1))
@@ -111,8 +120,14 @@ class Tensor:
     def numpy(self):
         rank = lib.plx_tensor_rank(self.handle)
         shape = tuple(lib.plx_tensor_shape(self.handle)[d] for d in range(rank))
-        dtype = NUMPY[lib.plx_tensor_dtype(self.handle)]
+        code = lib.plx_tensor_dtype(self.handle)
         count = lib.plx_tensor_numel(self.handle)
+        if code == STRING:  # str objects in an object array, as the ONNX test data holds them
+            pointers = ctypes.cast(lib.plx_tensor_data(self.handle), ctypes.POINTER(ctypes.c_char_p))
+            items = np.empty(count, dtype=object)
+            items[:] = [pointers[i].decode() for i in range(count)]
+            return items.reshape(shape)
+        dtype = NUMPY[code]
         if count == 0:
             return np.zeros(shape, dtype)
         buffer = (ctypes.c_byte * (count * dtype.itemsize)).from_address(lib.plx_tensor_data(self.handle))

@@ -75,6 +75,19 @@ typedef int32_t plx_dtype;
 #define PLX_UINT32 12
 #define PLX_UINT64 13
 #define PLX_BFLOAT16 16
+/* The narrow types are stored one element per byte, the bit pattern in the low bits (as numpy's
+ * ml_dtypes holds them; ONNX files pack the 4- and 2-bit ones). Only Cast, CastLike,
+ * QuantizeLinear and DequantizeLinear compute on them; shape ops move them like any byte type. */
+#define PLX_FLOAT8E4M3FN 17
+#define PLX_FLOAT8E4M3FNUZ 18
+#define PLX_FLOAT8E5M2 19
+#define PLX_FLOAT8E5M2FNUZ 20
+#define PLX_UINT4 21
+#define PLX_INT4 22
+#define PLX_FLOAT4E2M1 23
+#define PLX_FLOAT8E8M0 24
+#define PLX_UINT2 25
+#define PLX_INT2 26
 
 /* ---------------------------------------------------------------------------------------------
  * Library information and errors

@@ -211,6 +211,10 @@ public enum DTypes {
     public static let signedIntegers: Set<DType> = [.int8, .int16, .int32, .int64]
     public static let numeric: Set<DType> = floats.union(integers)
     public static let indices: Set<DType> = [.int32, .int64]
+    /// The float8, float4 and 4-/2-bit integer types (stored one per byte).
+    public static let narrow: Set<DType> = Set(DType.allCases.filter(\.isNarrow))
+    /// Every dtype Cast converts between (all but string).
+    public static let castable: Set<DType> = numeric.union(halfs).union(narrow).union([.bool])
 
     /// A filter accepting `first` from `allowed` and requiring every present input to match
     /// the first input's dtype (ONNX's usual "T" constraint).
