@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "plexus-cnn", type: .dynamic, targets: ["PlexusCNN"]),
         .library(name: "plexus-rnn", type: .dynamic, targets: ["PlexusRNN"]),
         .library(name: "plexus-transformer", type: .dynamic, targets: ["PlexusTransformer"]),
+        .library(name: "plexus-openblas", type: .dynamic, targets: ["PlexusOpenBLAS"]),
         .executable(name: "plexus-cli", targets: ["plexus-cli"]),
     ],
     dependencies: [
@@ -35,6 +36,8 @@ let package = Package(
         .target(name: "PlexusCNN", dependencies: ["PlexusPluginKit"], path: "Plugins/cnn"),
         .target(name: "PlexusRNN", dependencies: ["PlexusPluginKit"], path: "Plugins/rnn"),
         .target(name: "PlexusTransformer", dependencies: ["PlexusPluginKit"], path: "Plugins/transformer"),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "PlexusOpenBLAS", dependencies: ["PlexusPluginKit", "COpenBLAS"], path: "Plugins/openblas"),
         .executableTarget(name: "plexus-cli", dependencies: [
             "PlexusCore", "PlexusONNX", "COnnxCheck", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

@@ -104,7 +104,7 @@ else
         echo "== $name under valgrind"
         VG_LOG=$OUT/$name.valgrind.log
         # shellcheck disable=SC2086
-        valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=1 \
+        valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=1 --suppressions=Tests/CTests/valgrind.supp \
             --log-file="$VG_LOG" $OUT/$program >"$OUT/$name.valgrind.out" 2>&1 || true
         grep -E 'definitely lost|ERROR SUMMARY' "$VG_LOG" | sed 's/^==[0-9]*== */   /' || true
         if grep -qE 'ERROR SUMMARY: 0 errors' "$VG_LOG"; then

@@ -7,6 +7,6 @@ struct PlexusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plexus",
         abstract: "Plexus: build, train and run neural networks.",
-        subcommands: [TrainCommand.self, RunCommand.self, InfoCommand.self, CheckCommand.self, PluginsCommand.self, OpsCommand.self]
+        subcommands: [TrainCommand.self, RunCommand.self, BenchCommand.self, InfoCommand.self, CheckCommand.self, PluginsCommand.self, OpsCommand.self]
     )
 }

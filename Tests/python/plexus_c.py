@@ -1,6 +1,7 @@
 """A small ctypes view of libplexus.so for the Python-side tests: numpy arrays in and out,
 op calls, layers, autograd. (The real Python package is the bindings issue's; this keeps the
 tests independent of it.) Every non-OK status raises PlexusError with plx_last_error()."""
+import contextlib
 import ctypes
 import os
 import pathlib
@@ -47,6 +48,8 @@ _signatures = {
     "plx_no_grad_begin": (None, []),
     "plx_no_grad_end": (ctypes.c_int32, []),
     "plx_manual_seed": (None, [ctypes.c_uint64]),
+    "plx_set_backend_order": (ctypes.c_int32, [ctypes.c_char_p]),
+    "plx_set_num_threads": (ctypes.c_int32, [ctypes.c_int32]),
     "plx_session_create": (ctypes.c_int32, [ctypes.c_char_p, P, PP]),
     "plx_session_create_from_memory": (ctypes.c_int32, [ctypes.c_char_p, ctypes.c_size_t, P, PP]),
     "plx_session_run": (ctypes.c_int32, [P, ctypes.POINTER(ctypes.c_char_p), PP, ctypes.c_size_t,
@@ -156,6 +159,16 @@ class Tensor:
     def __del__(self):
         if not getattr(self, "_borrowed", False) and getattr(self, "handle", None):
             lib.plx_tensor_release(self.handle)
+
+
+@contextlib.contextmanager
+def backends(order):
+    """Prefers the comma-separated backends while the block runs (plx_set_backend_order)."""
+    check(lib.plx_set_backend_order(order.encode()))
+    try:
+        yield
+    finally:
+        check(lib.plx_set_backend_order(b""))
 
 
 def attributes(values):

@@ -1,0 +1,107 @@
+import PlexusPluginKit
+
+/// MatMul (numpy semantics: 1-D promotion, broadcast batch dims) and Gemm (transA/transB,
+/// alpha, beta, a bias broadcast to [M, N]) as CBLAS gemm calls. A batch whose right-hand
+/// matrix is shared is folded into one taller product, the common case of a layer applied to
+/// a [batch, sequence, features] tensor.
+enum BLASProducts {
+    static let types: Set<DType> = [.float32, .float64]
+    /// CBLAS takes 32-bit sizes.
+    static let largest = Int(Int32.max)
+
+    static var definitions: [OpDefinition] {
+        [
+            OpDefinition("MatMul", since: 13, inputs: 2...2, doc: "matrix product with numpy semantics (OpenBLAS)",
+                         supports: supportsProduct, compute: matMul),
+            OpDefinition("Gemm", since: 13, inputs: 2...3, doc: "alpha·op(A)·op(B) + beta·C (OpenBLAS)",
+                         supports: supportsProduct, compute: gemm),
+        ]
+    }
+
+    /// Every present input float32, or every one float64.
+    static func supportsProduct(_ dtypes: [DType?]) -> Bool {
+        guard let first = dtypes.first ?? nil, types.contains(first) else { return false }
+        return dtypes.allSatisfy { $0 == nil || $0 == first }
+    }
+
+    static func matMul(_ context: KernelContext) throws {
+        let a = try context.input(0), b = try context.input(1)
+        let dtype = try requireSameDType([a, b], op: "MatMul")
+        guard a.rank >= 1, b.rank >= 1 else { throw PlexusError.invalid("MatMul: inputs must have rank >= 1") }
+        let aShape = a.rank == 1 ? [1, a.shape[0]] : a.shape
+        let bShape = b.rank == 1 ? [b.shape[0], 1] : b.shape
+        let m = aShape[aShape.count - 2], k = aShape[aShape.count - 1]
+        let k2 = bShape[bShape.count - 2], n = bShape[bShape.count - 1]
+        guard k == k2 else {
+            throw PlexusError(.shapeMismatch, "MatMul: inner dimensions differ: A is \(a.shape), B is \(b.shape)")
+        }
+        let batch = try BatchPlan(Array(aShape.dropLast(2)), Array(bShape.dropLast(2)))
+        var shape = batch.shape + [m, n]
+        if b.rank == 1 { shape.removeLast() }
+        if a.rank == 1 { shape.remove(at: shape.count - (b.rank == 1 ? 1 : 2)) }
+        let out = try context.output(0, dtype, shape)
+        if out.count == 0 { return }
+        guard m * batch.count <= largest, n <= largest, k <= largest else {
+            throw PlexusError(.unsupported, "MatMul: dimensions beyond 2^31 are not supported by the OpenBLAS backend")
+        }
+        if k == 0 {
+            out.data.initializeMemory(as: UInt8.self, repeating: 0, count: out.count * dtype.elementSize)
+            return
+        }
+        BLASThreads.match(multiplyAdds: batch.count * m * n * k)
+        if dtype == .float32 { multiply(Float.self, a, b, out, batch: batch, m: m, n: n, k: k) }
+        else { multiply(Double.self, a, b, out, batch: batch, m: m, n: n, k: k) }
+    }
+
+    static func multiply<T: BLASScalar>(_ type: T.Type, _ a: KernelTensor, _ b: KernelTensor, _ out: KernelTensor,
+                                        batch: BatchPlan, m: Int, n: Int, k: Int) {
+        let pa = UnsafePointer(a.pointer(as: T.self)), pb = UnsafePointer(b.pointer(as: T.self)), po = out.pointer(as: T.self)
+        if batch.sharesRight {  // [batch·m, k] · [k, n] in one call
+            T.gemm(transA: false, transB: false, m: batch.count * m, n: n, k: k, alpha: 1, a: pa, lda: k, b: pb, ldb: n,
+                   beta: 0, c: po, ldc: n)
+            return
+        }
+        for index in 0..<batch.count {
+            let (left, right) = batch.offsets(index)
+            T.gemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: pa + left * m * k, lda: k,
+                   b: pb + right * k * n, ldb: n, beta: 0, c: po + index * m * n, ldc: n)
+        }
+    }
+
+    static func gemm(_ context: KernelContext) throws {
+        let a = try context.input(0), b = try context.input(1), c = context.optionalInput(2)
+        let dtype = try requireSameDType([a, b, c], op: "Gemm")
+        guard a.rank == 2, b.rank == 2 else { throw PlexusError.invalid("Gemm: A and B must be matrices, got \(a.shape) and \(b.shape)") }
+        let transA = try context.attributes.int("transA") ?? 0 != 0, transB = try context.attributes.int("transB") ?? 0 != 0
+        let alpha = try context.attributes.float("alpha") ?? 1, beta = try context.attributes.float("beta") ?? 1
+        let m = transA ? a.shape[1] : a.shape[0], k = transA ? a.shape[0] : a.shape[1]
+        let k2 = transB ? b.shape[1] : b.shape[0], n = transB ? b.shape[0] : b.shape[1]
+        guard k == k2 else { throw PlexusError(.shapeMismatch, "Gemm: inner dimensions differ: A is \(a.shape), B is \(b.shape)") }
+        guard m <= largest, n <= largest, k <= largest else {
+            throw PlexusError(.unsupported, "Gemm: dimensions beyond 2^31 are not supported by the OpenBLAS backend")
+        }
+        let bias = try c.map { try BiasLayout($0.shape, m: m, n: n) }
+        let out = try context.output(0, dtype, [m, n])
+        if out.count == 0 { return }
+        BLASThreads.match(multiplyAdds: m * n * k)
+        if dtype == .float32 { gemm(Float.self, a, b, c, bias, out, transA, transB, alpha, beta, m, n, k) }
+        else { gemm(Double.self, a, b, c, bias, out, transA, transB, alpha, beta, m, n, k) }
+    }
+
+    static func gemm<T: BLASScalar>(_ type: T.Type, _ a: KernelTensor, _ b: KernelTensor, _ c: KernelTensor?, _ bias: BiasLayout?,
+                                    _ out: KernelTensor, _ transA: Bool, _ transB: Bool, _ alpha: Double, _ beta: Double,
+                                    _ m: Int, _ n: Int, _ k: Int) {
+        let po = out.pointer(as: T.self)
+        let useBias = c != nil && beta != 0
+        if let c, let bias, useBias { bias.fill(UnsafePointer(c.pointer(as: T.self)), into: po) }
+        else { po.initialize(repeating: T.zero, count: m * n) }
+        if k == 0 {  // an empty product: beta · C alone
+            if useBias { for i in 0..<(m * n) { po[i] *= T(beta) } }
+            return
+        }
+        T.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+               a: UnsafePointer(a.pointer(as: T.self)), lda: transA ? m : k,
+               b: UnsafePointer(b.pointer(as: T.self)), ldb: transB ? k : n,
+               beta: useBias ? beta : 0, c: po, ldc: n)
+    }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import PlexusCore
+import PlexusONNX
+
+/// `plexus bench`: loads an ONNX model, feeds it random inputs and times repeated runs. Prints
+/// one JSON line (load time, median and fastest run, peak resident memory) for the benchmark
+/// scripts, which compare it with other runtimes measured in the same run.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Time an ONNX model on random inputs; prints one JSON line.")
+
+    @Argument(help: "The ONNX model file.")
+    var model: String
+    @Option(help: "Intra-op threads (0 = one per core).")
+    var threads = 0
+    @Option(help: "Untimed runs first.")
+    var warmup = 3
+    @Option(help: "Timed runs.")
+    var repeats = 20
+    @Option(name: .customLong("dim"), help: "A symbolic dimension's size as name=value (repeatable; others are 1).")
+    var dims: [String] = []
+    @Option(help: "Preferred backends, e.g. openblas,cpu (default: every loaded backend by priority).")
+    var backends: String?
+
+    func validate() throws {
+        guard warmup >= 0, repeats >= 1, threads >= 0 else { throw ValidationError("need --warmup >= 0, --repeats >= 1, --threads >= 0") }
+    }
+
+    func run() throws {
+        var sizes: [String: Int] = [:]
+        for argument in dims {
+            let parts = argument.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, let value = Int(parts[1]), value >= 0 else { throw ValidationError("--dim takes name=size, got '\(argument)'") }
+            sizes[String(parts[0])] = value
+        }
+        let loadStart = monotonicSeconds()
+        let graph = try ONNXModel(path: model).graph()
+        let order = backends.map { $0.split(separator: ",").map(String.init) }
+        let session = try Session(graph: graph, options: Session.Options(threads: threads, backendOrder: order))
+        let loadMilliseconds = (monotonicSeconds() - loadStart) * 1000
+        var feeds: [String: Tensor] = [:]
+        for input in session.inputs where graph.initializers[input.name] == nil {
+            feeds[input.name] = try randomTensor(input, sizes: sizes)
+        }
+        for _ in 0..<warmup { _ = try session.run(feeds) }
+        var times: [Double] = []
+        for _ in 0..<repeats {
+            let start = monotonicSeconds()
+            _ = try session.run(feeds)
+            times.append((monotonicSeconds() - start) * 1000)
+        }
+        times.sort()
+        let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+        let report: JSON = .object([("model", .string(model)), ("load_ms", .number(loadMilliseconds)), ("median_ms", .number(median)),
+                                    ("min_ms", .number(times[0])), ("repeats", .number(Double(repeats))),
+                                    ("threads", .number(Double(threads))), ("peak_rss_mb", .number(peakResidentMegabytes()))])
+        print(report.serialized)
+    }
+
+    /// Standard normal floats, zero integers and false booleans, with symbolic dims from --dim (else 1).
+    func randomTensor(_ info: Graph.ValueInfo, sizes: [String: Int]) throws -> Tensor {
+        guard let dtype = info.dtype else { throw PlexusError.invalid("input '\(info.name)' has no declared dtype") }
+        let shape = (info.shape ?? []).map { dimension -> Int in
+            switch dimension {
+            case .fixed(let value): return value
+            case .symbolic(let name): return sizes[name] ?? 1
+            case .unknown: return 1
+            }
+        }
+        let tensor = Tensor(dtype: dtype, shape: shape, zeroed: true)
+        switch dtype {
+        case .float32:
+            let p = tensor.data.assumingMemoryBound(to: Float.self)
+            for i in 0..<tensor.count { p[i] = Float(RandomSource.normal()) }
+        case .float64:
+            let p = tensor.data.assumingMemoryBound(to: Double.self)
+            for i in 0..<tensor.count { p[i] = RandomSource.normal() }
+        case .float16:
+            let p = tensor.data.assumingMemoryBound(to: Float16.self)
+            for i in 0..<tensor.count { p[i] = Float16(RandomSource.normal()) }
+        case .string:
+            throw PlexusError(.unsupported, "input '\(info.name)' is a string tensor, which bench cannot make up")
+        default:
+            break  // integers, bool and narrow types stay zero
+        }
+        return tensor
+    }
+}
+
+/// The process's peak resident set size (VmHWM in /proc/self/status) in MiB, 0 if unreadable.
+func peakResidentMegabytes() -> Double {
+    guard let bytes = try? FileIO.read("/proc/self/status") else { return 0 }
+    let text = String(decoding: bytes, as: UTF8.self)
+    guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+          let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+    return kilobytes / 1024
+}

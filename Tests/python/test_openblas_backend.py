@@ -1,0 +1,89 @@
+"""The OpenBLAS backend: its MatMul and Gemm kernels against numpy over shapes that exercise
+1-D promotion, broadcast and folded batches, transposes and every bias layout; dispatch (it is
+preferred when loaded, the CPU backend serves other dtypes and can be chosen instead); and a
+training step that matches the CPU backend's through the backward pass."""
+import numpy as np
+import pytest
+
+from plexus_c import Layer, PlexusError, Tensor, backends, check, lib, op
+
+RNG = np.random.default_rng(11)
+
+
+MATMUL_SHAPES = [((3, 4), (4, 5)), ((4,), (4, 5)), ((3, 4), (4,)), ((4,), (4,)), ((2, 3, 4), (4, 5)),
+                 ((2, 1, 3, 4), (5, 4, 2)), ((2, 3, 4), (2, 4, 5)), ((1, 2, 3, 4), (2, 4, 6)), ((2, 3, 4), (1, 4, 5)),
+                 ((1, 3, 4), (2, 4, 5)), ((0, 3, 4), (4, 5)), ((3, 0), (0, 5)), ((2, 64, 96), (96, 80))]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shapes", MATMUL_SHAPES, ids=str)
+def test_matmul_matches_numpy(shapes, dtype):
+    a, b = (RNG.standard_normal(s).astype(dtype) for s in shapes)
+    with backends("openblas"):
+        got = op("MatMul", [a, b])[0].numpy()
+    assert got.shape == (a @ b).shape and got.dtype == dtype
+    np.testing.assert_allclose(got, a @ b, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("trans_a", [0, 1])
+@pytest.mark.parametrize("trans_b", [0, 1])
+@pytest.mark.parametrize("bias", [None, (), (5,), (1, 5), (3, 1), (3, 5)], ids=str)
+def test_gemm_matches_numpy(trans_a, trans_b, bias):
+    a = RNG.standard_normal((4, 3) if trans_a else (3, 4)).astype(np.float32)
+    b = RNG.standard_normal((5, 4) if trans_b else (4, 5)).astype(np.float32)
+    inputs = [a, b] + ([] if bias is None else [RNG.standard_normal(bias).astype(np.float32)])
+    with backends("openblas"):
+        got = op("Gemm", inputs, {"transA": trans_a, "transB": trans_b, "alpha": 0.5, "beta": 2.0})[0].numpy()
+    want = 0.5 * ((a.T if trans_a else a) @ (b.T if trans_b else b)) + (0 if bias is None else 2.0 * inputs[2])
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_gemm_with_an_empty_inner_dimension_is_beta_times_c():
+    c = RNG.standard_normal((3, 5)).astype(np.float32)
+    with backends("openblas"):
+        got = op("Gemm", [np.zeros((3, 0), np.float32), np.zeros((0, 5), np.float32), c], {"beta": 3.0})[0].numpy()
+    np.testing.assert_allclose(got, 3 * c)
+
+
+def test_openblas_is_preferred_and_names_itself_in_errors():
+    with pytest.raises(PlexusError, match=r"openblas kernel.*inner dimensions"):
+        op("MatMul", [np.zeros((2, 3), np.float32), np.zeros((4, 5), np.float32)])
+    with pytest.raises(PlexusError, match=r"openblas kernel.*does not broadcast"):
+        op("Gemm", [np.zeros((2, 3), np.float32), np.zeros((3, 4), np.float32), np.zeros((3, 4), np.float32)])
+    with backends("cpu"), pytest.raises(PlexusError, match=r"cpu kernel"):
+        op("MatMul", [np.zeros((2, 3), np.float32), np.zeros((4, 5), np.float32)])
+
+
+def test_other_dtypes_fall_through_to_the_cpu_backend():
+    a, b = RNG.integers(-5, 5, (3, 4)).astype(np.int32), RNG.integers(-5, 5, (4, 2)).astype(np.int32)
+    np.testing.assert_array_equal(op("MatMul", [a, b])[0].numpy(), a @ b)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_results_do_not_depend_on_the_thread_setting(threads):
+    a, b = RNG.standard_normal((3, 200, 300)).astype(np.float32), RNG.standard_normal((300, 150)).astype(np.float32)
+    check(lib.plx_set_num_threads(threads))
+    try:
+        np.testing.assert_allclose(op("MatMul", [a, b])[0].numpy(), a @ b, rtol=1e-4, atol=1e-4)
+    finally:
+        check(lib.plx_set_num_threads(0))
+
+
+def training_step(order):
+    """One forward/backward of a conv + linear stack on fixed data; returns loss and gradients."""
+    lib.plx_manual_seed(5)
+    with backends(order):
+        model = Layer.sequential([Layer("Conv2d", {"in_channels": 2, "out_channels": 4, "kernel_size": 3}), Layer("ReLU"),
+                                  Layer("Flatten"), Layer("Linear", {"in_features": 4 * 6 * 6, "out_features": 3})])
+        x = Tensor.of(np.random.default_rng(1).standard_normal((5, 2, 8, 8)).astype(np.float32))
+        out = model(x)
+        out.backward(Tensor.of(np.ones((5, 3), np.float32)))
+        return out.numpy(), [tensor.grad for _, tensor in model.parameters()]
+
+
+def test_a_training_step_matches_the_cpu_backend():
+    out_blas, grads_blas = training_step("openblas,cpu")
+    out_cpu, grads_cpu = training_step("cpu")
+    np.testing.assert_allclose(out_blas, out_cpu, rtol=1e-4, atol=1e-5)
+    for g_blas, g_cpu in zip(grads_blas, grads_cpu):
+        np.testing.assert_allclose(g_blas, g_cpu, rtol=1e-4, atol=1e-4)
