@@ -20,7 +20,7 @@ public func plx_plugin_init(_ host: UnsafePointer<plx_host_api>?, _ registrar: U
 enum CNNOperators {
     /// The schemas, kernels and gradient rules, gathered from the files that define them.
     static var all: [OpDefinition] {
-        [Conv.definition, ConvTranspose.definition, ConvFilterGradient.definition]
+        [Conv.definition, FusedConv.definition, ConvTranspose.definition, ConvFilterGradient.definition]
             + MaxPool.definitions + AveragePool.definitions + GlobalPooling.definitions
             + [BatchNormalization.definition, InstanceNormalization.definition, LRN.definition] + Resize.definitions
             + DepthToSpace.definitions

@@ -35,12 +35,20 @@ final class SessionHandle {
 
 private func sessionOptions(_ options: UnsafePointer<plx_session_options>?) throws -> Session.Options {
     guard let options else { return Session.Options() }
-    guard options.pointee.struct_size >= UInt32(MemoryLayout<plx_session_options>.size) else {
+    // The ABI 1.0 struct ended before disabled_optimizations; it is read only when present.
+    let optimizationsOffset = MemoryLayout<plx_session_options>.offset(of: \plx_session_options.disabled_optimizations)!
+    guard options.pointee.struct_size >= UInt32(optimizationsOffset) else {
         throw PlexusError.invalid("plx_session_options.struct_size must be sizeof(plx_session_options)")
     }
     let order = options.pointee.backend_order.map { String(cString: $0) }.flatMap(BackendOrder.names(from:))
+    let reachesOptimizations = options.pointee.struct_size >= UInt32(optimizationsOffset + MemoryLayout<UInt32>.size)
+    let disabled = reachesOptimizations ? options.pointee.disabled_optimizations : 0
+    guard disabled & ~GraphOptimizations.all.rawValue == 0 else {
+        throw PlexusError.invalid("plx_session_options.disabled_optimizations has unknown bits \(disabled & ~GraphOptimizations.all.rawValue)")
+    }
     return Session.Options(threads: Int(options.pointee.intra_op_num_threads),
-                           foldConstants: options.pointee.disable_constant_folding == 0, backendOrder: order)
+                           foldConstants: options.pointee.disable_constant_folding == 0, backendOrder: order,
+                           optimizations: GraphOptimizations.all.subtracting(GraphOptimizations(rawValue: disabled)))
 }
 
 private func create(_ model: () throws -> ONNXModel, _ options: UnsafePointer<plx_session_options>?,

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import PlexusCore
 import PlexusONNX
@@ -21,6 +24,10 @@ struct BenchCommand: ParsableCommand {
     var dims: [String] = []
     @Option(help: "Preferred backends, e.g. openblas,cpu (default: every loaded backend by priority).")
     var backends: String?
+    @Flag(help: "Also print the time per operator type (to stderr), most first.")
+    var profile = false
+    @Option(name: .customLong("disable"), help: "A graph rewrite to skip: identities, batchnorm, activations, all (repeatable).")
+    var disabled: [String] = []
 
     func validate() throws {
         guard warmup >= 0, repeats >= 1, threads >= 0 else { throw ValidationError("need --warmup >= 0, --repeats >= 1, --threads >= 0") }
@@ -33,10 +40,18 @@ struct BenchCommand: ParsableCommand {
             guard parts.count == 2, let value = Int(parts[1]), value >= 0 else { throw ValidationError("--dim takes name=size, got '\(argument)'") }
             sizes[String(parts[0])] = value
         }
+        var optimizations = GraphOptimizations.all
+        for name in disabled {
+            let named: [String: GraphOptimizations] = ["identities": .eliminateIdentities, "batchnorm": .foldBatchNormalization,
+                                                       "activations": .fuseActivations, "all": .all]
+            guard let rewrite = named[name] else { throw ValidationError("--disable takes identities, batchnorm, activations or all, got '\(name)'") }
+            optimizations.subtract(rewrite)
+        }
         let loadStart = monotonicSeconds()
         let graph = try ONNXModel(path: model).graph()
         let order = backends.map { $0.split(separator: ",").map(String.init) }
-        let session = try Session(graph: graph, options: Session.Options(threads: threads, backendOrder: order))
+        let session = try Session(graph: graph, options: Session.Options(threads: threads, backendOrder: order, profile: profile,
+                                                                         optimizations: optimizations))
         let loadMilliseconds = (monotonicSeconds() - loadStart) * 1000
         var feeds: [String: Tensor] = [:]
         for input in session.inputs where graph.initializers[input.name] == nil {
@@ -55,6 +70,15 @@ struct BenchCommand: ParsableCommand {
                                     ("min_ms", .number(times[0])), ("repeats", .number(Double(repeats))),
                                     ("threads", .number(Double(threads))), ("peak_rss_mb", .number(peakResidentMegabytes()))])
         print(report.serialized)
+        if let entries = session.profile?.entries {  // to stderr, so stdout stays one JSON line
+            let runs = Double(warmup + repeats), total = entries.reduce(0) { $0 + $1.seconds }
+            let rows = entries.map { entry in
+                [entry.op, String(entry.calls / (warmup + repeats)), formatted(entry.seconds * 1000 / runs, 3),
+                 formatted(100 * entry.seconds / max(total, 1e-12), 1)]
+            }
+            let text = tableLines(header: ["op", "nodes", "ms/run", "%"], rows: rows).joined(separator: "\n") + "\n"
+            _ = text.withCString { write(2, $0, strlen($0)) }
+        }
     }
 
     /// Standard normal floats, zero integers and false booleans, with symbolic dims from --dim (else 1).

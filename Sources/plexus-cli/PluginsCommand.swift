@@ -51,12 +51,16 @@ struct OpsCommand: ParsableCommand {
 
 /// Prints rows as left-aligned columns.
 func printTable(header: [String], rows: [[String]]) {
+    tableLines(header: header, rows: rows).forEach { print($0) }
+}
+
+/// The lines of a table with left-aligned columns two spaces apart.
+func tableLines(header: [String], rows: [[String]]) -> [String] {
     let all = [header] + rows
     let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
-    for row in all {
-        let padded = row.enumerated().map { index, cell in
+    return all.map { row in
+        row.enumerated().map { index, cell in
             index == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - cell.count)
-        }
-        print(padded.joined(separator: "  "))
+        }.joined(separator: "  ")
     }
 }

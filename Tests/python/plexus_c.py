@@ -320,15 +320,25 @@ def parameters(layer):
     return {name: tensor.numpy() for name, tensor in layer.parameters()}
 
 
-class Session:
-    """An ONNX model loaded from bytes or a path, run on numpy arrays."""
+class SessionOptions(ctypes.Structure):
+    """plx_session_options."""
+    _fields_ = [("struct_size", ctypes.c_uint32), ("intra_op_num_threads", ctypes.c_int32), ("backend_order", ctypes.c_char_p),
+                ("disable_constant_folding", ctypes.c_int32), ("disabled_optimizations", ctypes.c_uint32)]
 
-    def __init__(self, model):
+    def __init__(self, **fields):
+        super().__init__(struct_size=ctypes.sizeof(SessionOptions), **fields)
+
+
+class Session:
+    """An ONNX model loaded from bytes or a path, run on numpy arrays (options: a SessionOptions)."""
+
+    def __init__(self, model, options=None):
         self.handle = P()
+        opts = ctypes.byref(options) if options is not None else None
         if isinstance(model, (bytes, bytearray)):
-            check(lib.plx_session_create_from_memory(bytes(model), len(model), None, ctypes.byref(self.handle)))
+            check(lib.plx_session_create_from_memory(bytes(model), len(model), opts, ctypes.byref(self.handle)))
         else:
-            check(lib.plx_session_create(str(model).encode(), None, ctypes.byref(self.handle)))
+            check(lib.plx_session_create(str(model).encode(), opts, ctypes.byref(self.handle)))
         self.inputs = [lib.plx_session_input_name(self.handle, i).decode() for i in range(lib.plx_session_input_count(self.handle))]
         self.outputs = [lib.plx_session_output_name(self.handle, i).decode() for i in range(lib.plx_session_output_count(self.handle))]
 

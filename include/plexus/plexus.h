@@ -432,12 +432,22 @@ plx_status plx_state_load(plx_layer *layer, const char *path);
 /** A loaded ONNX model, planned and ready to run. Several threads may run one session at once. */
 typedef struct plx_session plx_session;
 
-/** Session options; pass NULL for the defaults. Set `struct_size` to sizeof(plx_session_options). */
+/** Graph rewrites a session makes before planning (see plx_session_options.disabled_optimizations). */
+#define PLX_OPTIMIZE_ELIMINATE_IDENTITIES 1u  /**< Identity and inference Dropout nodes are skipped. */
+#define PLX_OPTIMIZE_FOLD_BATCHNORM 2u        /**< Conv → BatchNormalization folds into the Conv. */
+#define PLX_OPTIMIZE_FUSE_ACTIVATIONS 4u      /**< Conv → Relu/LeakyRelu/Clip/Sigmoid run as one node. */
+
+/**
+ * Session options; pass NULL for the defaults. Set `struct_size` to sizeof(plx_session_options).
+ * Fields are only ever appended: a struct_size from an older header (without
+ * `disabled_optimizations`) is accepted and the newer fields take their defaults.
+ */
 typedef struct plx_session_options {
     uint32_t struct_size;          /**< sizeof(plx_session_options). */
     int32_t intra_op_num_threads;  /**< Threads per operator while this session runs; 0 = the process setting. */
     const char *backend_order;     /**< Preferred backends for this session's runs ("openblas,cpu"), or NULL. */
     int32_t disable_constant_folding; /**< Nonzero to run constant subgraphs on every call. */
+    uint32_t disabled_optimizations;  /**< `PLX_OPTIMIZE_*` bits of graph rewrites to skip; 0 = all on. */
 } plx_session_options;
 
 /**

@@ -22,14 +22,22 @@ enum Conv {
     }
 
     /// The kernel: checks the geometry, then runs the float body (or the half-precision bridge).
-    static func compute(_ context: KernelContext) throws {
+    static func compute(_ context: KernelContext) throws { _ = try forward(context) }
+
+    /// Convolves into output 0 and returns it; nil when half-precision inputs went through the
+    /// bridge, which runs the op `bridgeDomain`:`context.op` on float32 copies instead.
+    static func forward(_ context: KernelContext, bridgeDomain: String = "") throws -> KernelTensor? {
         let x = try context.input(0), w = try context.input(1), bias = context.optionalInput(2)
-        let dtype = try requireSameDType([x, w, bias], op: "Conv")
-        let geometry = try ConvolutionGeometry.convolution(input: x.shape, weight: w.shape, attributes: context.attributes, op: "Conv")
-        try checkBias(bias, count: geometry.filters, op: "Conv")
-        if HalfPrecisionBridge.applies(context) { return try HalfPrecisionBridge.run(context) }
+        let dtype = try requireSameDType([x, w, bias], op: context.op)
+        let geometry = try ConvolutionGeometry.convolution(input: x.shape, weight: w.shape, attributes: context.attributes, op: context.op)
+        try checkBias(bias, count: geometry.filters, op: context.op)
+        if HalfPrecisionBridge.applies(context) {
+            try HalfPrecisionBridge.run(context, domain: bridgeDomain)
+            return nil
+        }
         let y = try context.output(0, dtype, geometry.outputShape)
-        try TypeDispatch.float(dtype, op: "Conv", Forward(geometry: geometry, x: x, w: w, bias: bias, y: y))
+        try TypeDispatch.float(dtype, op: context.op, Forward(geometry: geometry, x: x, w: w, bias: bias, y: y))
+        return y
     }
 
     /// Throws unless `bias` is absent or a vector of `count` elements.

@@ -10,13 +10,24 @@ public final class Session: @unchecked Sendable {
         public var foldConstants = true
         /// Preferred backends for this session's runs (nil = the process order).
         public var backendOrder: [String]?
+        /// Keep per-operator timings (`Session.profile`); off by default since reading the clock
+        /// around every node costs a little.
+        public var profile = false
+        /// Graph rewrites applied before planning (all by default).
+        public var optimizations = GraphOptimizations.all
 
-        public init(threads: Int = 0, foldConstants: Bool = true, backendOrder: [String]? = nil) {
+        public init(threads: Int = 0, foldConstants: Bool = true, backendOrder: [String]? = nil, profile: Bool = false,
+                    optimizations: GraphOptimizations = .all) {
             self.threads = threads
             self.foldConstants = foldConstants
             self.backendOrder = backendOrder
+            self.profile = profile
+            self.optimizations = optimizations
         }
     }
+
+    /// Per-operator timings across runs, when the options asked for them.
+    public let profile: SessionProfile?
 
     /// The graph's inputs the caller must feed (those without an initializer default first).
     public let inputs: [Graph.ValueInfo]
@@ -40,7 +51,8 @@ public final class Session: @unchecked Sendable {
         }
         guard options.threads >= 0 else { throw PlexusError.invalid("thread count must be >= 0, got \(options.threads)") }
         self.options = options
-        plan = try withOptions(options) { try SessionPlan(graph, fold: options.foldConstants) }
+        profile = options.profile ? SessionProfile() : nil
+        plan = try withOptions(options) { try SessionPlan(try options.optimizations.apply(to: graph), fold: options.foldConstants) }
         let initialized = Set(graph.initializers.keys)
         inputs = graph.inputs.filter { !initialized.contains($0.name) } + graph.inputs.filter { initialized.contains($0.name) }
         outputs = graph.outputs
@@ -81,8 +93,10 @@ public final class Session: @unchecked Sendable {
                     return value
                 }
                 let results: [Tensor]
+                let start = profile == nil ? 0 : SessionProfile.now()
                 do {
                     results = try OpRegistry.shared.call(node.op, arguments, attributes: node.attributes, outputCount: node.outputs.count)
+                    profile?.add(node.op, seconds: SessionProfile.now() - start)
                 } catch let error as PlexusError {
                     throw PlexusError(error.code, "node \(node.label): \(error.message)")
                 }

@@ -1,0 +1,29 @@
+/// The graph rewrites a session applies before planning, each of which can be turned off
+/// (`Session.Options.optimizations`, `plx_session_options.disabled_optimizations`). They never
+/// change results beyond float rounding, and they touch only the session's copy of the graph:
+/// `plx_session_to_layer` and export see the model as it was imported.
+public struct GraphOptimizations: OptionSet, Sendable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    /// Identity nodes and inference-mode Dropout pass their input through: consumers read it directly.
+    public static let eliminateIdentities = GraphOptimizations(rawValue: 1)
+    /// A BatchNormalization after a Conv with constant parameters folds into the Conv's weights and bias.
+    public static let foldBatchNormalization = GraphOptimizations(rawValue: 2)
+    /// A Relu, LeakyRelu, Clip or Sigmoid after a Conv runs inside it (`ai.plexus` FusedConv,
+    /// from the CNN plugin), on the output while it is still in cache, without another buffer.
+    public static let fuseActivations = GraphOptimizations(rawValue: 4)
+
+    /// Every rewrite.
+    public static let all: GraphOptimizations = [.eliminateIdentities, .foldBatchNormalization, .fuseActivations]
+
+    /// `graph` with the selected rewrites applied, in the order above, and initializers no node
+    /// reads any more dropped.
+    public func apply(to graph: Graph) throws -> Graph {
+        var rewriter = GraphRewriter(graph)
+        if contains(.eliminateIdentities) { IdentityElimination.run(&rewriter) }
+        if contains(.foldBatchNormalization) { try BatchNormalizationFolding.run(&rewriter) }
+        if contains(.fuseActivations) { ActivationFusion.run(&rewriter) }
+        return rewriter.result()
+    }
+}

@@ -1,0 +1,68 @@
+/// A graph being rewritten: nodes can be removed or replaced and value names redirected, with
+/// the questions rewrites ask (who reads a value, is it constant, is it a graph output).
+struct GraphRewriter {
+    private(set) var graph: Graph
+    /// Indices of removed nodes (dropped in `result()`).
+    private var removed = Set<Int>()
+
+    init(_ graph: Graph) { self.graph = graph }
+
+    var nodes: [Graph.Node] { graph.nodes }
+
+    func isRemoved(_ index: Int) -> Bool { removed.contains(index) }
+
+    /// Indices of the live nodes reading `value`.
+    func readers(of value: String) -> [Int] {
+        graph.nodes.indices.filter { !removed.contains($0) && graph.nodes[$0].inputs.contains(value) }
+    }
+
+    /// The live node producing `value`.
+    func producer(of value: String) -> Int? {
+        graph.nodes.indices.first { !removed.contains($0) && graph.nodes[$0].outputs.contains(value) }
+    }
+
+    func isGraphOutput(_ value: String) -> Bool { graph.outputs.contains { $0.name == value } }
+
+    /// A constant: an initializer the caller cannot override by feeding an input of its name.
+    func constant(_ value: String) -> Tensor? {
+        guard !value.isEmpty, !graph.inputs.contains(where: { $0.name == value }) else { return nil }
+        return graph.initializers[value]
+    }
+
+    /// True when `value` flows only into node `reader`: no other node and no graph output reads it.
+    func isPrivate(_ value: String, to reader: Int) -> Bool {
+        !isGraphOutput(value) && readers(of: value) == [reader]
+    }
+
+    mutating func remove(_ index: Int) { removed.insert(index) }
+
+    mutating func replace(_ index: Int, with node: Graph.Node) { graph.nodes[index] = node }
+
+    /// Makes every live node read `replacement` where it read `value`.
+    mutating func redirect(_ value: String, to replacement: String) {
+        for index in graph.nodes.indices where !removed.contains(index) {
+            graph.nodes[index].inputs = graph.nodes[index].inputs.map { $0 == value ? replacement : $0 }
+        }
+    }
+
+    /// Adds a constant under a name no value of the graph uses yet, and returns the name.
+    mutating func addConstant(_ tensor: Tensor, suggestedName: String) -> String {
+        var name = suggestedName, suffix = 1
+        let taken = Set(graph.nodes.flatMap { $0.inputs + $0.outputs } + graph.inputs.map(\.name) + graph.outputs.map(\.name))
+        while taken.contains(name) || graph.initializers[name] != nil {
+            suffix += 1
+            name = "\(suggestedName)_\(suffix)"
+        }
+        graph.initializers[name] = tensor
+        return name
+    }
+
+    /// The rewritten graph; initializers that no node, graph input or output uses are dropped.
+    func result() -> Graph {
+        var result = graph
+        result.nodes = graph.nodes.indices.filter { !removed.contains($0) }.map { graph.nodes[$0] }
+        let used = Set(result.nodes.flatMap(\.inputs) + graph.inputs.map(\.name) + graph.outputs.map(\.name))
+        result.initializers = graph.initializers.filter { used.contains($0.key) }
+        return result
+    }
+}

@@ -1,0 +1,156 @@
+"""Session graph rewrites (Conv+BatchNormalization folding, Conv+activation fusion, Identity and
+Dropout elimination): results match the unoptimised session and onnxruntime; each rewrite fires
+only where it is safe, can be turned off alone, and shows in `plexus bench --profile`."""
+import ctypes
+import json
+import pathlib
+import subprocess
+
+import numpy as np
+import onnxruntime
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from plexus_c import PlexusError, Session, SessionOptions
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+RNG = np.random.default_rng(21)
+ALL_OFF = 1 | 2 | 4
+
+
+def conv_block(activation=None, dtype=np.float32, conv_bias=True, extra_reader=False, clip_min_input=False):
+    """x → Conv → BatchNormalization → activation → y (and optionally the conv output as a second output)."""
+    tensor_type = helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
+    inits = [numpy_helper.from_array(RNG.standard_normal((6, 3, 3, 3)).astype(dtype), "w"),
+             numpy_helper.from_array((RNG.random(6) + 0.5).astype(dtype), "scale"),
+             numpy_helper.from_array(RNG.standard_normal(6).astype(dtype), "beta"),
+             numpy_helper.from_array(RNG.standard_normal(6).astype(dtype), "mean"),
+             numpy_helper.from_array((RNG.random(6) + 0.2).astype(dtype), "var")]
+    conv_inputs = ["x", "w"]
+    if conv_bias:
+        inits.append(numpy_helper.from_array(RNG.standard_normal(6).astype(dtype), "b"))
+        conv_inputs.append("b")
+    nodes = [helper.make_node("Conv", conv_inputs, ["c"], pads=[1, 1, 1, 1]),
+             helper.make_node("BatchNormalization", ["c", "scale", "beta", "mean", "var"], ["n"], epsilon=1e-3)]
+    inputs = [helper.make_tensor_value_info("x", tensor_type, [1, 3, 8, 8])]
+    last = "n"
+    if activation == "Clip":
+        if clip_min_input:
+            inputs.append(helper.make_tensor_value_info("low", tensor_type, []))
+            nodes.append(helper.make_node("Clip", ["n", "low", "high"], ["y"]))
+        else:
+            inits.append(numpy_helper.from_array(np.array(0, dtype), "low"))
+            nodes.append(helper.make_node("Clip", ["n", "low", "high"], ["y"]))
+        inits.append(numpy_helper.from_array(np.array(1.5, dtype), "high"))
+        last = "y"
+    elif activation == "LeakyRelu":
+        nodes.append(helper.make_node("LeakyRelu", ["n"], ["y"], alpha=0.2))
+        last = "y"
+    elif activation is not None:
+        nodes.append(helper.make_node(activation, ["n"], ["y"]))
+        last = "y"
+    outputs = [helper.make_tensor_value_info(last, tensor_type, None)]
+    if extra_reader:
+        outputs.append(helper.make_tensor_value_info("c", tensor_type, None))
+    graph = helper.make_graph(nodes, "g", inputs, outputs, inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def run(model, feeds, disabled=0):
+    return Session(model.SerializeToString(), SessionOptions(disabled_optimizations=disabled)).run(feeds)
+
+
+def profile(model, tmp_path, *arguments):
+    """The op names `plexus bench --profile` reports for the model."""
+    path = tmp_path / "m.onnx"
+    path.write_bytes(model.SerializeToString())
+    result = subprocess.run([str(ROOT / ".build/release/plexus"), "bench", str(path), "--repeats", "1", "--warmup", "0",
+                             "--profile", *arguments], capture_output=True, text=True, check=True)
+    json.loads(result.stdout)
+    return {line.split()[0] for line in result.stderr.splitlines()[1:]}
+
+
+@pytest.mark.parametrize("activation", [None, "Relu", "LeakyRelu", "Clip", "Sigmoid"])
+@pytest.mark.parametrize("conv_bias", [True, False])
+def test_folded_and_fused_results_match_unoptimised_and_onnxruntime(activation, conv_bias):
+    model = conv_block(activation, conv_bias=conv_bias)
+    x = RNG.standard_normal((1, 3, 8, 8)).astype(np.float32)
+    optimised, plain = run(model, {"x": x})[0], run(model, {"x": x}, ALL_OFF)[0]
+    reference = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    np.testing.assert_allclose(optimised, plain, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(optimised, reference, rtol=1e-4, atol=1e-5)
+
+
+def test_rewrites_show_in_the_profile_and_each_can_be_turned_off(tmp_path):
+    model = conv_block("Relu")
+    assert profile(model, tmp_path) == {"ai.plexus:FusedConv"}
+    assert profile(model, tmp_path, "--disable", "activations") == {"Conv", "Relu"}
+    assert profile(model, tmp_path, "--disable", "batchnorm") == {"Conv", "BatchNormalization", "Relu"}
+    assert profile(model, tmp_path, "--disable", "all") == {"Conv", "BatchNormalization", "Relu"}
+
+
+def test_a_conv_output_read_elsewhere_is_neither_folded_nor_fused(tmp_path):
+    model = conv_block("Relu", extra_reader=True)
+    assert profile(model, tmp_path) == {"Conv", "BatchNormalization", "Relu"}
+    x = RNG.standard_normal((1, 3, 8, 8)).astype(np.float32)
+    for got, want in zip(run(model, {"x": x}), run(model, {"x": x}, ALL_OFF)):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_clip_with_a_fed_bound_is_not_fused(tmp_path):
+    model = conv_block("Clip", clip_min_input=True)
+    assert "Clip" in profile(model, tmp_path)
+    x = RNG.standard_normal((1, 3, 8, 8)).astype(np.float32)
+    got = run(model, {"x": x, "low": np.float32(-0.5)})[0]
+    np.testing.assert_allclose(got, run(model, {"x": x, "low": np.float32(-0.5)}, ALL_OFF)[0], rtol=1e-5, atol=1e-5)
+    assert got.min() >= -0.5
+
+
+def test_half_precision_fused_conv_goes_through_float32():
+    model = conv_block("Relu", dtype=np.float16)
+    x = RNG.standard_normal((1, 3, 8, 8)).astype(np.float16)
+    got, plain = run(model, {"x": x})[0], run(model, {"x": x}, ALL_OFF)[0]
+    assert got.dtype == np.float16
+    np.testing.assert_allclose(got.astype(np.float32), plain.astype(np.float32), rtol=1e-2, atol=1e-2)
+
+
+def identity_model(training_mode=None, mask_output=False):
+    nodes = [helper.make_node("Identity", ["x"], ["a"]),
+             helper.make_node("Dropout", ["a", "ratio"] + (["training"] if training_mode is not None else []),
+                              ["d"] + (["mask"] if mask_output else []), seed=3),
+             helper.make_node("Relu", ["d"], ["y"])]
+    inits = [numpy_helper.from_array(np.array(0.5, np.float32), "ratio")]
+    if training_mode is not None:
+        inits.append(numpy_helper.from_array(np.array(training_mode), "training"))
+    outputs = [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)]
+    if mask_output:
+        outputs.append(helper.make_tensor_value_info("mask", TensorProto.BOOL, None))
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 5])], outputs, inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def test_identity_and_inference_dropout_are_skipped(tmp_path):
+    assert profile(identity_model(), tmp_path) == {"Relu"}
+    assert profile(identity_model(training_mode=False), tmp_path) == {"Relu"}
+    assert profile(identity_model(), tmp_path, "--disable", "identities") == {"Identity", "Dropout", "Relu"}
+    x = RNG.standard_normal((4, 5)).astype(np.float32)
+    np.testing.assert_array_equal(run(identity_model(), {"x": x})[0], np.maximum(x, 0))
+
+
+def test_training_dropout_and_a_used_mask_stay(tmp_path):
+    assert "Dropout" in profile(identity_model(training_mode=True), tmp_path)
+    assert "Dropout" in profile(identity_model(mask_output=True), tmp_path)
+    x = np.ones((4, 5), np.float32)
+    y, mask = run(identity_model(mask_output=True), {"x": x})
+    assert mask.all() and (y == 1).all()
+
+
+def test_old_struct_size_is_accepted_and_unknown_bits_are_refused():
+    model = identity_model().SerializeToString()
+    old = SessionOptions()
+    old.struct_size = SessionOptions.disabled_optimizations.offset  # a caller compiled against ABI 1.0
+    old.disabled_optimizations = 0xFF  # beyond its struct_size: must be ignored
+    Session(model, old)
+    with pytest.raises(PlexusError, match="unknown bits"):
+        Session(model, SessionOptions(disabled_optimizations=8))
+    assert ctypes.sizeof(SessionOptions) > SessionOptions.disabled_optimizations.offset
