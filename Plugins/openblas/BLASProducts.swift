@@ -56,13 +56,17 @@ enum BLASProducts {
     static func multiply<T: BLASScalar>(_ type: T.Type, _ a: KernelTensor, _ b: KernelTensor, _ out: KernelTensor,
                                         batch: BatchPlan, m: Int, n: Int, k: Int) {
         let pa = UnsafePointer(a.pointer(as: T.self)), pb = UnsafePointer(b.pointer(as: T.self)), po = out.pointer(as: T.self)
-        if batch.sharesRight {  // [batch·m, k] · [k, n] in one call
+        if batch.sharesRight && batch.count * m > 1 {  // [batch·m, k] · [k, n] in one call
             T.gemm(transA: false, transB: false, m: batch.count * m, n: n, k: k, alpha: 1, a: pa, lda: k, b: pb, ldb: n,
                    beta: 0, c: po, ldc: n)
             return
         }
         for index in 0..<batch.count {
             let (left, right) = batch.offsets(index)
+            if m == 1 {
+                T.rowTimesMatrix(transB: false, n: n, k: k, x: pa + left * k, b: pb + right * k * n, ldb: n, beta: 0, y: po + index * n)
+                continue
+            }
             T.gemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: pa + left * m * k, lda: k,
                    b: pb + right * k * n, ldb: n, beta: 0, c: po + index * m * n, ldc: n)
         }
@@ -98,6 +102,10 @@ enum BLASProducts {
         if k == 0 {  // an empty product: beta · C alone
             if useBias { for i in 0..<(m * n) { po[i] *= T(beta) } }
             return
+        }
+        if m == 1 && alpha == 1 {
+            return T.rowTimesMatrix(transB: transB, n: n, k: k, x: UnsafePointer(a.pointer(as: T.self)),
+                                    b: UnsafePointer(b.pointer(as: T.self)), ldb: transB ? k : n, beta: useBias ? beta : 0, y: po)
         }
         T.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
                a: UnsafePointer(a.pointer(as: T.self)), lda: transA ? m : k,

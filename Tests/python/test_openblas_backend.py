@@ -12,7 +12,8 @@ RNG = np.random.default_rng(11)
 
 MATMUL_SHAPES = [((3, 4), (4, 5)), ((4,), (4, 5)), ((3, 4), (4,)), ((4,), (4,)), ((2, 3, 4), (4, 5)),
                  ((2, 1, 3, 4), (5, 4, 2)), ((2, 3, 4), (2, 4, 5)), ((1, 2, 3, 4), (2, 4, 6)), ((2, 3, 4), (1, 4, 5)),
-                 ((1, 3, 4), (2, 4, 5)), ((0, 3, 4), (4, 5)), ((3, 0), (0, 5)), ((2, 64, 96), (96, 80))]
+                 ((1, 3, 4), (2, 4, 5)), ((0, 3, 4), (4, 5)), ((3, 0), (0, 5)), ((2, 64, 96), (96, 80)),
+                 ((1, 4), (4, 5)), ((3, 1, 4), (3, 4, 5)), ((1, 1, 4), (4, 7)), ((2, 1, 4), (1, 4, 6))]
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -27,14 +28,17 @@ def test_matmul_matches_numpy(shapes, dtype):
 
 @pytest.mark.parametrize("trans_a", [0, 1])
 @pytest.mark.parametrize("trans_b", [0, 1])
-@pytest.mark.parametrize("bias", [None, (), (5,), (1, 5), (3, 1), (3, 5)], ids=str)
-def test_gemm_matches_numpy(trans_a, trans_b, bias):
-    a = RNG.standard_normal((4, 3) if trans_a else (3, 4)).astype(np.float32)
+@pytest.mark.parametrize("bias", [None, (), (5,), (1, 5), ("m", 1), ("m", 5)], ids=str)
+@pytest.mark.parametrize("m", [3, 1])  # one row goes through gemv
+@pytest.mark.parametrize("alpha", [0.5, 1.0])
+def test_gemm_matches_numpy(trans_a, trans_b, bias, m, alpha):
+    a = RNG.standard_normal((4, m) if trans_a else (m, 4)).astype(np.float32)
     b = RNG.standard_normal((5, 4) if trans_b else (4, 5)).astype(np.float32)
+    bias = None if bias is None else tuple(m if d == "m" else d for d in bias)
     inputs = [a, b] + ([] if bias is None else [RNG.standard_normal(bias).astype(np.float32)])
     with backends("openblas"):
-        got = op("Gemm", inputs, {"transA": trans_a, "transB": trans_b, "alpha": 0.5, "beta": 2.0})[0].numpy()
-    want = 0.5 * ((a.T if trans_a else a) @ (b.T if trans_b else b)) + (0 if bias is None else 2.0 * inputs[2])
+        got = op("Gemm", inputs, {"transA": trans_a, "transB": trans_b, "alpha": alpha, "beta": 2.0})[0].numpy()
+    want = alpha * ((a.T if trans_a else a) @ (b.T if trans_b else b)) + (0 if bias is None else 2.0 * inputs[2])
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
 
 

@@ -52,11 +52,18 @@ enum Conv {
         let geometry: ConvolutionGeometry, x: KernelTensor, w: KernelTensor, bias: KernelTensor?, y: KernelTensor
 
         func run<T: CPUFloat>(_ type: T.Type) throws {
+            if DepthwiseConv.applies(geometry) {
+                return DepthwiseConv.run(geometry, x: x.pointer(as: T.self), w: w.pointer(as: T.self),
+                                         bias: bias.map { UnsafePointer($0.pointer(as: T.self)) }, y: y.pointer(as: T.self))
+            }
             let positions = geometry.volume.outputCount
-            let filters = try Scratch.copy(w, as: [geometry.group, geometry.filtersPerGroup, geometry.rowsPerGroup])
+            let filters = try Scratch.reshaped(w, as: [geometry.group, geometry.filtersPerGroup, geometry.rowsPerGroup])
             let bias = self.bias.map { UnsafePointer($0.pointer(as: T.self)) }
             for items in geometry.batchChunks(elementsPerItem: geometry.group * geometry.rowsPerGroup * positions) {
-                let columns = try ColumnMatrix.unfold(x.pointer(as: T.self), geometry, items: items)
+                // A pointwise convolution of one image needs no im2col: the image is the matrix.
+                let columns = geometry.isPointwise && geometry.batch == 1
+                    ? try Scratch.reshaped(x, as: [geometry.group, geometry.rowsPerGroup, positions])
+                    : try ColumnMatrix.unfold(x.pointer(as: T.self), geometry, items: items)
                 let product = try Scratch.matMul(filters, columns)
                 withExtendedLifetime(product) {
                     ChannelLayout.scatter(product.view.pointer(as: T.self), items: items, channels: geometry.filters, length: positions,

@@ -26,6 +26,10 @@ struct ConvolutionGeometry {
     var filtersPerGroup: Int { filters / group }
     /// Rows of one group's columns matrix: image channels of the group × window taps.
     var rowsPerGroup: Int { channelsPerGroup * volume.kernelCount }
+
+    /// True for 1×…×1 kernels with stride 1 and no padding: every output position reads
+    /// exactly its own input position, so the im2col matrix is the image itself.
+    var isPointwise: Bool { axes.allSatisfy { $0.kernel == 1 && $0.stride == 1 && $0.padBegin == 0 && $0.padEnd == 0 } }
     /// Shape of the image: [N, channels, input lengths].
     var imageShape: [Int] { [batch, channels] + axes.map(\.input) }
     /// Shape of the convolution's output: [N, filters, output lengths].

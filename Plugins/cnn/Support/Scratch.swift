@@ -1,18 +1,24 @@
 import PlexusPluginKit
 
-/// Scratch tensors a kernel owns: zeroed buffers and copies to hand to nested op calls.
-///
-/// Kernels copy their inputs before passing them to other ops: an input that requires grad
-/// would make the nested call record an autograd node (kernels run with recording on), and
-/// its output would then count as requiring grad too.
+/// Scratch tensors a kernel owns: zeroed buffers, reshaped views and widened copies to hand to
+/// nested op calls. (Nested calls never record autograd nodes: the host records only the
+/// outermost op, so a kernel may pass its inputs on as they are.)
 enum Scratch {
     /// A zero-filled tensor.
     static func zeros(_ dtype: DType, _ shape: [Int]) throws -> OwnedTensor { try OwnedTensor.create(dtype, shape) }
 
-    /// A copy of `tensor`'s elements with another shape of the same element count.
-    static func copy(_ tensor: KernelTensor, as shape: [Int]? = nil) throws -> OwnedTensor {
-        let copy = try OwnedTensor.create(tensor.dtype, shape ?? tensor.shape)
-        precondition(copy.view.count == tensor.count, "a copy keeps the element count")
+    /// `tensor`'s elements under another shape of the same element count, sharing its memory
+    /// (the Reshape op aliases), so weights are not copied on every call.
+    static func reshaped(_ tensor: KernelTensor, as shape: [Int]) throws -> OwnedTensor {
+        precondition(shape.reduce(1, *) == tensor.count, "a reshape keeps the element count")
+        let dims = try OwnedTensor.create(.int64, [shape.count])
+        for (index, size) in shape.enumerated() { dims.view.pointer(as: Int64.self)[index] = Int64(size) }
+        return try Host.call("Reshape", [tensor, dims.view])[0]
+    }
+
+    /// A copy of `tensor`'s elements.
+    static func copy(_ tensor: KernelTensor) throws -> OwnedTensor {
+        let copy = try OwnedTensor.create(tensor.dtype, tensor.shape)
         copy.view.data.copyMemory(from: tensor.data, byteCount: tensor.count * tensor.dtype.elementSize)
         return copy
     }
