@@ -36,8 +36,8 @@ let package = Package(
         .target(name: "PlexusCNN", dependencies: ["PlexusPluginKit"], path: "Plugins/cnn"),
         .target(name: "PlexusRNN", dependencies: ["PlexusPluginKit"], path: "Plugins/rnn"),
         .target(name: "PlexusTransformer", dependencies: ["PlexusPluginKit"], path: "Plugins/transformer"),
-        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
-        .target(name: "PlexusOpenBLAS", dependencies: ["PlexusPluginKit", "COpenBLAS"], path: "Plugins/openblas"),
+        .target(name: "CPlexusOpenBLAS", path: "Plugins/openblas-loader"),
+        .target(name: "PlexusOpenBLAS", dependencies: ["PlexusPluginKit", "CPlexusOpenBLAS"], path: "Plugins/openblas"),
         .executableTarget(name: "plexus-cli", dependencies: [
             "PlexusCore", "PlexusONNX", "COnnxCheck", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

@@ -1,4 +1,4 @@
-import COpenBLAS
+import CPlexusOpenBLAS
 import PlexusPluginKit
 
 /// OpenBLAS keeps one process-wide thread count; each product sets it to the caller's intra-op
@@ -12,6 +12,6 @@ enum BLASThreads {
 
     static func match(multiplyAdds: Int) {
         let wanted = Int32(multiplyAdds < smallProduct ? 1 : max(1, Host.threadCount))
-        if openblas_get_num_threads() != wanted { openblas_set_num_threads(wanted) }
+        if plx_openblas_threads() != wanted { plx_openblas_set_threads(wanted) }
     }
 }
