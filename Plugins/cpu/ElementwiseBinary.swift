@@ -30,10 +30,7 @@ enum ElementwiseBinary {
             let pa = UnsafePointer(a.pointer(as: T.self)), pb = UnsafePointer(b.pointer(as: T.self))
             let po = out.pointer(as: T.self)
             switch operation {
-            case .add: broadcastBinary(plan, pa, pb, po, T.add)
-            case .sub: broadcastBinary(plan, pa, pb, po, T.sub)
-            case .mul: broadcastBinary(plan, pa, pb, po, T.mul)
-            case .div: broadcastBinary(plan, pa, pb, po, T.div)
+            case .add, .sub, .mul, .div: broadcastArithmetic(plan, pa, pb, po, operation)
             case .pow: broadcastBinary(plan, pa, pb, po, T.power)
             case .mod: broadcastBinary(plan, pa, pb, po, T.floorMod)
             case .fmod: broadcastBinary(plan, pa, pb, po, T.truncMod)
@@ -68,6 +65,35 @@ enum ElementwiseBinary {
             try TypeDispatch.numeric(a.dtype, op: context.op, Body(plan: plan, a: a, b: b, out: out, operation: operation))
         }
         withExtendedLifetime(converted) {}
+    }
+}
+
+/// Add, Sub, Mul or Div over two broadcast inputs. The operation is chosen once per run and the
+/// inner loops call the element type's operators directly, so they inline and vectorise (a
+/// function value passed down would be an indirect call per element).
+func broadcastArithmetic<T: CPUNumber>(_ plan: Broadcast, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
+                                       _ operation: ElementwiseBinary.Operation) {
+    let n = plan.runLength, sa = plan.innerStride(0), sb = plan.innerStride(1)
+    plan.parallelRuns { offsets, o in
+        let pa = a + offsets[0], pb = b + offsets[1], po = out + o
+        switch (operation, sa, sb) {
+        case (.add, 1, 1): for i in 0..<n { po[i] = T.add(pa[i], pb[i]) }
+        case (.sub, 1, 1): for i in 0..<n { po[i] = T.sub(pa[i], pb[i]) }
+        case (.mul, 1, 1): for i in 0..<n { po[i] = T.mul(pa[i], pb[i]) }
+        case (.div, 1, 1): for i in 0..<n { po[i] = T.div(pa[i], pb[i]) }
+        case (.add, 1, 0): let y = pb[0]; for i in 0..<n { po[i] = T.add(pa[i], y) }
+        case (.sub, 1, 0): let y = pb[0]; for i in 0..<n { po[i] = T.sub(pa[i], y) }
+        case (.mul, 1, 0): let y = pb[0]; for i in 0..<n { po[i] = T.mul(pa[i], y) }
+        case (.div, 1, 0): let y = pb[0]; for i in 0..<n { po[i] = T.div(pa[i], y) }
+        case (.add, 0, 1): let x = pa[0]; for i in 0..<n { po[i] = T.add(x, pb[i]) }
+        case (.sub, 0, 1): let x = pa[0]; for i in 0..<n { po[i] = T.sub(x, pb[i]) }
+        case (.mul, 0, 1): let x = pa[0]; for i in 0..<n { po[i] = T.mul(x, pb[i]) }
+        case (.div, 0, 1): let x = pa[0]; for i in 0..<n { po[i] = T.div(x, pb[i]) }
+        case (.add, _, _): for i in 0..<n { po[i] = T.add(pa[i &* sa], pb[i &* sb]) }
+        case (.sub, _, _): for i in 0..<n { po[i] = T.sub(pa[i &* sa], pb[i &* sb]) }
+        case (.mul, _, _): for i in 0..<n { po[i] = T.mul(pa[i &* sa], pb[i &* sb]) }
+        default: for i in 0..<n { po[i] = T.div(pa[i &* sa], pb[i &* sb]) }
+        }
     }
 }
 
