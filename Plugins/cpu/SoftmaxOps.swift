@@ -40,6 +40,27 @@ enum SoftmaxOps {
         }
     }
 
+    /// Softmax of contiguous float32 rows, the common case (attention scores, classifier
+    /// outputs), in concrete loops that vectorise: the maximum and the sum are taken eight lanes
+    /// at a time (a scalar float reduction cannot be reordered, so it would not vectorise), and
+    /// the exponentials have a loop of their own. A row whose maximum is infinite uses libm's
+    /// exp, so infinities give what IEEE arithmetic gives.
+    static func floatRows(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, length: Int) {
+        Host.parallelFor(rows, grain: max(1, 8192 / max(length, 1))) { range in
+            for row in range {
+                let input = x + row * length, output = y + row * length
+                let maximum = FastMath.maximum(input, length)
+                if maximum.isFinite {
+                    for k in 0..<length { output[k] = FastMath.expOfNonPositive(input[k] - maximum) }
+                } else {
+                    for k in 0..<length { output[k] = Float.exp(input[k] - maximum) }
+                }
+                let scale = 1 / FastMath.sum(UnsafePointer(output), length)
+                for k in 0..<length { output[k] *= scale }
+            }
+        }
+    }
+
     static func compute(_ context: KernelContext, isLog: Bool) throws {
         let input = try context.input(0)
         let output = try context.output(0, input.dtype, input.shape)
@@ -47,6 +68,9 @@ enum SoftmaxOps {
         let axis = try normalizedAxis(try context.attributes.int("axis") ?? -1, rank: max(input.rank, 1), op: context.op)
         let shape = input.rank == 0 ? [1] : input.shape
         let outer = product(shape, 0..<axis), length = shape[axis], inner = product(shape, (axis + 1)..<shape.count)
+        if input.dtype == .float32 && inner == 1 && !isLog {
+            return floatRows(input.pointer(as: Float.self), output.pointer(as: Float.self), rows: outer, length: length)
+        }
         if HalfPrecision.isHalf(input.dtype) {
             let widened = HalfPrecision.widened(input)
             var result = [Float](repeating: 0, count: input.count)

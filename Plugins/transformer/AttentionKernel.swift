@@ -193,10 +193,18 @@ enum AttentionKernel {
                 return
             }
             var sum = T.zero
-            for j in 0..<total {
-                let weight = scratch[j] == -T.infinity ? T.zero : T.exp(scratch[j] - maximum)
-                scratch[j] = weight
-                sum += weight
+            if T.self == Float.self && maximum.isFinite {
+                // float32: the Softmax op's exp and sum, so a fused layer and its exported graph agree bit for bit.
+                let weights = UnsafeMutableRawPointer(scratch).assumingMemoryBound(to: Float.self)
+                let shift = unsafeBitCast(maximum, to: Float.self)
+                for j in 0..<total { weights[j] = FastMath.expOfNonPositive(weights[j] - shift) }
+                sum = unsafeBitCast(FastMath.sum(UnsafePointer(weights), total), to: T.self)
+            } else {
+                for j in 0..<total {
+                    let weight = scratch[j] == -T.infinity ? T.zero : T.exp(scratch[j] - maximum)
+                    scratch[j] = weight
+                    sum += weight
+                }
             }
             let normaliser = 1 / sum
             for j in 0..<total {
