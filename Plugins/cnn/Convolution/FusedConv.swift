@@ -36,10 +36,10 @@ enum FusedConv {
         func apply<T: CPUFloat>(_ p: UnsafeMutablePointer<T>, count: Int) {
             switch self {
             case .relu:
-                for i in 0..<count where p[i] < 0 { p[i] = 0 }
+                for i in 0..<count { p[i] = p[i] < 0 ? 0 : p[i] }  // a select, which vectorises; a conditional store does not
             case .leakyRelu(let alpha):
                 let a = T(double: alpha)
-                for i in 0..<count where p[i] < 0 { p[i] *= a }
+                for i in 0..<count { p[i] = p[i] < 0 ? p[i] * a : p[i] }
             case .clip(let low, let high):
                 let lo = T(double: low), hi = T(double: high)
                 for i in 0..<count { p[i] = p[i] < lo ? lo : (p[i] > hi ? hi : p[i]) }
