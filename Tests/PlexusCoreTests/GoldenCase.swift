@@ -90,6 +90,7 @@ struct GoldenCase {
             case .uint16: return try Tensor(numbers.map { UInt16($0) }, shape: shape)
             case .uint32: return try Tensor(numbers.map { UInt32($0) }, shape: shape)
             case .uint64: return try Tensor(numbers.map { UInt64($0) }, shape: shape)
+            default: throw PlexusError(.unsupported, "the goldens hold no \(DType(rawValue: dtype)!) tensors")
             }
         }
     }

@@ -59,5 +59,6 @@ func values(_ tensor: Tensor) -> [Double] {
     case .uint64: return read(UInt64.self) { Double($0) }
     case .bool: return read(UInt8.self) { Double($0) }
     case .string: return []
+    default: return read(UInt8.self) { Double($0) }  // narrow types: their bit patterns
     }
 }
