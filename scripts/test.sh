@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up, builds in release mode and runs every test: Swift tests, C tests (with valgrind),
-# the exported-symbol check and the golden-file freshness check. Exits nonzero on any failure.
+# the exported-symbol check, the golden-file freshness check, the Python package's suite and the
+# ONNX conformance regression check. Exits nonzero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -14,6 +15,7 @@ run ./scripts/run-c-tests.sh
 run ./scripts/check-exports.sh
 run ./scripts/check-goldens.sh
 run .venv/bin/python -m pytest -q Tests/python
+run .venv/bin/python -m pytest -q bindings/python/tests
 run .venv/bin/python Tests/conformance/run_conformance.py --check
 
 [ "$status" -eq 0 ] && echo "all test suites passed" || echo "SOME TEST SUITES FAILED"

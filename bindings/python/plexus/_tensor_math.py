@@ -1,0 +1,522 @@
+"""Tensor operators and methods, each an ONNX op through ``plx_op_call`` (so autograd records
+them). Type promotion follows PyTorch: a Python scalar takes the tensor's dtype (a float scalar
+with an integer tensor gives float32), tensors of different categories (bool < int < float)
+take the higher one's dtype, and within a category the wider dtype wins. ``/`` is true division.
+"""
+import numpy as np
+
+from . import _dtypes
+from ._errors import InvalidArgumentError, ShapeMismatchError
+from ._ops import call, call1
+
+__all__ = ["TensorMath", "promote", "scalar_like"]
+
+
+def _tensor(value, dtype=None):
+    from .tensor import tensor
+
+    return tensor(value, dtype=dtype)
+
+
+def _category(kind):
+    if kind.code == 9:
+        return 0
+    return 2 if kind.is_floating_point else 1
+
+
+def _int64s(values):
+    return _tensor(np.asarray(values, dtype=np.int64))
+
+
+def scalar_like(value, kind):
+    """A 0-d tensor of ``value`` with dtype ``kind``."""
+    return _tensor(np.asarray(value, dtype=kind.numpy))
+
+
+def promote(a, b):
+    """Both operands as Tensors of one dtype (PyTorch's promotion rules, see module doc)."""
+    from .tensor import Tensor
+
+    if not isinstance(b, Tensor):
+        if isinstance(b, (bool, int, float, np.number, np.bool_)) and not isinstance(b, np.ndarray):
+            if isinstance(b, (float, np.floating)) and not a.dtype.is_floating_point:
+                a = a.to(_dtypes.dtype("float32"))
+            elif isinstance(b, (int, np.integer)) and not isinstance(b, (bool, np.bool_)) and a.dtype.code == 9:
+                a = a.to(_dtypes.dtype("int64"))
+            return a, scalar_like(b, a.dtype)
+        b = _tensor(b)
+    ka, kb = a.dtype, b.dtype
+    if ka == kb:
+        return a, b
+    ca, cb = _category(ka), _category(kb)
+    if ca != cb:
+        target = ka if ca > cb else kb
+    else:
+        target = _dtypes.from_numpy_dtype(np.promote_types(ka.numpy, kb.numpy))
+    return (a if ka == target else a.to(target)), (b if kb == target else b.to(target))
+
+
+def _axes(dim, ndim):
+    if dim is None:
+        return None
+    dims = [dim] if isinstance(dim, int) else list(dim)
+    return [d + ndim if d < 0 else d for d in dims]
+
+
+class TensorMath:
+    """Operators and math methods shared by :class:`plexus.Tensor` (a mixin, no state)."""
+
+    __slots__ = ()
+
+    # -- binary arithmetic ------------------------------------------------------------------
+    def _binary(self, op_type, other, reflected=False):
+        a, b = promote(self, other)
+        return call1(op_type, [b, a] if reflected else [a, b])
+
+    def __add__(self, other):
+        return self._binary("Add", other)
+
+    def __radd__(self, other):
+        return self._binary("Add", other, True)
+
+    def __sub__(self, other):
+        return self._binary("Sub", other)
+
+    def __rsub__(self, other):
+        return self._binary("Sub", other, True)
+
+    def __mul__(self, other):
+        return self._binary("Mul", other)
+
+    def __rmul__(self, other):
+        return self._binary("Mul", other, True)
+
+    def _true_division(self, other, reflected):
+        a, b = promote(self, other)
+        if not a.dtype.is_floating_point:
+            a, b = a.float(), b.float()
+        return call1("Div", [b, a] if reflected else [a, b])
+
+    def __truediv__(self, other):
+        return self._true_division(other, False)
+
+    def __rtruediv__(self, other):
+        return self._true_division(other, True)
+
+    def _floor_division(self, other, reflected):
+        a, b = promote(self, other)
+        if reflected:
+            a, b = b, a
+        if a.dtype.is_floating_point:
+            return call1("Floor", [call1("Div", [a, b])])
+        return call1("Div", [call1("Sub", [a, call1("Mod", [a, b])]), b])
+
+    def __floordiv__(self, other):
+        return self._floor_division(other, False)
+
+    def __rfloordiv__(self, other):
+        return self._floor_division(other, True)
+
+    def _modulo(self, other, reflected):
+        a, b = promote(self, other)
+        if reflected:
+            a, b = b, a
+        if a.dtype.is_floating_point:
+            return call1("Sub", [a, call1("Mul", [call1("Floor", [call1("Div", [a, b])]), b])])
+        return call1("Mod", [a, b])
+
+    def __mod__(self, other):
+        return self._modulo(other, False)
+
+    def __rmod__(self, other):
+        return self._modulo(other, True)
+
+    def __pow__(self, other):
+        return self._binary("Pow", other)
+
+    def __rpow__(self, other):
+        return self._binary("Pow", other, True)
+
+    def __matmul__(self, other):
+        return self._binary("MatMul", other)
+
+    def __rmatmul__(self, other):
+        return self._binary("MatMul", other, True)
+
+    def __neg__(self):
+        return call1("Neg", [self])
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return call1("Abs", [self])
+
+    # -- comparisons and logic ----------------------------------------------------------------
+    def __eq__(self, other):
+        return self._binary("Equal", other)
+
+    def __ne__(self, other):
+        return call1("Not", [self._binary("Equal", other)])
+
+    def __lt__(self, other):
+        return self._binary("Less", other)
+
+    def __le__(self, other):
+        return self._binary("LessOrEqual", other)
+
+    def __gt__(self, other):
+        return self._binary("Greater", other)
+
+    def __ge__(self, other):
+        return self._binary("GreaterOrEqual", other)
+
+    def _logic(self, bool_op, int_op, other, reflected=False):
+        a, b = promote(self, other)
+        return call1(bool_op if a.dtype.code == 9 else int_op, [b, a] if reflected else [a, b])
+
+    def __and__(self, other):
+        return self._logic("And", "BitwiseAnd", other)
+
+    def __rand__(self, other):
+        return self._logic("And", "BitwiseAnd", other, True)
+
+    def __or__(self, other):
+        return self._logic("Or", "BitwiseOr", other)
+
+    def __ror__(self, other):
+        return self._logic("Or", "BitwiseOr", other, True)
+
+    def __xor__(self, other):
+        return self._logic("Xor", "BitwiseXor", other)
+
+    def __rxor__(self, other):
+        return self._logic("Xor", "BitwiseXor", other, True)
+
+    def __invert__(self):
+        return call1("Not" if self.dtype.code == 9 else "BitwiseNot", [self])
+
+    # -- in place (allowed on tensors that do not require grad, or inside no_grad) -------------
+    def _assign(self, result):
+        self._check_in_place()
+        if result.shape != self.shape:
+            raise ShapeMismatchError(f"an in-place result of shape {result.shape} does not fit a tensor of shape {self.shape}")
+        self.numpy()[...] = result.numpy().astype(self.dtype.numpy, copy=False)
+        return self
+
+    def __iadd__(self, other):
+        return self._assign(self + other)
+
+    def __isub__(self, other):
+        return self._assign(self - other)
+
+    def __imul__(self, other):
+        return self._assign(self * other)
+
+    def __itruediv__(self, other):
+        return self._assign(self / other)
+
+    def add_(self, other, alpha=1):
+        """In place: ``self += alpha * other``."""
+        return self._assign(self + (other * alpha if alpha != 1 else other))
+
+    def sub_(self, other, alpha=1):
+        """In place: ``self -= alpha * other``."""
+        return self._assign(self - (other * alpha if alpha != 1 else other))
+
+    def mul_(self, other):
+        """In place: ``self *= other``."""
+        return self._assign(self * other)
+
+    def div_(self, other):
+        """In place: ``self /= other``."""
+        return self._assign(self / other)
+
+    def copy_(self, source):
+        """Copies ``source`` (broadcast to this shape) into this tensor's memory."""
+        self._check_in_place()
+        values = np.asarray(source.numpy() if hasattr(source, "numpy") else source)
+        self.numpy()[...] = np.broadcast_to(values, self.shape).astype(self.dtype.numpy, copy=False)
+        return self
+
+    def fill_(self, value):
+        """Sets every element to ``value``."""
+        self._check_in_place()
+        self.numpy()[...] = value
+        return self
+
+    def zero_(self):
+        """Sets every element to zero."""
+        return self.fill_(0)
+
+    # -- unary math -----------------------------------------------------------------------------
+    def exp(self):
+        """e to the power of each element."""
+        return call1("Exp", [self])
+
+    def log(self):
+        """Natural logarithm of each element."""
+        return call1("Log", [self])
+
+    def sqrt(self):
+        """Square root of each element."""
+        return call1("Sqrt", [self])
+
+    def abs(self):
+        """Absolute value of each element."""
+        return call1("Abs", [self])
+
+    def neg(self):
+        """Negation of each element."""
+        return call1("Neg", [self])
+
+    def sin(self):
+        """Sine of each element."""
+        return call1("Sin", [self])
+
+    def cos(self):
+        """Cosine of each element."""
+        return call1("Cos", [self])
+
+    def floor(self):
+        """Largest integer not above each element."""
+        return call1("Floor", [self])
+
+    def ceil(self):
+        """Smallest integer not below each element."""
+        return call1("Ceil", [self])
+
+    def round(self):
+        """Each element rounded half to even."""
+        return call1("Round", [self])
+
+    def sign(self):
+        """-1, 0 or 1 by the sign of each element."""
+        return call1("Sign", [self])
+
+    def relu(self):
+        """max(x, 0) of each element."""
+        return call1("Relu", [self])
+
+    def sigmoid(self):
+        """Logistic sigmoid of each element."""
+        return call1("Sigmoid", [self])
+
+    def tanh(self):
+        """Hyperbolic tangent of each element."""
+        return call1("Tanh", [self])
+
+    def pow(self, exponent):
+        """Each element to the power ``exponent``."""
+        return self ** exponent
+
+    def matmul(self, other):
+        """Matrix product (numpy's matmul broadcasting)."""
+        return self @ other
+
+    mm = matmul
+
+    def clamp(self, min=None, max=None):  # noqa: A002 - PyTorch's names
+        """Each element limited to [min, max] (either may be None)."""
+        low = None if min is None else scalar_like(min, self.dtype)
+        high = None if max is None else scalar_like(max, self.dtype)
+        return call1("Clip", [self, low, high])
+
+    clip = clamp
+
+    def softmax(self, dim=-1):
+        """Softmax along ``dim``."""
+        return call1("Softmax", [self], {"axis": dim})
+
+    def log_softmax(self, dim=-1):
+        """Log-softmax along ``dim``."""
+        return call1("LogSoftmax", [self], {"axis": dim})
+
+    # -- reductions -----------------------------------------------------------------------------
+    def _reduce(self, op_type, dim, keepdim):
+        axes = _axes(dim, self.ndim)
+        inputs = [self] if axes is None else [self, _int64s(axes)]
+        return call1(op_type, inputs, {"keepdims": 1 if keepdim else 0})
+
+    def sum(self, dim=None, keepdim=False):
+        """Sum over ``dim`` (an int, a tuple, or None for all)."""
+        return self._reduce("ReduceSum", dim, keepdim)
+
+    def mean(self, dim=None, keepdim=False):
+        """Mean over ``dim`` (an int, a tuple, or None for all)."""
+        source = self if self.dtype.is_floating_point else self.float()
+        return source._reduce("ReduceMean", dim, keepdim)
+
+    def prod(self, dim=None, keepdim=False):
+        """Product over ``dim`` (an int, a tuple, or None for all)."""
+        return self._reduce("ReduceProd", dim, keepdim)
+
+    def _extreme(self, reduce_op, arg_op, dim, keepdim):
+        if dim is None:
+            return self._reduce(reduce_op, None, False)
+        values = self._reduce(reduce_op, dim, keepdim)
+        indices = call1(arg_op, [self], {"axis": dim, "keepdims": 1 if keepdim else 0})
+        return values, indices
+
+    def max(self, dim=None, keepdim=False):
+        """The largest element, or ``(values, indices)`` along ``dim`` as PyTorch returns."""
+        return self._extreme("ReduceMax", "ArgMax", dim, keepdim)
+
+    def min(self, dim=None, keepdim=False):
+        """The smallest element, or ``(values, indices)`` along ``dim`` as PyTorch returns."""
+        return self._extreme("ReduceMin", "ArgMin", dim, keepdim)
+
+    def argmax(self, dim=None, keepdim=False):
+        """Index of the largest element (of the flattened tensor when ``dim`` is None)."""
+        if dim is None:
+            return call1("ArgMax", [self.reshape(-1)], {"axis": 0, "keepdims": 0})
+        return call1("ArgMax", [self], {"axis": dim, "keepdims": 1 if keepdim else 0})
+
+    def argmin(self, dim=None, keepdim=False):
+        """Index of the smallest element (of the flattened tensor when ``dim`` is None)."""
+        if dim is None:
+            return call1("ArgMin", [self.reshape(-1)], {"axis": 0, "keepdims": 0})
+        return call1("ArgMin", [self], {"axis": dim, "keepdims": 1 if keepdim else 0})
+
+    # -- shape ----------------------------------------------------------------------------------
+    def reshape(self, *shape):
+        """The same elements with a new shape (one dim may be -1); may share memory."""
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return call1("Reshape", [self, _int64s(list(shape))])
+
+    view = reshape
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        """Merges dims ``start_dim`` to ``end_dim`` into one. The leading dims are copied rather
+        than baked in (ONNX Flatten, or Reshape with 0s), so exported graphs keep a dynamic batch."""
+        shape = self.shape
+        if not shape:
+            return self.reshape(1)
+        start, end = start_dim % len(shape), end_dim % len(shape)
+        if start > end:
+            raise InvalidArgumentError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+        if start == 1 and end == len(shape) - 1:
+            return call1("Flatten", [self], {"axis": 1})
+        merged = int(np.prod(shape[start:end + 1], dtype=np.int64))
+        return self.reshape([0] * start + [merged] + list(shape[end + 1:]))
+
+    def permute(self, *dims):
+        """The dims reordered (``dims`` is a permutation)."""
+        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+            dims = tuple(dims[0])
+        return call1("Transpose", [self], {"perm": _axes(list(dims), self.ndim)})
+
+    def transpose(self, dim0, dim1):
+        """Swaps two dims."""
+        perm = list(range(self.ndim))
+        perm[dim0], perm[dim1] = perm[dim1], perm[dim0]
+        return call1("Transpose", [self], {"perm": perm})
+
+    @property
+    def T(self):  # noqa: N802 - numpy/PyTorch spelling
+        """All dims reversed."""
+        return call1("Transpose", [self], {"perm": list(reversed(range(self.ndim)))})
+
+    def t(self):
+        """Transpose of a 2-D tensor."""
+        if self.ndim > 2:
+            raise InvalidArgumentError("t() expects a tensor with at most 2 dims")
+        return self.T
+
+    def squeeze(self, dim=None):
+        """Removes dims of size 1 (all of them, or ``dim``)."""
+        if dim is None:
+            return call1("Squeeze", [self])
+        axes = _axes(dim, self.ndim)
+        if any(self.shape[a] != 1 for a in axes):
+            return self
+        return call1("Squeeze", [self, _int64s(axes)])
+
+    def unsqueeze(self, dim):
+        """Inserts a dim of size 1 at ``dim``."""
+        return call1("Unsqueeze", [self, _int64s([dim if dim >= 0 else dim + self.ndim + 1])])
+
+    def expand(self, *shape):
+        """Broadcasts to ``shape`` (-1 keeps a dim)."""
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        current = (1,) * (len(shape) - self.ndim) + self.shape
+        target = [c if s == -1 else s for s, c in zip(shape, current)]
+        return call1("Expand", [self, _int64s(target)])
+
+    def __getitem__(self, key):
+        from ._indexing import get_item
+
+        return get_item(self, key)
+
+    def __setitem__(self, key, value):
+        """Writes into this tensor's memory (numpy indexing rules; not recorded by autograd)."""
+        self._check_in_place()
+        values = value.numpy() if hasattr(value, "numpy") and not isinstance(value, np.ndarray) else value
+        self.numpy()[key] = values
+
+    # -- conversion -----------------------------------------------------------------------------
+    def to(self, dtype):
+        """This tensor cast to ``dtype`` (itself when it already has it). Cast is recorded for
+        autograd between floating-point types."""
+        kind = _dtypes.dtype(dtype)
+        if kind == self.dtype:
+            return self
+        return call1("Cast", [self], {"to": kind.code})
+
+    astype = to
+
+    def type(self, dtype):
+        """Alias of :meth:`to`."""
+        return self.to(dtype)
+
+    def float(self):
+        """Cast to float32."""
+        return self.to("float32")
+
+    def double(self):
+        """Cast to float64."""
+        return self.to("float64")
+
+    def half(self):
+        """Cast to float16."""
+        return self.to("float16")
+
+    def long(self):
+        """Cast to int64."""
+        return self.to("int64")
+
+    def int(self):
+        """Cast to int32."""
+        return self.to("int32")
+
+    def bool(self):
+        """Cast to bool."""
+        return self.to("bool")
+
+    def clone(self):
+        """A copy with its own memory; recorded for autograd when this tensor requires grad."""
+        from ._grad import is_grad_enabled
+
+        if self.requires_grad and is_grad_enabled():
+            return call1("Mul", [self, scalar_like(1, self.dtype)])
+        return _tensor(self.numpy())
+
+    def contiguous(self):
+        """Itself: Plexus tensors are always contiguous."""
+        return self
+
+    def cpu(self):
+        """Itself: Plexus tensors live on the CPU."""
+        return self
+
+    def split(self, split_size, dim=0):
+        """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or of the sizes in
+        a list, as ``torch.split``."""
+        length = self.shape[dim]
+        sizes = list(split_size) if isinstance(split_size, (list, tuple)) else \
+            [min(split_size, length - start) for start in range(0, length, split_size)]
+        if sum(sizes) != length:
+            raise ShapeMismatchError(f"split sizes {sizes} do not add up to {length}")
+        return tuple(call("Split", [self, _int64s(sizes)], {"axis": dim}, len(sizes)))
