@@ -27,18 +27,10 @@ enum BLASProducts {
     static func matMul(_ context: KernelContext) throws {
         let a = try context.input(0), b = try context.input(1)
         let dtype = try requireSameDType([a, b], op: "MatMul")
-        guard a.rank >= 1, b.rank >= 1 else { throw PlexusError.invalid("MatMul: inputs must have rank >= 1") }
-        let aShape = a.rank == 1 ? [1, a.shape[0]] : a.shape
-        let bShape = b.rank == 1 ? [b.shape[0], 1] : b.shape
-        let m = aShape[aShape.count - 2], k = aShape[aShape.count - 1]
-        let k2 = bShape[bShape.count - 2], n = bShape[bShape.count - 1]
-        guard k == k2 else {
-            throw PlexusError(.shapeMismatch, "MatMul: inner dimensions differ: A is \(a.shape), B is \(b.shape)")
-        }
-        let batch = try BatchPlan(Array(aShape.dropLast(2)), Array(bShape.dropLast(2)))
-        var shape = batch.shape + [m, n]
-        if b.rank == 1 { shape.removeLast() }
-        if a.rank == 1 { shape.remove(at: shape.count - (b.rank == 1 ? 1 : 2)) }
+        let product = try MatrixProductShape(a.shape, b.shape, op: "MatMul")
+        let (m, n, k) = (product.m, product.n, product.k)
+        let batch = try BatchPlan(product.leftBatch, product.rightBatch)
+        let shape = product.outputShape(batch: batch.shape)
         let out = try context.output(0, dtype, shape)
         if out.count == 0 { return }
         guard m * batch.count <= largest, n <= largest, k <= largest else {

@@ -1,0 +1,34 @@
+/// The shapes of a MatMul with numpy semantics, shared by every backend's kernel: a 1-D A is a
+/// row ([1, k]) and a 1-D B a column ([k, 1]), the dims before the last two broadcast, and the
+/// promoted dims are dropped from the result again.
+public struct MatrixProductShape {
+    /// Rows of A, columns of B, and the inner dimension they share.
+    public let m: Int, n: Int, k: Int
+    /// The batch dims (all but the last two) of A and of B after promotion.
+    public let leftBatch: [Int], rightBatch: [Int]
+    private let leftIsVector: Bool, rightIsVector: Bool
+
+    /// Checks ranks and the inner dimension; `op` names the operator in errors.
+    public init(_ a: [Int], _ b: [Int], op: String) throws {
+        guard !a.isEmpty, !b.isEmpty else { throw PlexusError.invalid("\(op): inputs must have rank >= 1") }
+        let left = a.count == 1 ? [1, a[0]] : a, right = b.count == 1 ? [b[0], 1] : b
+        m = left[left.count - 2]
+        k = left[left.count - 1]
+        n = right[right.count - 1]
+        guard k == right[right.count - 2] else {
+            throw PlexusError(.shapeMismatch, "\(op): inner dimensions differ: A is \(a), B is \(b)")
+        }
+        leftBatch = Array(left.dropLast(2))
+        rightBatch = Array(right.dropLast(2))
+        leftIsVector = a.count == 1
+        rightIsVector = b.count == 1
+    }
+
+    /// The output shape for the broadcast batch shape `batch`.
+    public func outputShape(batch: [Int]) -> [Int] {
+        var shape = batch + [m, n]
+        if rightIsVector { shape.removeLast() }
+        if leftIsVector { shape.remove(at: shape.count - (rightIsVector ? 1 : 2)) }
+        return shape
+    }
+}
