@@ -18,6 +18,7 @@ enum Gemm {
 
     /// Whether the AVX2 float32 kernel runs on this CPU (asked once).
     static let hasAVX2 = plx_cpu_avx2_available() != 0
+    static let hasAVX512 = plx_cpu_avx512_available() != 0
 
     /// How A is laid out: element (i, p) is at `i * row + p * column`.
     struct Strides {
@@ -33,7 +34,14 @@ enum Gemm {
                                        m: Int, n: Int, k: Int, aStrides: Strides? = nil) {
         let strides = aStrides ?? .rowMajor(k: k)
         if let af = a as? UnsafePointer<Float>, let bf = b as? UnsafePointer<Float>, let cf = c as? UnsafeMutablePointer<Float> {
-            if hasAVX2 { return avx2(af, strides, bf, cf, m: m, n: n, k: k) }
+            if hasAVX512 {
+                return vectorKernel(af, strides, bf, cf, m: m, n: n, k: k, rows: Int(PLX_CPU_SGEMM_AVX512_ROWS),
+                                    kernel: plx_cpu_sgemm_rows_avx512)
+            }
+            if hasAVX2 {
+                return vectorKernel(af, strides, bf, cf, m: m, n: n, k: k, rows: Int(PLX_CPU_SGEMM_AVX2_ROWS),
+                                    kernel: plx_cpu_sgemm_rows_avx2)
+            }
             blocked(af, strides, bf, cf, m: m, n: n, k: k)
         } else if let ad = a as? UnsafePointer<Double>, let bd = b as? UnsafePointer<Double>, let cd = c as? UnsafeMutablePointer<Double> {
             blocked(ad, strides, bd, cd, m: m, n: n, k: k)
@@ -83,13 +91,17 @@ enum Gemm {
         }
     }
 
-    /// Float32 through the AVX2 micro-kernel. B is walked in column panels of about 256 KB
-    /// (outside the row blocks, so each thread reuses a panel from cache for all its rows
-    /// instead of streaming all of B once per 6 rows); the last n % 8 columns are scalar.
-    static func avx2(_ a: UnsafePointer<Float>, _ s: Strides, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
-                     m: Int, n: Int, k: Int) {
-        let height = Int(PLX_CPU_SGEMM_AVX2_ROWS)
-        let panel = max(16, (1 << 16) / max(k, 1) / 16 * 16)
+    /// A C micro-kernel's signature: `rows` rows of C over n columns; returns the columns it wrote.
+    typealias RowKernel = @convention(c) (UnsafePointer<Float>?, Int, Int, UnsafePointer<Float>?, Int,
+                                          UnsafeMutablePointer<Float>?, Int, Int, Int, Int) -> Int
+
+    /// Float32 through a C micro-kernel (AVX-512 or AVX2) of `height` rows. B is walked in column
+    /// panels of about 256 KB (outside the row blocks, so each thread reuses a panel from cache
+    /// for all its rows instead of streaming all of B once per row block); columns a kernel
+    /// leaves (the AVX2 one's last n % 8) are scalar.
+    static func vectorKernel(_ a: UnsafePointer<Float>, _ s: Strides, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+                             m: Int, n: Int, k: Int, rows height: Int, kernel: RowKernel) {
+        let panel = max(32, (1 << 16) / max(k, 1) / 32 * 32)
         let rowBlocks = (m + height - 1) / height
         let grain = m * n * k < parallelWork ? rowBlocks : max(1, parallelWork / max(height * n * k, 1))
         Host.parallelFor(rowBlocks, grain: grain) { blocks in
@@ -97,7 +109,7 @@ enum Gemm {
                 let width = min(panel, n - j0)
                 for block in blocks {
                     let i0 = block * height, rows = min(height, m - i0)
-                    let done = plx_cpu_sgemm_rows_avx2(a + i0 &* s.row, s.row, s.column, b + j0, n, c + (i0 &* n &+ j0), n, rows, width, k)
+                    let done = kernel(a + i0 &* s.row, s.row, s.column, b + j0, n, c + (i0 &* n &+ j0), n, rows, width, k)
                     if done < width { scalarColumns(a, s, b, c, i0: i0, rows: rows, from: j0 + done, to: j0 + width, n: n, k: k) }
                 }
             }

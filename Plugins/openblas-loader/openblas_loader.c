@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 
 static __typeof__(cblas_sgemm) *sgemm_fn;
 static __typeof__(cblas_dgemm) *dgemm_fn;
@@ -59,6 +60,15 @@ int plx_openblas_load(char *error, size_t size) {
 }
 
 const char *plx_openblas_core(void) { return corename_fn ? corename_fn() : "unknown"; }
+
+int plx_openblas_lacks_avx512(void) {
+    if (!has_avx512()) return 0;
+    const char *core = plx_openblas_core();
+    static const char *const avx512_cores[] = {"skylakex", "cooperlake", "sapphirerapids"};
+    for (size_t i = 0; i < sizeof avx512_cores / sizeof *avx512_cores; i++)
+        if (strcasecmp(core, avx512_cores[i]) == 0) return 0;
+    return 1;
+}
 
 static enum CBLAS_TRANSPOSE transposition(int flag) { return flag ? CblasTrans : CblasNoTrans; }
 

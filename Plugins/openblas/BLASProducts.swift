@@ -5,23 +5,21 @@ import PlexusPluginKit
 /// matrix is shared is folded into one taller product, the common case of a layer applied to
 /// a [batch, sequence, features] tensor.
 enum BLASProducts {
-    static let types: Set<DType> = [.float32, .float64]
     /// CBLAS takes 32-bit sizes.
     static let largest = Int(Int32.max)
 
-    static var definitions: [OpDefinition] {
-        [
+    /// The kernels, for inputs of one of `types` (float32 and/or float64).
+    static func definitions(types: Set<DType>) -> [OpDefinition] {
+        let supports = { (dtypes: [DType?]) -> Bool in
+            guard let first = dtypes.first ?? nil, types.contains(first) else { return false }
+            return dtypes.allSatisfy { $0 == nil || $0 == first }
+        }
+        return [
             OpDefinition("MatMul", since: 13, inputs: 2...2, doc: "matrix product with numpy semantics (OpenBLAS)",
-                         supports: supportsProduct, compute: matMul),
+                         supports: supports, compute: matMul),
             OpDefinition("Gemm", since: 13, inputs: 2...3, doc: "alpha·op(A)·op(B) + beta·C (OpenBLAS)",
-                         supports: supportsProduct, compute: gemm),
+                         supports: supports, compute: gemm),
         ]
-    }
-
-    /// Every present input float32, or every one float64.
-    static func supportsProduct(_ dtypes: [DType?]) -> Bool {
-        guard let first = dtypes.first ?? nil, types.contains(first) else { return false }
-        return dtypes.allSatisfy { $0 == nil || $0 == first }
     }
 
     static func matMul(_ context: KernelContext) throws {

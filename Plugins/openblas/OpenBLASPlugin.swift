@@ -20,6 +20,9 @@ public func plx_plugin_init(_ host: UnsafePointer<plx_host_api>?, _ registrar: U
         guard plx_openblas_load(&message, message.count) == 0 else {
             throw PlexusError(.pluginFailed, String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
-        for definition in BLASProducts.definitions { try registrar.registerKernel(definition) }
+        // On an AVX-512 CPU where OpenBLAS runs narrower kernels, float32 is left to the CPU
+        // backend's AVX-512 GEMM (1.7× faster at 1024² here); float64 stays with OpenBLAS.
+        let types: Set<DType> = plx_openblas_lacks_avx512() != 0 ? [.float64] : [.float32, .float64]
+        for definition in BLASProducts.definitions(types: types) { try registrar.registerKernel(definition) }
     }
 }

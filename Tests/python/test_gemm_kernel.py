@@ -1,19 +1,31 @@
-"""The float32 GEMM paths against numpy on shapes that reach every branch: row blocks that do
-not fill the 6-row (AVX2) or 4-row tile, column panels (k large enough that B is split), 16-
-and 8-wide column tiles with a scalar remainder, transposed operands, and both threads."""
+"""The CPU backend's float32 GEMM paths (pinned to the CPU backend, since OpenBLAS is preferred
+when loaded) against numpy on shapes that reach every branch: row blocks that do not fill the
+12-row (AVX-512), 6-row (AVX2) or 4-row (portable) tile, the 4- and 1-row AVX-512 kernels, column
+panels (k large enough that B is split), 32-, 16- and 8-wide column tiles with masked or scalar
+remainders, transposed operands, and both threads. Subprocesses repeat them with the AVX2
+kernel (PLEXUS_CPU_ISA=avx2) and the portable Swift kernel (PLEXUS_CPU_PORTABLE=1)."""
+import os
+import pathlib
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
-from plexus_c import op
+from plexus_c import backends, op
 
 RNG = np.random.default_rng(11)
+SHAPES = [(1, 1, 1), (5, 3, 7), (13, 600, 203), (6, 64, 24), (31, 1100, 45), (64, 9, 300), (1, 256, 1000),
+          (3, 50, 33), (12, 64, 48), (25, 600, 517), (4, 7, 15), (2, 300, 17)]
 
 
-@pytest.mark.parametrize("m, k, n", [(1, 1, 1), (5, 3, 7), (13, 600, 203), (6, 64, 24), (31, 1100, 45), (64, 9, 300)])
+@pytest.mark.parametrize("m, k, n", SHAPES)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_matmul_matches_numpy(m, k, n, dtype):
     a, b = RNG.standard_normal((m, k)).astype(dtype), RNG.standard_normal((k, n)).astype(dtype)
-    np.testing.assert_allclose(op("MatMul", [a, b])[0].numpy(), a @ b, rtol=1e-4, atol=1e-4 * np.sqrt(k))
+    with backends("cpu"):
+        got = op("MatMul", [a, b])[0].numpy()
+    np.testing.assert_allclose(got, a @ b, rtol=1e-4, atol=1e-4 * np.sqrt(k))
 
 
 @pytest.mark.parametrize("trans_a, trans_b", [(0, 0), (1, 0), (0, 1), (1, 1)])
@@ -23,23 +35,19 @@ def test_gemm_transposes_match_numpy(trans_a, trans_b):
     b = RNG.standard_normal((n, k) if trans_b else (k, n)).astype(np.float32)
     c = RNG.standard_normal((n,)).astype(np.float32)
     expected = (a.T if trans_a else a) @ (b.T if trans_b else b) + c
-    got = op("Gemm", [a, b, c], {"transA": trans_a, "transB": trans_b})[0].numpy()
+    with backends("cpu"):
+        got = op("Gemm", [a, b, c], {"transA": trans_a, "transB": trans_b})[0].numpy()
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-3)
 
 
-def test_portable_kernel_matches_numpy_too():
-    """PLEXUS_CPU_PORTABLE=1 turns the AVX2 kernel off, so the Swift 4 x 8 kernel runs."""
-    import os
-    import pathlib
-    import subprocess
-    import sys
-
+@pytest.mark.parametrize("setting", [{"PLEXUS_CPU_ISA": "avx2"}, {"PLEXUS_CPU_PORTABLE": "1"}], ids=["avx2", "portable"])
+def test_the_other_kernels_match_numpy_too(setting):
     here = pathlib.Path(__file__).resolve().parent
     script = ("import numpy as np; from plexus_c import op; rng = np.random.default_rng(2)\n"
-              "for m, k, n in [(5, 3, 7), (13, 600, 203), (31, 70, 45)]:\n"
+              f"for m, k, n in {SHAPES!r}:\n"
               "    a, b = rng.standard_normal((m, k), np.float32), rng.standard_normal((k, n), np.float32)\n"
               "    np.testing.assert_allclose(op('MatMul', [a, b])[0].numpy(), a @ b, rtol=1e-4, atol=1e-3)\n"
               "    np.testing.assert_allclose(op('Gemm', [a.T.copy(), b], {'transA': 1})[0].numpy(), a @ b, rtol=1e-4, atol=1e-3)\n")
-    result = subprocess.run([sys.executable, "-c", script], cwd=here, env={**os.environ, "PLEXUS_CPU_PORTABLE": "1"},
-                            capture_output=True, text=True, timeout=120)
+    environment = {**os.environ, "PLEXUS_BACKENDS": "cpu", **setting}
+    result = subprocess.run([sys.executable, "-c", script], cwd=here, env=environment, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr

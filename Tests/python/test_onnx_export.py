@@ -92,7 +92,10 @@ def outputs_of(layer, inputs):
 
 @pytest.mark.parametrize("name, make_layers, make_inputs, opset", CASES, ids=[c[0] for c in CASES])
 def test_layer_exports_and_matches_onnxruntime(tmp_path, name, make_layers, make_inputs, opset):
-    check_export(tmp_path, name, make_layers, make_inputs, opset)
+    # Attention runs as one fused kernel live but as MatMul/Softmax ops from the file, and the
+    # GEMM kernels use fused multiply-adds where the fused kernel does not: equal to rounding.
+    check_export(tmp_path, name, make_layers, make_inputs, opset, exact_round_trip=not any(
+        word in name for word in ("Attention", "Transformer")))
 
 
 @pytest.mark.parametrize("name, make_layers, make_inputs", [c[:3] for c in CASES], ids=[c[0] for c in CASES])

@@ -1,13 +1,22 @@
 """The OpenBLAS backend: its MatMul and Gemm kernels against numpy over shapes that exercise
-1-D promotion, broadcast and folded batches, transposes and every bias layout; dispatch (it is
-preferred when loaded, the CPU backend serves other dtypes and can be chosen instead); and a
-training step that matches the CPU backend's through the backward pass."""
+1-D promotion, broadcast and folded batches, transposes, gemv rows and every bias layout (in
+float64, which always reaches OpenBLAS, and float32, which it takes unless the CPU backend's
+AVX-512 kernel is faster); dispatch (preferred when loaded, other dtypes fall through to the CPU
+backend, which can be chosen instead); and a training step that matches the CPU backend's
+through the backward pass."""
+import ctypes
+import os
+import pathlib
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
 from plexus_c import Layer, PlexusError, Tensor, backends, check, lib, op
 
 RNG = np.random.default_rng(11)
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 MATMUL_SHAPES = [((3, 4), (4, 5)), ((4,), (4, 5)), ((3, 4), (4,)), ((4,), (4,)), ((2, 3, 4), (4, 5)),
@@ -31,11 +40,12 @@ def test_matmul_matches_numpy(shapes, dtype):
 @pytest.mark.parametrize("bias", [None, (), (5,), (1, 5), ("m", 1), ("m", 5)], ids=str)
 @pytest.mark.parametrize("m", [3, 1])  # one row goes through gemv
 @pytest.mark.parametrize("alpha", [0.5, 1.0])
-def test_gemm_matches_numpy(trans_a, trans_b, bias, m, alpha):
-    a = RNG.standard_normal((4, m) if trans_a else (m, 4)).astype(np.float32)
-    b = RNG.standard_normal((5, 4) if trans_b else (4, 5)).astype(np.float32)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])  # float64 always reaches OpenBLAS
+def test_gemm_matches_numpy(trans_a, trans_b, bias, m, alpha, dtype):
+    a = RNG.standard_normal((4, m) if trans_a else (m, 4)).astype(dtype)
+    b = RNG.standard_normal((5, 4) if trans_b else (4, 5)).astype(dtype)
     bias = None if bias is None else tuple(m if d == "m" else d for d in bias)
-    inputs = [a, b] + ([] if bias is None else [RNG.standard_normal(bias).astype(np.float32)])
+    inputs = [a, b] + ([] if bias is None else [RNG.standard_normal(bias).astype(dtype)])
     with backends("openblas"):
         got = op("Gemm", inputs, {"transA": trans_a, "transB": trans_b, "alpha": alpha, "beta": 2.0})[0].numpy()
     want = alpha * ((a.T if trans_a else a) @ (b.T if trans_b else b)) + (0 if bias is None else 2.0 * inputs[2])
@@ -43,19 +53,45 @@ def test_gemm_matches_numpy(trans_a, trans_b, bias, m, alpha):
 
 
 def test_gemm_with_an_empty_inner_dimension_is_beta_times_c():
-    c = RNG.standard_normal((3, 5)).astype(np.float32)
+    c = RNG.standard_normal((3, 5))
     with backends("openblas"):
-        got = op("Gemm", [np.zeros((3, 0), np.float32), np.zeros((0, 5), np.float32), c], {"beta": 3.0})[0].numpy()
+        got = op("Gemm", [np.zeros((3, 0)), np.zeros((0, 5)), c], {"beta": 3.0})[0].numpy()
     np.testing.assert_allclose(got, 3 * c)
 
 
 def test_openblas_is_preferred_and_names_itself_in_errors():
     with pytest.raises(PlexusError, match=r"openblas kernel.*inner dimensions"):
-        op("MatMul", [np.zeros((2, 3), np.float32), np.zeros((4, 5), np.float32)])
+        op("MatMul", [np.zeros((2, 3)), np.zeros((4, 5))])
     with pytest.raises(PlexusError, match=r"openblas kernel.*does not broadcast"):
-        op("Gemm", [np.zeros((2, 3), np.float32), np.zeros((3, 4), np.float32), np.zeros((3, 4), np.float32)])
+        op("Gemm", [np.zeros((2, 3)), np.zeros((3, 4)), np.zeros((3, 4))])
     with backends("cpu"), pytest.raises(PlexusError, match=r"cpu kernel"):
+        op("MatMul", [np.zeros((2, 3)), np.zeros((4, 5))])
+
+
+def test_float32_goes_to_the_faster_gemm():
+    """On an AVX-512 CPU where OpenBLAS runs narrower kernels (OPENBLAS_CORETYPE=Haswell, say)
+    the CPU backend's AVX-512 GEMM takes float32; elsewhere OpenBLAS does."""
+    plugin = ctypes.CDLL(str(ROOT / ".build/release/libplexus-openblas.so"))
+    expected = "cpu" if plugin.plx_openblas_lacks_avx512() else "openblas"
+    with pytest.raises(PlexusError, match=f"{expected} kernel"):
         op("MatMul", [np.zeros((2, 3), np.float32), np.zeros((4, 5), np.float32)])
+
+
+@pytest.mark.parametrize("core, backend", [("Haswell", "cpu"), ("SkylakeX", "openblas")])
+def test_the_choice_follows_the_openblas_kernels(core, backend):
+    if not has_avx512():
+        pytest.skip("the CPU has no AVX-512, so OpenBLAS always takes float32")
+    script = ("import numpy as np; from plexus_c import op, PlexusError\n"
+              "try: op('MatMul', [np.zeros((2, 3), np.float32), np.zeros((4, 5), np.float32)])\n"
+              "except PlexusError as error: print(error)\n")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT / "Tests/python", capture_output=True, text=True,
+                            env={**os.environ, "OPENBLAS_CORETYPE": core}, timeout=60)
+    assert f"{backend} kernel" in result.stdout, result.stdout + result.stderr
+
+
+def has_avx512():
+    with open("/proc/cpuinfo") as cpuinfo:
+        return " avx512f " in cpuinfo.read().replace("\n", " ")
 
 
 def test_other_dtypes_fall_through_to_the_cpu_backend():
@@ -65,7 +101,7 @@ def test_other_dtypes_fall_through_to_the_cpu_backend():
 
 @pytest.mark.parametrize("threads", [1, 2])
 def test_results_do_not_depend_on_the_thread_setting(threads):
-    a, b = RNG.standard_normal((3, 200, 300)).astype(np.float32), RNG.standard_normal((300, 150)).astype(np.float32)
+    a, b = RNG.standard_normal((3, 200, 300)), RNG.standard_normal((300, 150))
     check(lib.plx_set_num_threads(threads))
     try:
         np.testing.assert_allclose(op("MatMul", [a, b])[0].numpy(), a @ b, rtol=1e-4, atol=1e-4)

@@ -33,6 +33,20 @@ size_t plx_cpu_sgemm_rows_avx2(const float *a, size_t a_row_stride, size_t a_col
                                const float *b, size_t b_row_stride, float *c, size_t c_row_stride,
                                size_t rows, size_t n, size_t k);
 
+/// Number of rows of C one call of `plx_cpu_sgemm_rows_avx512` computes at most.
+enum { PLX_CPU_SGEMM_AVX512_ROWS = 12 };
+
+/// Whether this CPU runs the AVX-512 kernel: AVX-512F and everything plx_cpu_avx2_available()
+/// needs (so PLEXUS_CPU_PORTABLE turns it off too); `PLEXUS_CPU_ISA=avx2` keeps it off so the
+/// AVX2 kernel can be tested on AVX-512 machines. Read once.
+int plx_cpu_avx512_available(void);
+
+/// As plx_cpu_sgemm_rows_avx2 for 1 ... PLX_CPU_SGEMM_AVX512_ROWS rows, but it computes every
+/// column (masked loads and stores finish the last n % 16) and returns n.
+size_t plx_cpu_sgemm_rows_avx512(const float *a, size_t a_row_stride, size_t a_column_stride,
+                                 const float *b, size_t b_row_stride, float *c, size_t c_row_stride,
+                                 size_t rows, size_t n, size_t k);
+
 #ifdef __cplusplus
 }
 #endif

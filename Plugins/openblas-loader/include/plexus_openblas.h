@@ -20,6 +20,12 @@ int plx_openblas_load(char *error, size_t size);
 /** The kernel set OpenBLAS chose ("SkylakeX", "Haswell", …), after a successful load. */
 const char *plx_openblas_core(void);
 
+/**
+ * 1 when this CPU has AVX-512 but OpenBLAS runs kernels without it (Haswell's, say, because
+ * OPENBLAS_CORETYPE asks for them): then the CPU backend's own AVX-512 float32 GEMM is faster.
+ */
+int plx_openblas_lacks_avx512(void);
+
 /** Row-major C[m×n] = alpha·op(A)·op(B) + beta·C (cblas_sgemm / cblas_dgemm). */
 void plx_openblas_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda,
                         const float *b, int ldb, float beta, float *c, int ldc);
