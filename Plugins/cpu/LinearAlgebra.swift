@@ -59,6 +59,10 @@ enum LinearAlgebra {
             let pa = a.pointer(as: T.self), pb = b.pointer(as: T.self), po = out.pointer(as: T.self)
             if k == 0 || m * n == 0 {
                 for i in 0..<(m * n) { po[i] = T.zero }
+            } else if transB && !transA && m <= rowsForDotProducts, let float = self as? any FloatRows {
+                // A few rows (a batch of one through a Linear layer): C[i, j] = A[i, :]·B[j, :], both
+                // contiguous, with no repacking of B.
+                float.dotRows(m: m, n: n, k: k)
             } else {
                 // The kernel reads A through strides and a row-major B[k×n]; a transposed B is repacked once.
                 let right = transB ? transposed(pb, rows: n, columns: k) : nil
@@ -102,6 +106,9 @@ enum LinearAlgebra {
         }
     }
 
+    /// Up to this many rows of A, Gemm with transB takes dot products instead of repacking B.
+    static let rowsForDotProducts = 8
+
     static func gemm(_ context: KernelContext) throws {
         let a = try context.input(0), b = try context.input(1), c = context.optionalInput(2)
         let dtype = try requireSameDType([a, b, c], op: "Gemm")
@@ -115,5 +122,38 @@ enum LinearAlgebra {
         try TypeDispatch.numeric(dtype, op: "Gemm", GemmBody(a: a, b: b, c: c, out: out, transA: transA, transB: transB,
                                                            alpha: try context.attributes.float("alpha")!,
                                                            beta: try context.attributes.float("beta")!, m: m, n: n, k: k))
+    }
+}
+
+/// Gemm bodies that can take dot products of contiguous rows (the float types).
+protocol FloatRows {
+    func dotRows(m: Int, n: Int, k: Int)
+}
+
+extension LinearAlgebra.GemmBody: FloatRows {
+    /// out[i, j] = Σ_p a[i, p]·b[j, p] for float32/float64, eight lanes at a time, parallel over j.
+    func dotRows(m: Int, n: Int, k: Int) {
+        if a.dtype == .float32 { rows(Float.self, m: m, n: n, k: k) } else if a.dtype == .float64 { rows(Double.self, m: m, n: n, k: k) }
+    }
+
+    private func rows<T: BinaryFloatingPoint & SIMDScalar>(_ type: T.Type, m: Int, n: Int, k: Int) {
+        let pa = a.pointer(as: T.self), pb = b.pointer(as: T.self), po = out.pointer(as: T.self)
+        Host.parallelFor(n, grain: max(1, Gemm.parallelWork / max(m * k, 1))) { columns in
+            for j in columns {
+                let right = pb + j * k
+                for i in 0..<m {
+                    let left = pa + i * k
+                    var lanes = SIMD8<T>(), p = 0
+                    while p + 8 <= k {
+                        lanes += UnsafeRawPointer(left + p).loadUnaligned(as: SIMD8<T>.self)
+                            * UnsafeRawPointer(right + p).loadUnaligned(as: SIMD8<T>.self)
+                        p += 8
+                    }
+                    var sum = lanes.sum()
+                    while p < k { sum += left[p] * right[p]; p += 1 }
+                    po[i * n + j] = sum
+                }
+            }
+        }
     }
 }

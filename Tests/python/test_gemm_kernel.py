@@ -51,3 +51,13 @@ def test_the_other_kernels_match_numpy_too(setting):
     environment = {**os.environ, "PLEXUS_BACKENDS": "cpu", **setting}
     result = subprocess.run([sys.executable, "-c", script], cwd=here, env=environment, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("m", [1, 5, 8, 9])  # up to 8 rows take dot products of B's rows
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gemm_with_transposed_b_and_few_rows(m, dtype):
+    k, n = 37, 21
+    a, b, c = RNG.standard_normal((m, k)).astype(dtype), RNG.standard_normal((n, k)).astype(dtype), RNG.standard_normal(n).astype(dtype)
+    with backends("cpu"):
+        got = op("Gemm", [a, b, c], {"transB": 1, "alpha": 0.5, "beta": 2.0})[0].numpy()
+    np.testing.assert_allclose(got, 0.5 * a @ b.T + 2 * c, rtol=1e-5, atol=1e-5)
