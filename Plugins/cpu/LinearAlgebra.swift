@@ -96,8 +96,10 @@ enum LinearAlgebra {
                 let out = buffer.baseAddress!
                 for r0 in stride(from: 0, to: rows, by: block) {
                     for c0 in stride(from: 0, to: columns, by: block) {
-                        for r in r0..<min(r0 + block, rows) {
-                            for col in c0..<min(c0 + block, columns) { (out + (col &* rows &+ r)).initialize(to: p[r &* columns &+ col]) }
+                        // Writes run along an output row: with `rows` a multiple of 1024 a write stride of
+                        // `rows` would put every line of the block in one cache set.
+                        for col in c0..<min(c0 + block, columns) {
+                            for r in r0..<min(r0 + block, rows) { (out + (col &* rows &+ r)).initialize(to: p[r &* columns &+ col]) }
                         }
                     }
                 }
