@@ -70,6 +70,7 @@ struct Broadcast {
 
     /// Calls `body(offsets, outputOffset)` for each run in `runs`, where `offsets[i]` is input
     /// i's element offset at the start of the run.
+    @inline(__always)
     func forEachRun(_ runs: Range<Int>, _ body: (UnsafeMutableBufferPointer<Int>, Int) -> Void) {
         let outer = dims.count - 1
         let inputs = strides.count
@@ -104,6 +105,7 @@ struct Broadcast {
     }
 
     /// Runs `forEachRun` over all runs, split across threads when the output is large.
+    @inline(__always)
     func parallelRuns(_ body: (UnsafeMutableBufferPointer<Int>, Int) -> Void) {
         let grain = max(1, 32_768 / max(runLength, 1))
         Host.parallelFor(runCount, grain: grain) { runs in forEachRun(runs, body) }

@@ -17,12 +17,19 @@ public enum Host {
 
     /// Runs `body` over sub-ranges of `0..<count` on the host's threads (at most
     /// `threadCount` chunks of at least `grain` items) and returns when all are done.
-    public static func parallelFor(_ count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
+    /// Inlinable, so a small range runs `body` inline in the caller, where the compiler can
+    /// specialise the loop inside it (a closure called through the host cannot be).
+    @inlinable public static func parallelFor(_ count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
         if count <= grain || threadCount == 1 {
             body(0..<count)
             return
         }
+        spread(count, grain: grain, body)
+    }
+
+    /// The threaded part of parallelFor.
+    @usableFromInline static func spread(_ count: Int, grain: Int, _ body: (Range<Int>) -> Void) {
         withoutActuallyEscaping(body) { body in
             var box = body
             withUnsafeMutablePointer(to: &box) { pointer in
