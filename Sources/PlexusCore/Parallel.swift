@@ -7,12 +7,16 @@ import PlexusABI
 import Synchronization
 
 /// Intra-op parallelism: how many threads one operator may use, and a `parallelFor` that
-/// splits a range into coarse chunks run with `DispatchQueue.concurrentPerform`.
+/// splits a range into coarse chunks run on the worker pool (or, when it is busy, with
+/// `DispatchQueue.concurrentPerform`).
 public enum Parallel {
     private static let setting = Atomic<Int32>(0)
 
     /// Cores the process may use.
     public static let coreCount = Int(plx_system_cpu_count())
+
+    /// Threads that spin briefly between loops (see `WorkerPool`), one per extra core.
+    private static let pool = WorkerPool(workers: max(0, coreCount - 1))
 
     /// Sets the thread count; 0 means one per core.
     public static func setThreadCount(_ count: Int) throws {
@@ -36,6 +40,9 @@ public enum Parallel {
             body(0..<count)
             return
         }
+        let ran = pool.run(chunks: chunks) { chunk in body((count * chunk / chunks)..<(count * (chunk + 1) / chunks)) }
+        if ran { return }
+        // The pool is busy with another caller's loop, or this is a loop inside a pool loop.
         nonisolated(unsafe) let body = body  // the caller's body is run on several threads by contract
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
             let begin = count * chunk / chunks
