@@ -36,7 +36,19 @@ enum FusedConv {
         func apply<T: CPUFloat>(_ p: UnsafeMutablePointer<T>, count: Int) {
             switch self {
             case .relu:
-                for i in 0..<count { p[i] = p[i] < 0 ? 0 : p[i] }  // a select, which vectorises; a conditional store does not
+                if T.self == Float.self {  // eight lanes at a time: the scalar loop compiles to branches
+                    let floats = UnsafeMutableRawPointer(p)
+                    var i = 0
+                    while i + 8 <= count {
+                        var lanes = floats.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                        lanes.replace(with: 0, where: lanes .< 0)
+                        floats.storeBytes(of: lanes, toByteOffset: i * 4, as: SIMD8<Float>.self)
+                        i += 8
+                    }
+                    while i < count { p[i] = p[i] < 0 ? 0 : p[i]; i += 1 }
+                } else {
+                    for i in 0..<count { p[i] = p[i] < 0 ? 0 : p[i] }
+                }
             case .leakyRelu(let alpha):
                 let a = T(double: alpha)
                 for i in 0..<count { p[i] = p[i] < 0 ? p[i] * a : p[i] }
