@@ -54,7 +54,20 @@ enum FusedConv {
                 for i in 0..<count { p[i] = p[i] < 0 ? p[i] * a : p[i] }
             case .clip(let low, let high):
                 let lo = T(double: low), hi = T(double: high)
-                for i in 0..<count { p[i] = p[i] < lo ? lo : (p[i] > hi ? hi : p[i]) }
+                if T.self == Float.self {  // ReLU6 and friends, eight lanes at a time
+                    let floats = UnsafeMutableRawPointer(p), lower = Float(low), upper = Float(high)
+                    var i = 0
+                    while i + 8 <= count {
+                        var lanes = floats.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+                        lanes.replace(with: lower, where: lanes .< lower)
+                        lanes.replace(with: upper, where: lanes .> upper)
+                        floats.storeBytes(of: lanes, toByteOffset: i * 4, as: SIMD8<Float>.self)
+                        i += 8
+                    }
+                    while i < count { p[i] = p[i] < lo ? lo : (p[i] > hi ? hi : p[i]); i += 1 }
+                } else {
+                    for i in 0..<count { p[i] = p[i] < lo ? lo : (p[i] > hi ? hi : p[i]) }
+                }
             case .sigmoid:
                 for i in 0..<count { p[i] = 1 / (1 + T.exp(-p[i])) }
             }
