@@ -13,7 +13,7 @@ import Synchronization
 /// another way; the pool never waits on itself.
 final class WorkerPool: @unchecked Sendable {
     /// How long an idle worker spins before it sleeps, in checks of the job counter.
-    private static let spinChecks = 20_000
+    private static let spinChecks = 100_000
 
     private let workers: Int
     /// Serialises callers: one loop on the pool at a time.
