@@ -122,15 +122,19 @@ _legacy_deleter = immortal(_MANAGED_DELETER(_legacy_deleter_function))
 _versioned_deleter = immortal(_VERSIONED_DELETER(_versioned_deleter_function))
 
 
+def _call_deleter(pointer, kind):
+    """Runs the deleter of the DLPack managed tensor (of struct `kind`) at `pointer`, if it has one."""
+    managed = ctypes.cast(pointer, ctypes.POINTER(kind))
+    if managed.contents.deleter:
+        managed.contents.deleter(managed)
+
+
 def _capsule_destructor_function(capsule):
     # A capsule nobody consumed still owns the managed tensor: run its deleter.
     try:
         for name, kind in ((_LEGACY, DLManagedTensor), (_VERSIONED, DLManagedTensorVersioned)):
             if _api.PyCapsule_IsValid(capsule, name):
-                pointer = _raw_get_pointer(capsule, name)
-                managed = ctypes.cast(pointer, ctypes.POINTER(kind))
-                if managed.contents.deleter:
-                    managed.contents.deleter(managed)
+                _call_deleter(_raw_get_pointer(capsule, name), kind)
     except Exception:  # noqa: BLE001
         pass
 
@@ -197,10 +201,7 @@ def _release_import(data, ctx):
     try:
         entry = _imports.pop(ctx, None)
         if entry is not None:
-            address, kind = entry
-            managed = ctypes.cast(address, ctypes.POINTER(kind))
-            if managed.contents.deleter:
-                managed.contents.deleter(managed)
+            _call_deleter(*entry)
     except Exception:  # noqa: BLE001
         pass
 

@@ -226,12 +226,13 @@ def test_close_waits_for_running_calls(rng):
     x = rng.standard_normal((64, 1, 8, 8)).astype(np.float32)
     outcomes = []
 
-    def runner():
-        for _ in range(20):
+    def runner():  # runs until the session is closed under it (however fast the runs are)
+        for _ in range(100_000):
             try:
                 outcomes.append(session.run(None, {"x": x})[0].shape)
             except plexus.ClosedError:
                 outcomes.append("closed")
+                return
 
     thread = threading.Thread(target=runner)
     thread.start()

@@ -7,7 +7,22 @@ from .module import Module
 __all__ = ["Sequential", "ModuleList", "ModuleDict"]
 
 
-class Sequential(Module):
+class _Children(Module):
+    """What Sequential and ModuleList share: children in order, appended under the next index."""
+
+    def append(self, module):
+        """Adds a module at the end."""
+        self.add_module(str(len(self._modules)), module)
+        return self
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self.children())
+
+
+class Sequential(_Children):
     """Runs its children in order: ``Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))``
     or ``Sequential(OrderedDict(name=module, ...))``. Children are named "0", "1", ... (or by
     the dict's keys), so state-dict names match a C ``plx_sequential_create`` and PyTorch."""
@@ -27,17 +42,6 @@ class Sequential(Module):
             x = module(x)
         return x
 
-    def append(self, module):
-        """Adds a module at the end."""
-        self.add_module(str(len(self._modules)), module)
-        return self
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self.children())
-
     def __getitem__(self, index):
         children = self.children()
         if isinstance(index, slice):
@@ -45,7 +49,7 @@ class Sequential(Module):
         return children[index]
 
 
-class ModuleList(Module):
+class ModuleList(_Children):
     """A list of modules whose parameters are registered (children "0", "1", ...)."""
 
     def __init__(self, modules=()):
@@ -53,22 +57,11 @@ class ModuleList(Module):
         for module in modules:
             self.append(module)
 
-    def append(self, module):
-        """Adds a module at the end."""
-        self.add_module(str(len(self._modules)), module)
-        return self
-
     def extend(self, modules):
         """Adds several modules at the end."""
         for module in modules:
             self.append(module)
         return self
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self.children())
 
     def __getitem__(self, index):
         return self.children()[index]

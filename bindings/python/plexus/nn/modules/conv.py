@@ -23,26 +23,27 @@ def _padding(layer, padding, kernel_size, stride, dilation, rank):
     return [d * (k - 1) // 2 for k, d in zip(kernels, dilations)]
 
 
-class Conv1d(Layer):
+class _Conv(Layer):
+    _type, _rank = "", 0
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
+                 padding_mode="zeros", dtype=None):
+        require_default(self._type, "padding_mode", padding_mode, "zeros")
+        super().__init__(self._type, in_channels=in_channels, out_channels=out_channels, kernel_size=kernel_size,
+                         stride=stride, padding=_padding(self._type, padding, kernel_size, stride, dilation, self._rank),
+                         dilation=dilation, groups=groups, bias=bias, dtype=dtype)
+
+
+class Conv1d(_Conv):
     """1-D convolution over [N, C, L]."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
-                 padding_mode="zeros", dtype=None):
-        require_default("Conv1d", "padding_mode", padding_mode, "zeros")
-        super().__init__("Conv1d", in_channels=in_channels, out_channels=out_channels, kernel_size=kernel_size,
-                         stride=stride, padding=_padding("Conv1d", padding, kernel_size, stride, dilation, 1),
-                         dilation=dilation, groups=groups, bias=bias, dtype=dtype)
+    _type, _rank = "Conv1d", 1
 
 
-class Conv2d(Layer):
+class Conv2d(_Conv):
     """2-D convolution over [N, C, H, W]."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True,
-                 padding_mode="zeros", dtype=None):
-        require_default("Conv2d", "padding_mode", padding_mode, "zeros")
-        super().__init__("Conv2d", in_channels=in_channels, out_channels=out_channels, kernel_size=kernel_size,
-                         stride=stride, padding=_padding("Conv2d", padding, kernel_size, stride, dilation, 2),
-                         dilation=dilation, groups=groups, bias=bias, dtype=dtype)
+    _type, _rank = "Conv2d", 2
 
 
 class ConvTranspose2d(Layer):
