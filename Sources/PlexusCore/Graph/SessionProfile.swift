@@ -8,8 +8,11 @@ import Synchronization
 public final class SessionProfile: Sendable {
     /// One operator type's totals.
     public struct Entry: Sendable {
+        /// The operator, as `name` or `domain:name`.
         public var op: String
+        /// How many nodes of it ran, summed over runs.
         public var calls: Int
+        /// Time spent in them, summed over runs.
         public var seconds: Double
     }
 

@@ -74,9 +74,11 @@ public enum NarrowNumbers {
 /// The "fn" formats have no infinities and use the all-ones pattern for NaN; the "fnuz" ones
 /// have no negative zero and use the negative-zero pattern (0x80) for NaN.
 public struct MiniFloat: Sendable {
+    /// Field widths and the exponent bias.
     public let exponentBits: Int, mantissaBits: Int, bias: Int
     /// The largest finite value.
     public let maximum: Double
+    /// Whether the all-ones exponent means infinity (e5m2), and whether zero has no sign (fnuz).
     public let hasInfinity: Bool, unsignedZero: Bool
     /// The bit pattern of NaN (positive where signed).
     public let nan: UInt8

@@ -3,7 +3,9 @@
 /// change results beyond float rounding, and they touch only the session's copy of the graph:
 /// `plx_session_to_layer` and export see the model as it was imported.
 public struct GraphOptimizations: OptionSet, Sendable {
+    /// The `PLX_OPTIMIZE_*` bits of plexus.h.
     public let rawValue: UInt32
+    /// The set with these bits.
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
     /// Identity nodes and inference-mode Dropout pass their input through: consumers read it directly.
