@@ -33,6 +33,10 @@ final class WorkerPool: @unchecked Sendable {
     private var chunks = 0
     private var helpers = 0
 
+    /// Set in a child process after fork: the workers did not come along (and the mutex may have
+    /// been held by one of them), so the child never uses the pool.
+    private static let forked = Atomic<Bool>(false)
+
     /// Marks the threads running pool work (workers, and callers while their loop runs).
     private static let inside: pthread_key_t = {
         var key = pthread_key_t()
@@ -43,6 +47,7 @@ final class WorkerPool: @unchecked Sendable {
     /// A pool of `workers` threads (the caller's thread works too).
     init(workers: Int) {
         self.workers = workers
+        pthread_atfork(nil, nil) { WorkerPool.forked.store(true, ordering: .relaxed) }
         pthread_mutex_init(&mutex, nil)
         pthread_cond_init(&wakeup, nil)
         for _ in 0..<workers {
@@ -61,7 +66,7 @@ final class WorkerPool: @unchecked Sendable {
     /// returns true when all are done; returns false at once, running nothing, when the pool is
     /// busy or the caller is itself inside a pool loop.
     func run(chunks: Int, _ body: (Int) -> Void) -> Bool {
-        guard workers > 0, chunks > 1, pthread_getspecific(Self.inside) == nil,
+        guard workers > 0, chunks > 1, pthread_getspecific(Self.inside) == nil, !Self.forked.load(ordering: .relaxed),
               busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
         withoutActuallyEscaping(body) { body in
             pthread_mutex_lock(&mutex)
