@@ -38,6 +38,16 @@ uint32 = _dtype_table.dtype("uint32")
 uint64 = _dtype_table.dtype("uint64")
 bool_ = _dtype_table.dtype("bool")
 string = _dtype_table.dtype("string")
+float8e4m3fn = _dtype_table.dtype("float8e4m3fn")
+float8e4m3fnuz = _dtype_table.dtype("float8e4m3fnuz")
+float8e5m2 = _dtype_table.dtype("float8e5m2")
+float8e5m2fnuz = _dtype_table.dtype("float8e5m2fnuz")
+float8e8m0 = _dtype_table.dtype("float8e8m0")
+float4e2m1 = _dtype_table.dtype("float4e2m1")
+uint4 = _dtype_table.dtype("uint4")
+int4 = _dtype_table.dtype("int4")
+uint2 = _dtype_table.dtype("uint2")
+int2 = _dtype_table.dtype("int2")
 float = float32  # noqa: A001 - torch.float
 double = float64
 half = float16
@@ -56,6 +66,8 @@ __all__ = [
     "version", "abi_version", "library_path", "nn", "optim", "onnx",
     "DType", "as_dtype", "float32", "float64", "float16", "bfloat16", "uint8", "int8", "uint16", "int16", "int32", "int64",
     "uint32", "uint64", "bool_", "string", "float", "double", "half", "long", "int",
+    "float8e4m3fn", "float8e4m3fnuz", "float8e5m2", "float8e5m2fnuz", "float8e8m0", "float4e2m1", "uint4", "int4",
+    "uint2", "int2",
     "PlexusError", "InvalidArgumentError", "ShapeMismatchError", "DTypeMismatchError", "ClosedError", "NotFoundError",
     "UnsupportedError", "PlexusIOError", "OutOfMemoryError", "ABIMismatchError", "AlreadyExistsError",
     "PluginFailedError", "NoBackendError", "InternalError",

@@ -46,11 +46,12 @@ class DType:
         return hash(self.code)
 
 
-def _bfloat16():
+def _ml_dtype(name):
+    """An ml_dtypes numpy dtype (bfloat16, float8, int4, ...), or None without ml_dtypes."""
     try:
         import ml_dtypes
-        return np.dtype(ml_dtypes.bfloat16)
-    except ImportError:
+        return np.dtype(getattr(ml_dtypes, name))
+    except (ImportError, AttributeError):
         return None
 
 
@@ -68,7 +69,18 @@ ALL = [
     DType("float64", 11, np.dtype(np.float64), "double"),
     DType("uint32", 12, np.dtype(np.uint32), "uint32"),
     DType("uint64", 13, np.dtype(np.uint64), "uint64"),
-    DType("bfloat16", 16, _bfloat16(), "bfloat16"),
+    DType("bfloat16", 16, _ml_dtype("bfloat16"), "bfloat16"),
+    # The narrow types, one element per byte as ml_dtypes holds them (Plexus stores them so too).
+    DType("float8e4m3fn", 17, _ml_dtype("float8_e4m3fn"), "float8e4m3fn"),
+    DType("float8e4m3fnuz", 18, _ml_dtype("float8_e4m3fnuz"), "float8e4m3fnuz"),
+    DType("float8e5m2", 19, _ml_dtype("float8_e5m2"), "float8e5m2"),
+    DType("float8e5m2fnuz", 20, _ml_dtype("float8_e5m2fnuz"), "float8e5m2fnuz"),
+    DType("uint4", 21, _ml_dtype("uint4"), "uint4"),
+    DType("int4", 22, _ml_dtype("int4"), "int4"),
+    DType("float4e2m1", 23, _ml_dtype("float4_e2m1fn"), "float4e2m1"),
+    DType("float8e8m0", 24, _ml_dtype("float8_e8m0fnu"), "float8e8m0"),
+    DType("uint2", 25, _ml_dtype("uint2"), "uint2"),
+    DType("int2", 26, _ml_dtype("int2"), "int2"),
 ]
 _BY_CODE = {d.code: d for d in ALL}
 _BY_NAME = {d.name: d for d in ALL}

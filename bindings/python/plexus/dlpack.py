@@ -149,6 +149,8 @@ def _dl_dtype(kind):
         return DLDataType(_BOOL, 8, 1)
     if kind.code == 16:
         return DLDataType(_BFLOAT, 16, 1)
+    if kind.code >= 17:
+        raise DTypeMismatchError(f"{kind.name} tensors cannot be exported through DLPack (no type code for them here)")
     numpy_kind = kind.numpy
     code = {"f": _FLOAT, "i": _INT, "u": _UINT}[numpy_kind.kind]
     return DLDataType(code, numpy_kind.itemsize * 8, 1)

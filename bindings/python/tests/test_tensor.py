@@ -237,3 +237,23 @@ def test_settings_and_version():
     plexus.set_backend_order(None)
     with pytest.raises(plexus.InvalidArgumentError):
         plexus.set_num_threads(-1)
+
+
+def test_narrow_dtypes_round_trip_through_numpy_and_sessions():
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    from onnx import TensorProto, helper
+    values = np.array([-8, -1, 0, 3, 7], dtype=ml_dtypes.int4)
+    t = plexus.tensor(values)
+    assert t.dtype == plexus.int4 and t.numpy().dtype == values.dtype
+    np.testing.assert_array_equal(t.numpy().astype(np.int8), values.astype(np.int8))
+    graph = helper.make_graph([helper.make_node("Cast", ["x"], ["y"], to=TensorProto.FLOAT8E4M3FN)], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [3])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT8E4M3FN, [3])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 21)])
+    session = plexus.InferenceSession(model.SerializeToString())
+    assert session.get_outputs()[0].type == "tensor(float8e4m3fn)"
+    (y,) = session.run(None, {"x": np.float32([0.3, 500, -2])})
+    assert y.dtype == np.dtype(ml_dtypes.float8_e4m3fn)
+    np.testing.assert_array_equal(y.astype(np.float32), [0.3125, 448, -2])  # nearest, saturated at 448
+    with pytest.raises(plexus.DTypeMismatchError, match="DLPack"):
+        t.__dlpack__()
