@@ -154,3 +154,15 @@ def test_old_struct_size_is_accepted_and_unknown_bits_are_refused():
     with pytest.raises(PlexusError, match="unknown bits"):
         Session(model, SessionOptions(disabled_optimizations=8))
     assert ctypes.sizeof(SessionOptions) > SessionOptions.disabled_optimizations.offset
+
+
+def test_bench_refuses_bad_arguments_clearly(tmp_path):
+    path = tmp_path / "m.onnx"
+    path.write_bytes(identity_model().SerializeToString())
+    plexus = str(ROOT / ".build/release/plexus")
+    for arguments, message in [(["--disable", "everything"], "--disable takes"), (["--repeats", "0"], "--repeats >= 1"),
+                               (["--dim", "batch"], "--dim takes name=size")]:
+        result = subprocess.run([plexus, "bench", str(path), *arguments], capture_output=True, text=True)
+        assert result.returncode != 0 and message in result.stderr, result.stderr
+    missing = subprocess.run([plexus, "bench", str(tmp_path / "missing.onnx")], capture_output=True, text=True)
+    assert missing.returncode != 0 and "missing.onnx" in missing.stderr
