@@ -53,6 +53,12 @@ enum ExportAdapters {
                 node.attributes["num_outputs"] = nil  // opset < 18 splits evenly by the number of outputs
             }
             if opset < 14 && node.op == OpKey(name: "Reshape") { try dropAllowZero(&node, graph) }
+            if opset < 25 && node.op == OpKey(name: "SpaceToDepth") {
+                if case .string(let mode)? = node.attributes["mode"], mode != "DCR" {
+                    throw PlexusError(.unsupported, "\(node.label): SpaceToDepth in \(mode) mode needs opset 25 or newer")
+                }
+                node.attributes["mode"] = nil  // before 25 the order is always DCR
+            }
             if opset < 14 && node.op == OpKey(name: "BatchNormalization") {
                 if case .int(let training)? = node.attributes["training_mode"], training != 0 {
                     throw PlexusError(.unsupported, "\(node.label): training-mode BatchNormalization needs opset 14 or newer")

@@ -368,13 +368,17 @@ def test_depth_to_space(mode):
     gradient_check(lambda: op("DepthToSpace", [t], {"blocksize": 2, "mode": mode})[0], [t])
 
 
-def test_space_to_depth():
+@pytest.mark.parametrize("mode", ["DCR", "CRD"])
+def test_space_to_depth(mode):
+    """DCR against onnxruntime; CRD (opset 25's `mode`, which onnxruntime lacks) as the inverse
+    of DepthToSpace in the same mode (the ONNX node tests check its values too)."""
     x = normal(2, 3, 4, 6)
-    check("SpaceToDepth", [x], {"blocksize": 2})
-    (y,) = op("DepthToSpace", [op("SpaceToDepth", [x], {"blocksize": 2})[0]], {"blocksize": 2})
+    if mode == "DCR":
+        check("SpaceToDepth", [x], {"blocksize": 2})
+    (y,) = op("DepthToSpace", [op("SpaceToDepth", [x], {"blocksize": 2, "mode": mode})[0]], {"blocksize": 2, "mode": mode})
     np.testing.assert_array_equal(y.numpy(), x)
     (t,) = leaves(x)
-    gradient_check(lambda: op("SpaceToDepth", [t], {"blocksize": 2})[0], [t])
+    gradient_check(lambda: op("SpaceToDepth", [t], {"blocksize": 2, "mode": mode})[0], [t])
 
 
 @pytest.mark.parametrize("name,inputs,attrs,message", [

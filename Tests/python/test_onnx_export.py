@@ -278,3 +278,21 @@ def test_dynamic_batch_export_runs_other_batch_sizes(tmp_path, name):
     feeds = {i.name: x for i, x in zip(model.graph.input, bigger)}
     ort = onnxruntime.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"]).run(None, feeds)
     np.testing.assert_allclose(ort[0], outputs_of(layer, bigger)[0], rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("mode", ["DCR", "CRD"])
+def test_space_to_depth_mode_is_written_only_where_onnx_has_it(tmp_path, mode):
+    from onnx import TensorProto, helper
+    node = helper.make_node("SpaceToDepth", ["x"], ["y"], blocksize=2, mode=mode)
+    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 4, 4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    layer = Session(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 25)]).SerializeToString()).to_layer()
+    x = f32(1, 2, 4, 4)
+    if mode == "CRD":  # only opset 25 has the mode; the exporter writes up to 23
+        with pytest.raises(Exception, match="opset 25"):
+            layer.export(tmp_path / "old.onnx", [x], {"opset": 23})
+        return
+    layer.export(tmp_path / "old.onnx", [x], {"opset": 17})
+    written = onnx.load(tmp_path / "old.onnx").graph.node
+    assert [a.name for n in written if n.op_type == "SpaceToDepth" for a in n.attribute] == ["blocksize"]
+    np.testing.assert_array_equal(Session(tmp_path / "old.onnx").run({"input_0": x})[0], layer(x).numpy())

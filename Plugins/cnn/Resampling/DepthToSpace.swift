@@ -1,6 +1,7 @@
 import PlexusPluginKit
 
-/// DepthToSpace (opset 13, modes DCR and CRD) and SpaceToDepth (opset 13) on [N, C, H, W]:
+/// DepthToSpace (opset 13) and SpaceToDepth (opset 13; `mode` from opset 25), each with modes DCR
+/// and CRD (the channel order of the depth side), on [N, C, H, W]:
 /// pure data movement (any fixed-size dtype). Their gradients route dY back through the same
 /// movement applied to element indices (`IndexRouting`).
 enum DepthToSpace {
@@ -13,7 +14,8 @@ enum DepthToSpace {
                          try Layout(shapes[0], attributes: context.attributes, toSpace: true, op: "DepthToSpace").outputShape
                      },
                      gradient: IndexRouting.rule("DepthToSpace"), compute: { try compute($0, toSpace: true) }),
-        OpDefinition("SpaceToDepth", since: 13, inputs: 1...1, attributes: [.required("blocksize", .int)],
+        OpDefinition("SpaceToDepth", since: 13, inputs: 1...1,
+                     attributes: [.required("blocksize", .int), AttributeDeclaration("mode", .string, default: .string("DCR"))],
                      doc: "move blocks of space into channels", supports: supportsMovement,
                      infer: ShapeInference.derived { context, shapes in
                          try Layout(shapes[0], attributes: context.attributes, toSpace: false, op: "SpaceToDepth").outputShape
@@ -41,7 +43,7 @@ enum DepthToSpace {
             guard block >= 1, block <= shape.dropFirst().max() ?? 0 else {
                 throw PlexusError.invalid("\(op): blocksize must be positive and fit the input \(shape), got \(block)")
             }
-            let mode = toSpace ? try attributes.string("mode") ?? "DCR" : "DCR"
+            let mode = try attributes.string("mode") ?? "DCR"
             guard mode == "DCR" || mode == "CRD" else { throw PlexusError.invalid("\(op): mode must be DCR or CRD, got '\(mode)'") }
             columnMajor = mode == "CRD"
             self.toSpace = toSpace
