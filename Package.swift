@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "CPlexusCPUKernels", path: "Plugins/cpu-kernels", cSettings: [.unsafeFlags(["-gdwarf-4"])]),
         .target(name: "PlexusCPU", dependencies: ["PlexusPluginKit", "CPlexusCPUKernels"], path: "Plugins/cpu"),
         .target(name: "PlexusMLP", dependencies: ["PlexusPluginKit"], path: "Plugins/mlp"),
-        .target(name: "PlexusCNN", dependencies: ["PlexusPluginKit"], path: "Plugins/cnn"),
+        .target(name: "PlexusCNN", dependencies: ["PlexusPluginKit", "CPlexusCPUKernels"], path: "Plugins/cnn"),
         .target(name: "PlexusRNN", dependencies: ["PlexusPluginKit"], path: "Plugins/rnn"),
         .target(name: "PlexusTransformer", dependencies: ["PlexusPluginKit"], path: "Plugins/transformer"),
         .target(name: "CPlexusOpenBLAS", path: "Plugins/openblas-loader"),

@@ -59,10 +59,10 @@ enum LinearAlgebra {
             let pa = a.pointer(as: T.self), pb = b.pointer(as: T.self), po = out.pointer(as: T.self)
             if k == 0 || m * n == 0 {
                 for i in 0..<(m * n) { po[i] = T.zero }
-            } else if transB && !transA && m <= rowsForDotProducts, let float = self as? any FloatRows {
+            } else if transB && !transA && m <= LinearAlgebra.rowsForDotProducts && (a.dtype == .float32 || a.dtype == .float64) {
                 // A few rows (a batch of one through a Linear layer): C[i, j] = A[i, :]·B[j, :], both
                 // contiguous, with no repacking of B.
-                float.dotRows(m: m, n: n, k: k)
+                dotRows(m: m, n: n, k: k)
             } else {
                 // The kernel reads A through strides and a row-major B[k×n]; a transposed B is repacked once.
                 let right = transB ? transposed(pb, rows: n, columns: k) : nil
@@ -127,12 +127,7 @@ enum LinearAlgebra {
     }
 }
 
-/// Gemm bodies that can take dot products of contiguous rows (the float types).
-protocol FloatRows {
-    func dotRows(m: Int, n: Int, k: Int)
-}
-
-extension LinearAlgebra.GemmBody: FloatRows {
+extension LinearAlgebra.GemmBody {
     /// out[i, j] = Σ_p a[i, p]·b[j, p] for float32/float64, eight lanes at a time, parallel over j.
     func dotRows(m: Int, n: Int, k: Int) {
         if a.dtype == .float32 { rows(Float.self, m: m, n: n, k: k) } else if a.dtype == .float64 { rows(Double.self, m: m, n: n, k: k) }

@@ -49,3 +49,24 @@ def test_depthwise_float64_and_gradients():
     assert got.dtype == np.float64
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
     gradient_check(lambda: op("Conv", [x, w, b], {"group": 3, "pads": [1, 1, 1, 1], "strides": [2, 1]})[0], [x, w, b])
+
+
+def test_the_swift_loops_agree_too(tmp_path):
+    """PLEXUS_CPU_ISA=avx2 keeps the AVX-512 C kernel out, so the Swift per-tap loops run."""
+    import os
+    import pathlib
+    import subprocess
+    import sys
+
+    cases = [{"pads": [1, 1, 1, 1]}, {"strides": [2, 2], "pads": [0, 1, 1, 0]}, {"strides": [1, 3], "dilations": [2, 1]}]
+    x, w = RNG.standard_normal((1, 4, 9, 11)).astype(np.float32), RNG.standard_normal((4, 1, 3, 3)).astype(np.float32)
+    np.savez(tmp_path / "in.npz", x=x, w=w)
+    script = ("import numpy as np, sys; from plexus_c import op\n"
+              f"data = np.load({str(tmp_path / 'in.npz')!r}); cases = {cases!r}\n"
+              "np.savez(sys.argv[1], *[op('Conv', [data['x'], data['w']], {'group': 4, **c})[0].numpy() for c in cases])\n")
+    result = subprocess.run([sys.executable, "-c", script, str(tmp_path / "out.npz")], cwd=pathlib.Path(__file__).parent,
+                            env={**os.environ, "PLEXUS_CPU_ISA": "avx2"}, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    outputs = np.load(tmp_path / "out.npz")
+    for index, attributes in enumerate(cases):
+        np.testing.assert_allclose(outputs[f"arr_{index}"], onnxruntime_conv(x, w, None, {"group": 4, **attributes}), rtol=1e-5, atol=1e-5)

@@ -61,3 +61,11 @@ def test_gemm_with_transposed_b_and_few_rows(m, dtype):
     with backends("cpu"):
         got = op("Gemm", [a, b, c], {"transB": 1, "alpha": 0.5, "beta": 2.0})[0].numpy()
     np.testing.assert_allclose(got, 0.5 * a @ b.T + 2 * c, rtol=1e-5, atol=1e-5)
+
+
+def test_integer_gemm_with_transposed_b_and_few_rows():
+    """Integers take the general path (the dot-product shortcut is for floats only)."""
+    a, b = RNG.integers(-5, 5, (3, 7)).astype(np.int32), RNG.integers(-5, 5, (4, 7)).astype(np.int32)
+    with backends("cpu"):
+        got = op("Gemm", [a, b], {"transB": 1})[0].numpy()
+    np.testing.assert_array_equal(got, a @ b.T)

@@ -1,3 +1,4 @@
+import CPlexusCPUKernels
 import PlexusPluginKit
 
 /// Depthwise 2-D convolution (group = channels = filters, as in MobileNet) computed directly:
@@ -5,6 +6,10 @@ import PlexusPluginKit
 /// along an output row so it vectorizes for stride 1. im2col would build one tiny matrix
 /// product per channel instead, which costs more in calls than in arithmetic.
 enum DepthwiseConv {
+    /// Whether float32 planes go to the AVX-512 C kernel (`PLEXUS_CPU_ISA=avx2` and
+    /// `PLEXUS_CPU_PORTABLE=1` keep the Swift loops, which the tests use).
+    static let hasAVX512 = plx_cpu_avx512_available() != 0
+
     /// True when `geometry` is a 2-D depthwise convolution with one filter per channel.
     static func applies(_ geometry: ConvolutionGeometry) -> Bool {
         geometry.axes.count == 2 && geometry.group == geometry.channels && geometry.filters == geometry.channels && geometry.group > 1
@@ -22,6 +27,15 @@ enum DepthwiseConv {
                 let channel = plane % geometry.channels
                 let source = x + plane * inPlane, target = y + plane * outPlane, weights = w + channel * taps
                 let start = bias.map { $0[channel] } ?? 0
+                if T.self == Float.self && hasAVX512 {
+                    plx_cpu_depthwise_plane_avx512(
+                        UnsafeRawPointer(source).assumingMemoryBound(to: Float.self), Int32(rows.input), Int32(columns.input),
+                        UnsafeRawPointer(weights).assumingMemoryBound(to: Float.self), Int32(rows.kernel), Int32(columns.kernel),
+                        Int32(rows.stride), Int32(columns.stride), Int32(rows.dilation), Int32(columns.dilation),
+                        Int32(rows.padBegin), Int32(columns.padBegin), unsafeBitCast(start, to: Float.self),
+                        UnsafeMutableRawPointer(target).assumingMemoryBound(to: Float.self), Int32(rows.output), Int32(columns.output))
+                    continue
+                }
                 for i in 0..<outPlane { target[i] = start }
                 for kh in 0..<rows.kernel {
                     let validRows = rows.validOutputs(tap: kh), rowShift = rows.shift(tap: kh)
