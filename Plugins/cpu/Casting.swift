@@ -103,18 +103,10 @@ enum Casting {
             return
         }
         let count = input.count
-        if output.dtype.isNarrow {
-            let values = input.dtype == .uint64 ? integers(input).map { Double(UInt64(bitPattern: $0)) } : try doubles(input)
-            let p = output.pointer(as: UInt8.self)
-            for i in 0..<count {
-                p[i] = NarrowNumbers.encode(values[i], output.dtype, saturate: rules.saturate, rounding: rules.rounding)
-            }
-            return
-        }
         if (input.dtype.isInteger || input.dtype == .bool) && output.dtype.isInteger {
             return try TypeDispatch.integer(output.dtype, op: "Cast", TruncatingWrite(values: integers(input), output: output))
         }
-        let values = input.dtype == .uint64 ? integers(input).map { Double(UInt64(bitPattern: $0)) } : try doubles(input)
+        let values = try doubles(input)
         switch output.dtype {
         case .float32, .float64, .int8, .int16, .int32, .int64, .uint8, .uint16, .uint32, .uint64:
             try TypeDispatch.numeric(output.dtype, op: "Cast", ConvertingWrite(values: values, output: output))
@@ -126,8 +118,11 @@ enum Casting {
             floats.withUnsafeBufferPointer { HalfPrecision.store($0, into: output) }
         case .string:
             throw PlexusError(.unsupported, "Cast to string is not supported")
-        default:
-            throw PlexusError(.unsupported, "Cast to \(output.dtype) is not supported")
+        default:  // the narrow types
+            let p = output.pointer(as: UInt8.self)
+            for i in 0..<count {
+                p[i] = NarrowNumbers.encode(values[i], output.dtype, saturate: rules.saturate, rounding: rules.rounding)
+            }
         }
     }
 

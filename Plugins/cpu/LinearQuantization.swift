@@ -144,22 +144,16 @@ enum LinearQuantization {
             let p = layout.parameter(index)
             return single ? Double(Float(values[index]) / Float(scales[p])) : values[index] / scales[p]
         }
-        if MiniFloat(dtype) != nil {  // float8/float4: the format's own rounding
-            let saturate = try (context.attributes.int("saturate") ?? 1) != 0
-            let target = output.pointer(as: UInt8.self)
-            for index in 0..<x.count {
-                target[index] = NarrowNumbers.encode(ratios[index] + zeros[layout.parameter(index)], dtype, saturate: saturate)
-            }
-            return
-        }
-        let bounds = range(of: dtype)
+        let toFloat = MiniFloat(dtype) != nil, bounds = range(of: dtype)
         let result = ratios.indices.map { index -> Double in
+            if toFloat { return ratios[index] + zeros[layout.parameter(index)] }  // float8/float4 round in the encoding
             let q = ratios[index].rounded(.toNearestOrEven) + zeros[layout.parameter(index)]
             return q.isNaN ? 0 : min(max(q, bounds.lowerBound), bounds.upperBound)
         }
         if dtype.isNarrow {
+            let saturate = try (context.attributes.int("saturate") ?? 1) != 0  // (integers are clamped above)
             let target = output.pointer(as: UInt8.self)
-            for index in result.indices { target[index] = NarrowNumbers.encode(result[index], dtype, saturate: true) }
+            for index in result.indices { target[index] = NarrowNumbers.encode(result[index], dtype, saturate: saturate) }
             return
         }
         try DoubleStaging.write(result, into: output)
