@@ -106,6 +106,12 @@ enum Casting {
         if (input.dtype.isInteger || input.dtype == .bool) && output.dtype.isInteger {
             return try TypeDispatch.integer(output.dtype, op: "Cast", TruncatingWrite(values: integers(input), output: output))
         }
+        if (input.dtype.isInteger || input.dtype == .bool), let bits = output.dtype.packedBits, NarrowNumbers.integerRange(output.dtype) != nil {
+            // integer → int4/int2 wraps too (through Double, 64-bit values would lose their low bits)
+            let p = output.pointer(as: UInt8.self), mask = UInt8((1 << bits) - 1)
+            for (i, value) in integers(input).enumerated() { p[i] = UInt8(truncatingIfNeeded: value) & mask }
+            return
+        }
         let values = try doubles(input)
         switch output.dtype {
         case .float32, .float64, .int8, .int16, .int32, .int64, .uint8, .uint16, .uint32, .uint64:

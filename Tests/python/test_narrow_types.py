@@ -123,3 +123,11 @@ def test_export_packs_narrow_initializers_again(tmp_path):
     narrow = [t for t in exported.graph.initializer if t.data_type == TensorProto.INT4]
     assert len(narrow) == 1 and len(narrow[0].raw_data) == 3
     np.testing.assert_array_equal(numpy_helper.to_array(narrow[0]), values)
+
+
+@pytest.mark.parametrize("code", [21, 22, 25, 26])
+def test_integers_wrap_into_int4_and_int2_like_ml_dtypes(code):
+    x = np.array([0, 5, -3, 17, 2**40 + 3, -(2**40) - 1], np.int64)
+    same_bits(op("Cast", [x], {"to": code})[0].numpy(), x.astype(OTHER[code]))
+    big = np.array([2**63 + 5, 2**64 - 1], np.uint64)
+    same_bits(op("Cast", [big], {"to": code})[0].numpy(), big.astype(OTHER[code]))
