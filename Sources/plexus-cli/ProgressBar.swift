@@ -23,13 +23,6 @@ struct ProgressBar {
     }
 }
 
-/// Seconds on a monotonic clock.
-func monotonicSeconds() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
-    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-}
-
 /// `value` with `digits` decimals.
 func formatted(_ value: Double, _ digits: Int = 1) -> String {
     let scale = pow(10, Double(digits))

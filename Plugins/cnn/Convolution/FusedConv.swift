@@ -21,11 +21,12 @@ enum FusedConv {
 
     /// The activation and its constants.
     enum Activation {
-        case relu, leakyRelu(Double), clip(Double, Double), sigmoid
+        /// Relu is `clip(0, ∞)`.
+        case leakyRelu(Double), clip(Double, Double), sigmoid
 
         init(_ attributes: AttributeReader) throws {
             switch try attributes.string("activation") ?? "Relu" {
-            case "Relu": self = .relu
+            case "Relu": self = .clip(0, .infinity)
             case "LeakyRelu": self = .leakyRelu(try attributes.float("alpha") ?? 0.01)
             case "Clip": self = .clip(try attributes.float("min") ?? -.infinity, try attributes.float("max") ?? .infinity)
             case "Sigmoid": self = .sigmoid
@@ -35,26 +36,12 @@ enum FusedConv {
 
         func apply<T: CPUFloat>(_ p: UnsafeMutablePointer<T>, count: Int) {
             switch self {
-            case .relu:
-                if T.self == Float.self {  // eight lanes at a time: the scalar loop compiles to branches
-                    let floats = UnsafeMutableRawPointer(p)
-                    var i = 0
-                    while i + 8 <= count {
-                        var lanes = floats.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-                        lanes.replace(with: 0, where: lanes .< 0)
-                        floats.storeBytes(of: lanes, toByteOffset: i * 4, as: SIMD8<Float>.self)
-                        i += 8
-                    }
-                    while i < count { p[i] = p[i] < 0 ? 0 : p[i]; i += 1 }
-                } else {
-                    for i in 0..<count { p[i] = p[i] < 0 ? 0 : p[i] }
-                }
             case .leakyRelu(let alpha):
                 let a = T(double: alpha)
                 for i in 0..<count { p[i] = p[i] < 0 ? p[i] * a : p[i] }
             case .clip(let low, let high):
                 let lo = T(double: low), hi = T(double: high)
-                if T.self == Float.self {  // ReLU6 and friends, eight lanes at a time
+                if T.self == Float.self {  // ReLU, ReLU6 and friends, eight lanes at a time (the scalar loop compiles to branches)
                     let floats = UnsafeMutableRawPointer(p), lower = Float(low), upper = Float(high)
                     var i = 0
                     while i + 8 <= count {

@@ -93,10 +93,10 @@ public final class Session: @unchecked Sendable {
                     return value
                 }
                 let results: [Tensor]
-                let start = profile == nil ? 0 : SessionProfile.now()
+                let start = profile == nil ? 0 : monotonicSeconds()
                 do {
                     results = try OpRegistry.shared.call(node.op, arguments, attributes: node.attributes, outputCount: node.outputs.count)
-                    profile?.add(node.op, seconds: SessionProfile.now() - start)
+                    profile?.add(node.op, seconds: monotonicSeconds() - start)
                 } catch let error as PlexusError {
                     throw PlexusError(error.code, "node \(node.label): \(error.message)")
                 }

@@ -30,11 +30,11 @@ public final class SessionProfile: Sendable {
 
     /// The totals so far, most time first.
     public var entries: [Entry] { totals.withLock { Array($0.values) }.sorted { $0.seconds > $1.seconds } }
+}
 
-    /// Seconds on a monotonic clock.
-    static func now() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
-    }
+/// Seconds on a monotonic clock (for timing; its zero is arbitrary). Thread-safe.
+public func monotonicSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
 }
