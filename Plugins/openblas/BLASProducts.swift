@@ -65,12 +65,9 @@ enum BLASProducts {
     static func gemm(_ context: KernelContext) throws {
         let a = try context.input(0), b = try context.input(1), c = context.optionalInput(2)
         let dtype = try requireSameDType([a, b, c], op: "Gemm")
-        guard a.rank == 2, b.rank == 2 else { throw PlexusError.invalid("Gemm: A and B must be matrices, got \(a.shape) and \(b.shape)") }
         let transA = try context.attributes.int("transA") ?? 0 != 0, transB = try context.attributes.int("transB") ?? 0 != 0
         let alpha = try context.attributes.float("alpha") ?? 1, beta = try context.attributes.float("beta") ?? 1
-        let m = transA ? a.shape[1] : a.shape[0], k = transA ? a.shape[0] : a.shape[1]
-        let k2 = transB ? b.shape[1] : b.shape[0], n = transB ? b.shape[0] : b.shape[1]
-        guard k == k2 else { throw PlexusError(.shapeMismatch, "Gemm: inner dimensions differ: A is \(a.shape), B is \(b.shape)") }
+        let (m, n, k) = try MatrixProductShape.gemm(a.shape, b.shape, transA: transA, transB: transB)
         guard m <= largest, n <= largest, k <= largest else {
             throw PlexusError(.unsupported, "Gemm: dimensions beyond 2^31 are not supported by the OpenBLAS backend")
         }

@@ -1,4 +1,4 @@
-/// The shapes of a MatMul with numpy semantics, shared by every backend's kernel: a 1-D A is a
+/// The shapes of a MatMul with numpy semantics (and of a Gemm), shared by every backend's kernel: a 1-D A is a
 /// row ([1, k]) and a 1-D B a column ([k, 1]), the dims before the last two broadcast, and the
 /// promoted dims are dropped from the result again.
 public struct MatrixProductShape {
@@ -30,5 +30,14 @@ public struct MatrixProductShape {
         if rightIsVector { shape.removeLast() }
         if leftIsVector { shape.remove(at: shape.count - (rightIsVector ? 1 : 2)) }
         return shape
+    }
+
+    /// Gemm's sizes: A and B must be matrices, op(A) is [m, k] and op(B) is [k, n].
+    public static func gemm(_ a: [Int], _ b: [Int], transA: Bool, transB: Bool) throws -> (m: Int, n: Int, k: Int) {
+        guard a.count == 2, b.count == 2 else { throw PlexusError.invalid("Gemm: A and B must be matrices, got \(a) and \(b)") }
+        let m = transA ? a[1] : a[0], k = transA ? a[0] : a[1]
+        let k2 = transB ? b[1] : b[0], n = transB ? b[0] : b[1]
+        guard k == k2 else { throw PlexusError(.shapeMismatch, "Gemm: inner dimensions differ: A is \(a), B is \(b)") }
+        return (m, n, k)
     }
 }
