@@ -27,6 +27,10 @@ import sys
 import warnings
 import zlib
 
+# numpy's OpenBLAS picks its GEMM kernel by CPU, and the kernels round differently: pin one that
+# every AVX2 machine has, so the goldens regenerate byte-for-byte anywhere (must precede numpy).
+os.environ["OPENBLAS_CORETYPE"] = "Haswell"
+
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
