@@ -43,8 +43,8 @@ struct BenchCommand: ParsableCommand {
         var optimizations = GraphOptimizations.all
         for name in disabled {
             let named: [String: GraphOptimizations] = ["identities": .eliminateIdentities, "batchnorm": .foldBatchNormalization,
-                                                       "activations": .fuseActivations, "all": .all]
-            guard let rewrite = named[name] else { throw ValidationError("--disable takes identities, batchnorm, activations or all, got '\(name)'") }
+                                                       "activations": .fuseActivations, "residuals": .fuseResiduals, "all": .all]
+            guard let rewrite = named[name] else { throw ValidationError("--disable takes identities, batchnorm, activations, residuals or all, got '\(name)'") }
             optimizations.subtract(rewrite)
         }
         let loadStart = monotonicSeconds()

@@ -15,7 +15,7 @@ from plexus_c import PlexusError, Session, SessionOptions
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 RNG = np.random.default_rng(21)
-ALL_OFF = 1 | 2 | 4
+ALL_OFF = 1 | 2 | 4 | 8
 
 
 def conv_block(activation=None, dtype=np.float32, conv_bias=True, extra_reader=False, clip_min_input=False):
@@ -152,7 +152,7 @@ def test_old_struct_size_is_accepted_and_unknown_bits_are_refused():
     old.disabled_optimizations = 0xFF  # beyond its struct_size: must be ignored
     Session(model, old)
     with pytest.raises(PlexusError, match="unknown bits"):
-        Session(model, SessionOptions(disabled_optimizations=8))
+        Session(model, SessionOptions(disabled_optimizations=16))
     assert ctypes.sizeof(SessionOptions) > SessionOptions.disabled_optimizations.offset
 
 

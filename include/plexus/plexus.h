@@ -436,6 +436,7 @@ typedef struct plx_session plx_session;
 #define PLX_OPTIMIZE_ELIMINATE_IDENTITIES 1u  /**< Identity and inference Dropout nodes are skipped. */
 #define PLX_OPTIMIZE_FOLD_BATCHNORM 2u        /**< Conv → BatchNormalization folds into the Conv. */
 #define PLX_OPTIMIZE_FUSE_ACTIVATIONS 4u      /**< Conv → Relu/LeakyRelu/Clip/Sigmoid run as one node. */
+#define PLX_OPTIMIZE_FUSE_RESIDUALS 8u        /**< Conv → Add (a residual connection) runs as one node. */
 
 /**
  * Session options; pass NULL for the defaults. Set `struct_size` to sizeof(plx_session_options).

@@ -22,22 +22,24 @@ enum Conv {
     }
 
     /// The kernel: checks the geometry, then runs the float body (or the half-precision bridge).
-    static func compute(_ context: KernelContext) throws { _ = try forward(context) }
+    static func compute(_ context: KernelContext) throws { try forward(context) }
 
-    /// Convolves into output 0 and returns it; nil when half-precision inputs went through the
-    /// bridge, which runs the op `bridgeDomain`:`context.op` on float32 copies instead.
-    static func forward(_ context: KernelContext, bridgeDomain: String = "") throws -> KernelTensor? {
+    /// Convolves into output 0, then adds `residual` (a tensor of the output's shape) and applies
+    /// `activation` when given (FusedConv). Half-precision inputs go through the bridge, which
+    /// runs the op `bridgeDomain`:`context.op` on float32 copies instead.
+    static func forward(_ context: KernelContext, bridgeDomain: String = "", activation: FusedConv.Activation? = nil,
+                        residual: KernelTensor? = nil) throws {
         let x = try context.input(0), w = try context.input(1), bias = context.optionalInput(2)
-        let dtype = try requireSameDType([x, w, bias], op: context.op)
+        let dtype = try requireSameDType([x, w, bias, residual], op: context.op)
         let geometry = try ConvolutionGeometry.convolution(input: x.shape, weight: w.shape, attributes: context.attributes, op: context.op)
         try checkBias(bias, count: geometry.filters, op: context.op)
-        if HalfPrecisionBridge.applies(context) {
-            try HalfPrecisionBridge.run(context, domain: bridgeDomain)
-            return nil
+        if let residual, residual.shape != geometry.outputShape {
+            throw PlexusError(.shapeMismatch, "\(context.op): Z must have the output's shape \(geometry.outputShape), got \(residual.shape)")
         }
+        if HalfPrecisionBridge.applies(context) { return try HalfPrecisionBridge.run(context, domain: bridgeDomain) }
         let y = try context.output(0, dtype, geometry.outputShape)
-        try TypeDispatch.float(dtype, op: context.op, Forward(geometry: geometry, x: x, w: w, bias: bias, y: y))
-        return y
+        try TypeDispatch.float(dtype, op: context.op, Forward(geometry: geometry, x: x, w: w, bias: bias, y: y,
+                                                              residual: residual, activation: activation))
     }
 
     /// Throws unless `bias` is absent or a vector of `count` elements.
@@ -50,12 +52,27 @@ enum Conv {
     /// Y[chunk] = filters [group, M/group, rows] · columns [group, rows, chunk positions], plus bias.
     struct Forward: FloatBody {
         let geometry: ConvolutionGeometry, x: KernelTensor, w: KernelTensor, bias: KernelTensor?, y: KernelTensor
+        var residual: KernelTensor? = nil, activation: FusedConv.Activation? = nil
 
         func run<T: CPUFloat>(_ type: T.Type) throws {
-            if DepthwiseConv.applies(geometry) {
-                return DepthwiseConv.run(geometry, x: x.pointer(as: T.self), w: w.pointer(as: T.self),
-                                         bias: bias.map { UnsafePointer($0.pointer(as: T.self)) }, y: y.pointer(as: T.self))
+            if T.self == Float.self && PanelConvolution.applies(geometry) {
+                let epilogue = PanelConvolution.Epilogue(bias: bias.map { UnsafePointer($0.pointer(as: Float.self)) },
+                                                         residual: residual.map { UnsafePointer($0.pointer(as: Float.self)) },
+                                                         activation: activation)
+                return PanelConvolution.run(geometry, x.pointer(as: Float.self), w.pointer(as: Float.self), y.pointer(as: Float.self),
+                                            epilogue)
             }
+            if DepthwiseConv.applies(geometry) {
+                DepthwiseConv.run(geometry, x: x.pointer(as: T.self), w: w.pointer(as: T.self),
+                                  bias: bias.map { UnsafePointer($0.pointer(as: T.self)) }, y: y.pointer(as: T.self))
+            } else {
+                try unfoldAndMultiply(T.self)
+            }
+            finish(T.self)
+        }
+
+        /// The general path: im2col per batch chunk, one MatMul per group, then bias.
+        private func unfoldAndMultiply<T: CPUFloat>(_ type: T.Type) throws {
             let positions = geometry.volume.outputCount
             let filters = try Scratch.reshaped(w, as: [geometry.group, geometry.filtersPerGroup, geometry.rowsPerGroup])
             let bias = self.bias.map { UnsafePointer($0.pointer(as: T.self)) }
@@ -69,6 +86,16 @@ enum Conv {
                     ChannelLayout.scatter(product.view.pointer(as: T.self), items: items, channels: geometry.filters, length: positions,
                                           bias: bias, into: y.pointer(as: T.self))
                 }
+            }
+        }
+
+        /// Adds the residual and applies the activation over Y (the panel path does both per tile).
+        private func finish<T: CPUFloat>(_ type: T.Type) {
+            guard residual != nil || activation != nil else { return }
+            let p = y.pointer(as: T.self), r = residual.map { UnsafePointer($0.pointer(as: T.self)) }
+            Host.parallelFor(y.count, grain: 16_384) { range in
+                if let r { for i in range { p[i] += r[i] } }
+                activation?.apply(p + range.lowerBound, count: range.count)
             }
         }
     }

@@ -1,20 +1,25 @@
 import PlexusPluginKit
 
-/// `ai.plexus` FusedConv: a Conv whose output goes straight through an activation (Relu,
-/// LeakyRelu with `alpha`, Clip with optional `min`/`max`, Sigmoid), applied in place while the
-/// output is fresh. Sessions make it from Conv → activation pairs (GraphOptimizations); it is
-/// not an ONNX op and is never exported.
+/// `ai.plexus` FusedConv: `activation(Conv(X, W, B) + Z)`, the optional `Z` being a residual
+/// input added before an optional activation (Relu, LeakyRelu with `alpha`, Clip with optional
+/// `min`/`max`, Sigmoid, or `None`), applied in place while the output is fresh. Sessions make
+/// it from Conv → Add → activation chains (GraphOptimizations); it is not an ONNX op and is never
+/// exported. A Z that broadcasts to a larger shape than the convolution's is added as Add does.
 enum FusedConv {
     static var definition: OpDefinition {
-        OpDefinition("FusedConv", domain: "ai.plexus", since: 1, inputs: 2...3,
+        OpDefinition("FusedConv", domain: "ai.plexus", since: 1, inputs: 2...4,
                      attributes: Conv.attributes + [AttributeDeclaration("activation", .string, default: .string("Relu")),
                                                     AttributeDeclaration("alpha", .float, default: .float(0.01)),
                                                     AttributeDeclaration("min", .float), AttributeDeclaration("max", .float)],
-                     doc: "Conv followed by Relu, LeakyRelu, Clip or Sigmoid (made by session graph fusion)",
+                     doc: "Conv, plus an optional residual Z, then Relu, LeakyRelu, Clip, Sigmoid or None (made by session graph fusion)",
                      supports: DTypes.first(DTypes.floats.union(DTypes.halfs)),
-                     infer: ShapeInference.derived(needing: [0, 1]) { context, shapes in
-                         try ConvolutionGeometry.convolution(input: shapes[0], weight: shapes[1], attributes: context.attributes,
-                                                             op: "FusedConv").outputShape
+                     infer: { context in
+                         let needed = context.inputCount > 3 && context.input(3) != nil ? [0, 1, 3] : [0, 1]
+                         try ShapeInference.derived(needing: needed) { context, shapes in
+                             let convolved = try ConvolutionGeometry.convolution(input: shapes[0], weight: shapes[1],
+                                                                                 attributes: context.attributes, op: "FusedConv").outputShape
+                             return shapes.count > 2 ? try broadcastShape(convolved, shapes[2]) : convolved
+                         }(context)
                      },
                      compute: compute)
     }
@@ -23,6 +28,11 @@ enum FusedConv {
     enum Activation {
         /// Relu is `clip(0, ∞)`.
         case leakyRelu(Double), clip(Double, Double), sigmoid
+
+        /// The activation the attributes name; nil for `None`.
+        static func read(_ attributes: AttributeReader) throws -> Activation? {
+            try attributes.string("activation") == "None" ? nil : Activation(attributes)
+        }
 
         init(_ attributes: AttributeReader) throws {
             switch try attributes.string("activation") ?? "Relu" {
@@ -62,18 +72,37 @@ enum FusedConv {
     }
 
     static func compute(_ context: KernelContext) throws {
-        let activation = try Activation(context.attributes)
-        guard let y = try Conv.forward(context, bridgeDomain: "ai.plexus") else { return }
-        try TypeDispatch.float(y.dtype, op: context.op, Apply(activation: activation, y: y))
+        let activation = try Activation.read(context.attributes)
+        guard let z = context.optionalInput(3) else { return try Conv.forward(context, bridgeDomain: "ai.plexus", activation: activation) }
+        let geometry = try ConvolutionGeometry.convolution(input: try context.input(0).shape, weight: try context.input(1).shape,
+                                                           attributes: context.attributes, op: context.op)
+        if z.shape == geometry.outputShape || HalfPrecisionBridge.applies(context) {
+            return try Conv.forward(context, bridgeDomain: "ai.plexus", activation: activation, residual: z)
+        }
+        // Z broadcasts: convolve, add as the Add op does, then activate the sum.
+        let convolved = try Host.call("Conv", Array(context.inputs.prefix(3)), attributes: geometry.explicitAttributes)[0]
+        let sum = try Host.call("Add", [convolved.view, z])[0]
+        let y = try context.output(0, sum.view.dtype, sum.view.shape)
+        y.data.copyMemory(from: sum.view.data, byteCount: y.count * y.dtype.elementSize)
+        if let activation { try TypeDispatch.float(y.dtype, op: context.op, Apply(activation: activation, y: y)) }
     }
 
+    /// The numpy broadcast of two shapes.
+    static func broadcastShape(_ a: [Int], _ b: [Int]) throws -> [Int] {
+        let rank = max(a.count, b.count)
+        let left = Array(repeating: 1, count: rank - a.count) + a, right = Array(repeating: 1, count: rank - b.count) + b
+        return try zip(left, right).map { x, y in
+            guard x == y || x == 1 || y == 1 else { throw PlexusError(.shapeMismatch, "FusedConv: Z of shape \(b) does not broadcast with the output \(a)") }
+            return x == 1 ? y : x
+        }
+    }
+
+    /// Applies the activation over a finished tensor.
     struct Apply: FloatBody {
         let activation: Activation, y: KernelTensor
         func run<T: CPUFloat>(_ type: T.Type) throws {
-            let p = y.pointer(as: T.self), grain = 16_384
-            Host.parallelFor(y.count, grain: grain) { range in
-                activation.apply(p + range.lowerBound, count: range.count)
-            }
+            let p = y.pointer(as: T.self)
+            Host.parallelFor(y.count, grain: 16_384) { range in activation.apply(p + range.lowerBound, count: range.count) }
         }
     }
 }

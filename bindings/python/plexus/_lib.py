@@ -41,7 +41,7 @@ class SessionOptionsStruct(ctypes.Structure):
                 ("disabled_optimizations", ctypes.c_uint32)]
 
 # plx_session_options.disabled_optimizations bits (PLX_OPTIMIZE_* in plexus.h).
-OPTIMIZE_ELIMINATE_IDENTITIES, OPTIMIZE_FOLD_BATCHNORM, OPTIMIZE_FUSE_ACTIVATIONS = 1, 2, 4
+OPTIMIZE_ELIMINATE_IDENTITIES, OPTIMIZE_FOLD_BATCHNORM, OPTIMIZE_FUSE_ACTIVATIONS, OPTIMIZE_FUSE_RESIDUALS = 1, 2, 4, 8
 
 
 _SIGNATURES = {

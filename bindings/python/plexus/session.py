@@ -21,8 +21,8 @@ import numpy as np
 from . import _dtypes
 from ._errors import InvalidArgumentError, NotFoundError
 from ._handle import HandleGuard
-from ._lib import (OPTIMIZE_ELIMINATE_IDENTITIES, OPTIMIZE_FOLD_BATCHNORM, OPTIMIZE_FUSE_ACTIVATIONS, SessionOptionsStruct,
-                   check, lib)
+from ._lib import (OPTIMIZE_ELIMINATE_IDENTITIES, OPTIMIZE_FOLD_BATCHNORM, OPTIMIZE_FUSE_ACTIVATIONS, OPTIMIZE_FUSE_RESIDUALS,
+                   SessionOptionsStruct, check, lib)
 from .tensor import Tensor, from_numpy, tensor
 
 __all__ = ["InferenceSession", "SessionOptions", "RunOptions", "NodeArg", "ModelMetadata", "GraphOptimizationLevel",
@@ -123,9 +123,10 @@ class SessionOptions:
         options.disable_constant_folding = int(level == GraphOptimizationLevel.ORT_DISABLE_ALL)
         # As in onnxruntime: basic keeps folding and removes redundant nodes, fusions come with extended.
         if level == GraphOptimizationLevel.ORT_DISABLE_ALL:
-            options.disabled_optimizations = OPTIMIZE_ELIMINATE_IDENTITIES | OPTIMIZE_FOLD_BATCHNORM | OPTIMIZE_FUSE_ACTIVATIONS
+            options.disabled_optimizations = (OPTIMIZE_ELIMINATE_IDENTITIES | OPTIMIZE_FOLD_BATCHNORM | OPTIMIZE_FUSE_ACTIVATIONS
+                                              | OPTIMIZE_FUSE_RESIDUALS)
         elif level == GraphOptimizationLevel.ORT_ENABLE_BASIC:
-            options.disabled_optimizations = OPTIMIZE_FUSE_ACTIVATIONS
+            options.disabled_optimizations = OPTIMIZE_FUSE_ACTIVATIONS | OPTIMIZE_FUSE_RESIDUALS
         return options
 
 

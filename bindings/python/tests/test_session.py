@@ -251,7 +251,7 @@ def test_fine_tuning_an_imported_model(rng):
 
 
 @pytest.mark.parametrize("level,disabled,folding_off", [
-    (plexus.GraphOptimizationLevel.ORT_DISABLE_ALL, 7, 1), (plexus.GraphOptimizationLevel.ORT_ENABLE_BASIC, 4, 0),
+    (plexus.GraphOptimizationLevel.ORT_DISABLE_ALL, 15, 1), (plexus.GraphOptimizationLevel.ORT_ENABLE_BASIC, 12, 0),
     (plexus.GraphOptimizationLevel.ORT_ENABLE_EXTENDED, 0, 0), (plexus.GraphOptimizationLevel.ORT_ENABLE_ALL, 0, 0)])
 def test_optimization_levels_choose_the_graph_rewrites(rng, level, disabled, folding_off):
     from onnx import TensorProto, helper, numpy_helper

@@ -1,6 +1,7 @@
 /// Conv → Relu / LeakyRelu / Clip (constant bounds) / Sigmoid becomes one `ai.plexus` FusedConv
 /// node with the Conv's attributes and `activation` (plus `alpha`, `min`, `max`), when the
-/// Conv's output feeds only the activation and a loaded plugin provides FusedConv.
+/// Conv's output feeds only the activation and a loaded plugin provides FusedConv. A FusedConv
+/// without an activation (made by ResidualFusion) takes one the same way.
 enum ActivationFusion {
     static let fusedConv = OpKey(domain: "ai.plexus", name: "FusedConv")
 
@@ -12,7 +13,9 @@ enum ActivationFusion {
                   let settings = settings(activation, rewriter),
                   let convIndex = rewriter.producer(of: input), rewriter.isPrivate(input, to: index) else { continue }
             let conv = rewriter.nodes[convIndex]
-            guard conv.op == OpKey(name: "Conv"), conv.outputs.count == 1 else { continue }
+            var bare = false
+            if conv.op == fusedConv, case .string("None")? = conv.attributes["activation"] { bare = true }
+            guard conv.op == OpKey(name: "Conv") || bare, conv.outputs.count == 1 else { continue }
             let attributes = Attributes()
             for name in conv.attributes.names { attributes[name] = conv.attributes[name] }
             for (name, value) in settings { attributes[name] = value }

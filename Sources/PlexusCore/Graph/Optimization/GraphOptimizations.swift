@@ -15,16 +15,20 @@ public struct GraphOptimizations: OptionSet, Sendable {
     /// A Relu, LeakyRelu, Clip or Sigmoid after a Conv runs inside it (`ai.plexus` FusedConv,
     /// from the CNN plugin), on the output while it is still in cache, without another buffer.
     public static let fuseActivations = GraphOptimizations(rawValue: 4)
+    /// An Add of a Conv's output and another tensor (a residual connection) runs inside the Conv
+    /// (FusedConv's `Z`), before any fused activation.
+    public static let fuseResiduals = GraphOptimizations(rawValue: 8)
 
     /// Every rewrite.
-    public static let all: GraphOptimizations = [.eliminateIdentities, .foldBatchNormalization, .fuseActivations]
+    public static let all: GraphOptimizations = [.eliminateIdentities, .foldBatchNormalization, .fuseActivations, .fuseResiduals]
 
-    /// `graph` with the selected rewrites applied, in the order above, and initializers no node
-    /// reads any more dropped.
+    /// `graph` with the selected rewrites applied (residuals before activations, so a Conv → Add →
+    /// Relu chain becomes one node), and initializers no node reads any more dropped.
     public func apply(to graph: Graph) throws -> Graph {
         var rewriter = GraphRewriter(graph)
         if contains(.eliminateIdentities) { IdentityElimination.run(&rewriter) }
         if contains(.foldBatchNormalization) { try BatchNormalizationFolding.run(&rewriter) }
+        if contains(.fuseResiduals) { ResidualFusion.run(&rewriter) }
         if contains(.fuseActivations) { ActivationFusion.run(&rewriter) }
         return rewriter.result()
     }

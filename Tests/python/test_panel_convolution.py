@@ -1,0 +1,137 @@
+"""The panel Conv path (float32, group 1, 1-D and 2-D: unfold an L2-sized panel, multiply by the
+C micro-kernel into Y, finish with bias / residual / activation) against onnxruntime over
+strides, dilations, pads, auto_pad, batches, pointwise and large-K shapes, with the AVX-512,
+AVX2 and portable kernels; and the Conv → Add (→ Relu) residual fusion of sessions."""
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import onnxruntime
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from plexus_c import Session, SessionOptions, op
+
+HERE = pathlib.Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+RNG = np.random.default_rng(44)
+
+# (x shape, filters, kernel, attributes): odd sizes so panels, strips and row blocks have tails.
+CASES = [
+    ((1, 16, 13, 11), 20, [3, 3], {"pads": [1, 1, 1, 1]}),
+    ((2, 17, 12, 9), 13, [3, 3], {"strides": [2, 2], "pads": [1, 0, 0, 1]}),
+    ((1, 8, 15, 14), 25, [5, 3], {"strides": [1, 3], "dilations": [2, 1], "pads": [4, 1, 3, 1]}),
+    ((1, 3, 33, 31), 16, [7, 7], {"strides": [2, 2], "pads": [3, 3, 3, 3]}),
+    ((1, 24, 10, 10), 30, [3, 3], {"auto_pad": "SAME_UPPER", "strides": [3, 3]}),
+    ((2, 40, 7, 9), 37, [1, 1], {}),
+    ((1, 40, 9, 9), 24, [1, 1], {"strides": [2, 2]}),
+    ((1, 300, 5, 6), 14, [3, 3], {"pads": [1, 1, 1, 1]}),  # k = 2700: panels of the minimum width
+    ((2, 9, 50), 11, [4], {"pads": [2, 1], "strides": [2]}),  # 1-D
+]
+
+
+def onnxruntime_conv(x, w, b, attributes):
+    inputs = ["x", "w"] + (["b"] if b is not None else [])
+    graph = helper.make_graph([helper.make_node("Conv", inputs, ["y"], **attributes)], "g",
+                              [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in inputs],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    feeds = {"x": x, "w": w, **({"b": b} if b is not None else {})}
+    return onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, feeds)[0]
+
+
+def case_data(index):
+    shape, filters, kernel, attributes = CASES[index]
+    rng = np.random.default_rng(index)
+    x = rng.standard_normal(shape).astype(np.float32)
+    w = (rng.standard_normal((filters, shape[1], *kernel)) / np.sqrt(shape[1] * np.prod(kernel))).astype(np.float32)
+    b = rng.standard_normal(filters).astype(np.float32)
+    return x, w, b, attributes
+
+
+@pytest.mark.parametrize("index", range(len(CASES)), ids=lambda i: f"{CASES[i][0]}x{CASES[i][2]}{CASES[i][3]}")
+@pytest.mark.parametrize("bias", [True, False])
+def test_panel_conv_matches_onnxruntime(index, bias):
+    x, w, b, attributes = case_data(index)
+    b = b if bias else None
+    got = op("Conv", [x, w] + ([b] if bias else []), attributes)[0].numpy()
+    np.testing.assert_allclose(got, onnxruntime_conv(x, w, b, attributes), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("setting", [{"PLEXUS_CPU_ISA": "avx2"}, {"PLEXUS_CPU_PORTABLE": "1"}], ids=["avx2", "portable"])
+def test_other_kernels_agree(tmp_path, setting):
+    """The AVX2 micro-kernel (with its scalar column tail) and, without either, the im2col path."""
+    script = ("import sys, numpy as np; sys.path.insert(0, %r)\n"
+              "from test_panel_convolution import case_data, CASES; from plexus_c import op\n"
+              "outs = []\n"
+              "for i in range(len(CASES)):\n"
+              "    x, w, b, a = case_data(i); outs.append(op('Conv', [x, w, b], a)[0].numpy())\n"
+              "np.savez(sys.argv[1], *outs)\n") % str(HERE)
+    result = subprocess.run([sys.executable, "-c", script, str(tmp_path / "out.npz")], cwd=HERE,
+                            env={**os.environ, **setting}, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    outputs = np.load(tmp_path / "out.npz")
+    for index in range(len(CASES)):
+        x, w, b, attributes = case_data(index)
+        np.testing.assert_allclose(outputs[f"arr_{index}"], onnxruntime_conv(x, w, b, attributes), rtol=1e-4, atol=1e-4)
+
+
+def residual_block(z_shape=(1, 12, 9, 9), conv_first=True, relu=True, conv_output_read=False):
+    """x → Conv → Add(·, z) → Relu → y, z a graph input."""
+    inits = [numpy_helper.from_array((RNG.standard_normal((12, 16, 3, 3)) * 0.1).astype(np.float32), "w"),
+             numpy_helper.from_array(RNG.standard_normal(12).astype(np.float32), "b")]
+    add_inputs = ["c", "z"] if conv_first else ["z", "c"]
+    nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"], pads=[1, 1, 1, 1]), helper.make_node("Add", add_inputs, ["s"])]
+    last = "s"
+    if relu:
+        nodes.append(helper.make_node("Relu", ["s"], ["y"]))
+        last = "y"
+    outputs = [helper.make_tensor_value_info(last, TensorProto.FLOAT, None)]
+    if conv_output_read:
+        outputs.append(helper.make_tensor_value_info("c", TensorProto.FLOAT, None))
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 16, 9, 9]),
+                                           helper.make_tensor_value_info("z", TensorProto.FLOAT, list(z_shape))], outputs, inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def profile(model, tmp_path, *arguments):
+    path = tmp_path / "m.onnx"
+    path.write_bytes(model.SerializeToString())
+    result = subprocess.run([str(ROOT / ".build/release/plexus"), "bench", str(path), "--repeats", "1", "--warmup", "0",
+                             "--profile", *arguments], capture_output=True, text=True, check=True)
+    json.loads(result.stdout)
+    return {line.split()[0] for line in result.stderr.splitlines()[1:]}
+
+
+@pytest.mark.parametrize("z_shape", [(1, 12, 9, 9), (1, 12, 1, 1), (2, 12, 9, 9)], ids=["same", "broadcast", "larger"])
+@pytest.mark.parametrize("conv_first", [True, False])
+@pytest.mark.parametrize("relu", [True, False])
+def test_residual_fusion_matches_unfused_and_onnxruntime(z_shape, conv_first, relu):
+    model = residual_block(z_shape, conv_first, relu)
+    feeds = {"x": RNG.standard_normal((1, 16, 9, 9)).astype(np.float32), "z": RNG.standard_normal(z_shape).astype(np.float32)}
+    fused = Session(model.SerializeToString()).run(feeds)[0]
+    unfused = Session(model.SerializeToString(), SessionOptions(disabled_optimizations=8)).run(feeds)[0]
+    reference = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, feeds)[0]
+    assert fused.shape == reference.shape
+    np.testing.assert_allclose(fused, unfused, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(fused, reference, rtol=1e-4, atol=1e-5)
+
+
+def test_residual_fusion_shows_in_the_profile_and_can_be_turned_off(tmp_path):
+    model = residual_block()
+    assert profile(model, tmp_path) == {"ai.plexus:FusedConv"}
+    assert profile(model, tmp_path, "--disable", "residuals") == {"Conv", "Add", "Relu"}
+    assert profile(model, tmp_path, "--disable", "activations") == {"ai.plexus:FusedConv", "Relu"}
+
+
+def test_a_conv_output_read_elsewhere_is_not_fused_into_the_add(tmp_path):
+    model = residual_block(conv_output_read=True)
+    assert profile(model, tmp_path) == {"Conv", "Add", "Relu"}
+    feeds = {"x": RNG.standard_normal((1, 16, 9, 9)).astype(np.float32), "z": RNG.standard_normal((1, 12, 9, 9)).astype(np.float32)}
+    got = Session(model.SerializeToString()).run(feeds)
+    want = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, feeds)
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
