@@ -63,6 +63,12 @@ enum MaxPool {
             let source = x.pointer(as: T.self), target = y.pointer(as: T.self), index = indices?.pointer(as: Int64.self)
             let (plan, columnMajor) = (self.plan, self.columnMajor)
             let inputSize = plan.volume.inputCount, outputSize = plan.volume.outputCount
+            if index == nil && plan.volume.depth.output == 1 && plan.volume.depth.kernel == 1
+                && plan.height.dilation == 1 && plan.width.dilation == 1 {
+                return Host.parallelFor(planes, grain: plan.grain) { range in
+                    for p in range { Self.planeMaxima(plan, source + p &* inputSize, into: target + p &* outputSize) }
+                }
+            }
             Host.parallelFor(planes, grain: plan.grain) { range in
                 for p in range {
                     let plane = source + p &* inputSize, out = target + p &* outputSize
@@ -71,6 +77,31 @@ enum MaxPool {
                         out[o] = value
                         index?[p &* outputSize &+ o] = Int64(p &* inputSize &+ (columnMajor && at >= 0 ? plan.volume.columnMajor(at) : at))
                     }
+                }
+            }
+        }
+
+        /// One 1-D or 2-D plane without indices or dilation: the window loops written out, the
+        /// rows of a window read directly (the general path visits taps through closures). Same
+        /// rule as `PoolPlan.argmax`: the first tap, then any larger value.
+        @inline(__always)
+        static func planeMaxima<T: CPUNumber>(_ plan: PoolPlan, _ plane: UnsafePointer<T>, into out: UnsafeMutablePointer<T>) {
+            let rowLength = plan.volume.width.input, columns = plan.volume.width.output
+            for oh in 0..<plan.volume.height.output {
+                let top = plane + plan.height.first[oh] &* rowLength, rows = plan.height.inside[oh]
+                let target = out + oh &* columns
+                for ow in 0..<columns {
+                    let start = top + plan.width.first[ow], taps = plan.width.inside[ow]
+                    guard rows > 0 && taps > 0 else {
+                        target[ow] = T.lowest
+                        continue
+                    }
+                    var best = start[0]
+                    for r in 0..<rows {
+                        let row = start + r &* rowLength
+                        for c in 0..<taps where row[c] > best { best = row[c] }
+                    }
+                    target[ow] = best
                 }
             }
         }
