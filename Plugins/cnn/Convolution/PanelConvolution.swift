@@ -63,38 +63,36 @@ enum PanelConvolution {
         let tiles = geometry.batch * panels
         let splits = min(rowBlocks, max(1, (2 * threads + tiles - 1) / tiles))
         let tasks = tiles * splits
-        let workers = min(threads, tasks)
-        let buffer = pointwise ? nil : PanelBuffers.take(floats: workers * k * width)
-        defer { buffer.map(PanelBuffers.give) }
-        let grain = k * m * positions * geometry.batch < (1 << 21) ? workers : 1
-        Host.parallelFor(workers, grain: grain) { chunk in
-            for worker in chunk {
-                let panel = buffer.map { $0.pointer + worker * k * width }
-                for task in (tasks * worker / workers)..<(tasks * (worker + 1) / workers) {
-                    let tile = task / splits, split = task % splits
-                    let image = tile / panels, j0 = (tile % panels) * width, count = min(width, positions - j0)
-                    let source = x + image * imageSize, target = y + image * m * positions
-                    let b: UnsafePointer<Float>, bStride: Int
-                    if let panel {
-                        // A split after the first unfolds its panel again: cheaper than waiting.
-                        unfold(source, volume, channels: geometry.channels, columns: j0..<(j0 + count), into: panel)
-                        (b, bStride) = (UnsafePointer(panel), count)
-                    } else {
-                        (b, bStride) = (source + j0, positions)
+        let grain = k * m * positions * geometry.batch < (1 << 21) ? tasks : 1
+        Host.parallelFor(tasks, grain: grain) { range in
+            // Each call gets its own panel buffer: calls may run on any thread, several at once.
+            let buffer = pointwise ? nil : PanelBuffers.take(floats: k * width)
+            defer { buffer.map(PanelBuffers.give) }
+            let panel = buffer?.pointer
+            for task in range {
+                let tile = task / splits, split = task % splits
+                let image = tile / panels, j0 = (tile % panels) * width, count = min(width, positions - j0)
+                let source = x + image * imageSize, target = y + image * m * positions
+                let b: UnsafePointer<Float>, bStride: Int
+                if let panel {
+                    // A split after the first unfolds its panel again: cheaper than waiting.
+                    unfold(source, volume, channels: geometry.channels, columns: j0..<(j0 + count), into: panel)
+                    (b, bStride) = (UnsafePointer(panel), count)
+                } else {
+                    (b, bStride) = (source + j0, positions)
+                }
+                let firstBlock = rowBlocks * split / splits, endBlock = rowBlocks * (split + 1) / splits
+                for block in firstBlock..<endBlock {
+                    let i0 = block * height, rows = min(height, m - i0)
+                    let c = target + i0 * positions + j0
+                    let done = kernel(w + i0 * k, k, 1, b, bStride, c, positions, rows, count, k)
+                    if done < count {
+                        finishColumns(w + i0 * k, k: k, b + done, bStride: bStride, c + done, cStride: positions, rows: rows,
+                                      count: count - done)
                     }
-                    let firstBlock = rowBlocks * split / splits, endBlock = rowBlocks * (split + 1) / splits
-                    for block in firstBlock..<endBlock {
-                        let i0 = block * height, rows = min(height, m - i0)
-                        let c = target + i0 * positions + j0
-                        let done = kernel(w + i0 * k, k, 1, b, bStride, c, positions, rows, count, k)
-                        if done < count {
-                            finishColumns(w + i0 * k, k: k, b + done, bStride: bStride, c + done, cStride: positions, rows: rows,
-                                          count: count - done)
-                        }
-                        if !epilogue.isEmpty {
-                            finish(c, stride: positions, filters: i0..<(i0 + rows), count: count, epilogue,
-                                   residual: epilogue.residual.map { $0 + image * m * positions + i0 * positions + j0 })
-                        }
+                    if !epilogue.isEmpty {
+                        finish(c, stride: positions, filters: i0..<(i0 + rows), count: count, epilogue,
+                               residual: epilogue.residual.map { $0 + image * m * positions + i0 * positions + j0 })
                     }
                 }
             }
