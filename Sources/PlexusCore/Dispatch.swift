@@ -15,6 +15,9 @@ extension OpRegistry {
         try validateArity(schema, inputCount: inputs.count, outputCount: outputCount, inputs: inputs.map { $0 != nil })
         let merged = try validated(attributes, for: schema)
         let slots = ThreadErrors.slots
+        // A session's in-place offer is for the op it calls, not for the ops that one calls.
+        let donation = slots.callDepth == 0 ? slots.donatedStorage : nil
+        if slots.callDepth == 0 { slots.donatedStorage = nil }
         let recording = GradMode.isEnabled && slots.kernelDepth == 0 && inputs.contains(where: { $0?.requiresGrad == true })
         let tracer = slots.callDepth == 0 ? slots.tracer : nil
         let traceInner = tracer?.shouldDecompose(schema) == true
@@ -50,8 +53,10 @@ extension OpRegistry {
                 slots.callDepth -= 1
                 slots.kernelDepth -= 1
             }
+            // Only the CPU plugin's kernels are known to read each element before writing it there.
             outputs = try run(kernel.compute, user: kernel.user, key: key, backend: kernel.backend, plugin: kernel.plugin,
-                              inputs: inputs, attributes: merged, outputCount: outputCount)
+                              inputs: inputs, attributes: merged, outputCount: outputCount,
+                              donation: kernel.plugin == "cpu" ? donation : nil)
         }
         tracer?.record(key, inputs: inputs, outputs: outputs, attributes: attributes)
         if recording {
@@ -128,8 +133,8 @@ extension OpRegistry {
 
     /// Runs a kernel or decomposition function and collects the outputs it produced.
     private func run(_ function: plx_kernel_fn, user: UnsafeMutableRawPointer?, key: OpKey, backend: String, plugin: String,
-                     inputs: [Tensor?], attributes: Attributes, outputCount: Int) throws -> [Tensor] {
-        let context = KernelContext(op: key, outputCount: outputCount)
+                     inputs: [Tensor?], attributes: Attributes, outputCount: Int, donation: Storage? = nil) throws -> [Tensor] {
+        let context = KernelContext(op: key, outputCount: outputCount, pool: ThreadErrors.slots.bufferPool, donation: donation)
         let handles = inputs.map { $0?.handle }
         _ = ThreadErrors.takePluginError()
         let status = withExtendedLifetime((inputs, attributes, context)) {

@@ -5,10 +5,16 @@ import PlexusABI
 final class KernelContext {
     let op: OpKey
     var outputs: [Tensor?]
+    /// Where outputs come from when a session runs: its pool, and the memory of an input that
+    /// dies at this op, which output 0 may take when it has the same size (an in-place op).
+    private let pool: BufferPool?
+    private var donation: Storage?
 
-    init(op: OpKey, outputCount: Int) {
+    init(op: OpKey, outputCount: Int, pool: BufferPool? = nil, donation: Storage? = nil) {
         self.op = op
         outputs = Array(repeating: nil, count: outputCount)
+        self.pool = pool
+        self.donation = donation
     }
 
     private func checkSlot(_ index: Int) throws {
@@ -21,7 +27,17 @@ final class KernelContext {
     /// Allocates output `index`.
     func allocate(_ index: Int, dtype: DType, shape: [Int]) throws -> Tensor {
         try checkSlot(index)
-        let tensor = Tensor(dtype: dtype, shape: shape, zeroed: false)
+        let bytes = (Shape.elementCount(shape) ?? 0) * dtype.elementSize
+        let tensor: Tensor
+        if dtype != .string, index == 0, let donated = donation, donated.byteCount == bytes {
+            donation = nil
+            pool?.inPlace.add(1, ordering: .relaxed)
+            tensor = Tensor(dtype: dtype, shape: shape, storage: donated)
+        } else if dtype != .string, let reused = pool?.take(byteCount: bytes) {
+            tensor = Tensor(dtype: dtype, shape: shape, storage: reused)
+        } else {
+            tensor = Tensor(dtype: dtype, shape: shape, zeroed: false)
+        }
         outputs[index] = tensor
         return tensor
     }

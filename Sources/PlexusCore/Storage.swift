@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import PlexusABI
+import Synchronization
 
 /// A block of tensor memory: either owned (64-byte aligned, freed on deinit) or borrowed from a
 /// caller, who gets it back through a deleter. Reference-counted by Swift; several tensors may
@@ -12,6 +13,9 @@ public final class Storage: @unchecked Sendable {
     /// Size in bytes.
     public let byteCount: Int
     private let release: Release
+    /// Tensors over this storage right now (views made by reshaping share one). A session may
+    /// reuse the memory once its last tensor is dropped (see `BufferPool`).
+    let tensorCount = Atomic<Int>(0)
 
     private enum Release {
         case owned(stringCount: Int)
@@ -39,6 +43,12 @@ public final class Storage: @unchecked Sendable {
         self.pointer = pointer
         self.byteCount = byteCount
         release = .borrowed(deleter: deleter, context: context)
+    }
+
+    /// Owned, and holding no strings: memory a buffer pool may hand to another tensor.
+    var isRecyclable: Bool {
+        if case .owned(let stringCount) = release { return stringCount == 0 }
+        return false
     }
 
     deinit {

@@ -38,6 +38,7 @@ public final class Tensor: @unchecked Sendable {
         cShape = .allocate(capacity: max(shape.count, 1))
         for (index, dim) in shape.enumerated() { cShape[index] = Int64(dim) }
         precondition(storage.byteCount >= count * dtype.elementSize, "storage is too small for the shape")
+        storage.tensorCount.add(1, ordering: .relaxed)
     }
 
     /// Allocates a tensor: zero-filled (string elements are empty strings) when `zeroed`, else
@@ -53,7 +54,10 @@ public final class Tensor: @unchecked Sendable {
         }
     }
 
-    deinit { cShape.deallocate() }
+    deinit {
+        storage.tensorCount.subtract(1, ordering: .relaxed)
+        cShape.deallocate()
+    }
 
     /// Number of dimensions.
     public var rank: Int { shape.count }

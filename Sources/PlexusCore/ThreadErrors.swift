@@ -22,6 +22,10 @@ public enum ThreadErrors {
         /// How many kernels are running on this thread: ops a kernel calls are not recorded
         /// for autograd (a kernel is one step; only decompositions expose their inner ops).
         var kernelDepth = 0
+        /// While a session runs on this thread: its buffer pool, which op outputs are taken
+        /// from, and the memory of an input the current node's op may write its output into.
+        var bufferPool: BufferPool?
+        var donatedStorage: Storage?
         /// Graph nodes waiting to be released, and whether a teardown loop runs (see `GradNode`).
         var teardownQueue: [GradNode] = []
         var tearingDown = false

@@ -26,7 +26,7 @@ struct BenchCommand: ParsableCommand {
     var backends: String?
     @Flag(help: "Also print the time per operator type (to stderr), most first.")
     var profile = false
-    @Option(name: .customLong("disable"), help: "A graph rewrite to skip: identities, batchnorm, activations, all (repeatable).")
+    @Option(name: .customLong("disable"), help: "An optimisation to skip: identities, batchnorm, activations, residuals, buffers, inplace, all (repeatable).")
     var disabled: [String] = []
 
     func validate() throws {
@@ -43,8 +43,9 @@ struct BenchCommand: ParsableCommand {
         var optimizations = GraphOptimizations.all
         for name in disabled {
             let named: [String: GraphOptimizations] = ["identities": .eliminateIdentities, "batchnorm": .foldBatchNormalization,
-                                                       "activations": .fuseActivations, "residuals": .fuseResiduals, "all": .all]
-            guard let rewrite = named[name] else { throw ValidationError("--disable takes identities, batchnorm, activations, residuals or all, got '\(name)'") }
+                                                       "activations": .fuseActivations, "residuals": .fuseResiduals,
+                                                       "buffers": .reuseBuffers, "inplace": .inPlace, "all": .all]
+            guard let rewrite = named[name] else { throw ValidationError("--disable takes identities, batchnorm, activations, residuals, buffers, inplace or all, got '\(name)'") }
             optimizations.subtract(rewrite)
         }
         let loadStart = monotonicSeconds()
@@ -68,7 +69,10 @@ struct BenchCommand: ParsableCommand {
         let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
         let report: JSON = .object([("model", .string(model)), ("load_ms", .number(loadMilliseconds)), ("median_ms", .number(median)),
                                     ("min_ms", .number(times[0])), ("repeats", .number(Double(repeats))),
-                                    ("threads", .number(Double(threads))), ("peak_rss_mb", .number(peakResidentMegabytes()))])
+                                    ("threads", .number(Double(threads))), ("peak_rss_mb", .number(peakResidentMegabytes())),
+                                    // Per run, over all runs: buffers from the session's arena and outputs written in place.
+                                    ("reused_buffers", .number(Double(session.memoryStatistics.reusedBuffers) / Double(warmup + repeats))),
+                                    ("in_place_outputs", .number(Double(session.memoryStatistics.inPlaceOutputs) / Double(warmup + repeats)))])
         print(report.serialized)
         if let entries = session.profile?.entries {  // to stderr, so stdout stays one JSON line
             let runs = Double(warmup + repeats), total = entries.reduce(0) { $0 + $1.seconds }

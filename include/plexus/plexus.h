@@ -432,11 +432,13 @@ plx_status plx_state_load(plx_layer *layer, const char *path);
 /** A loaded ONNX model, planned and ready to run. Several threads may run one session at once. */
 typedef struct plx_session plx_session;
 
-/** Graph rewrites a session makes before planning (see plx_session_options.disabled_optimizations). */
+/** Graph rewrites and memory optimisations of a session (see plx_session_options.disabled_optimizations). */
 #define PLX_OPTIMIZE_ELIMINATE_IDENTITIES 1u  /**< Identity and inference Dropout nodes are skipped. */
 #define PLX_OPTIMIZE_FOLD_BATCHNORM 2u        /**< Conv → BatchNormalization folds into the Conv. */
 #define PLX_OPTIMIZE_FUSE_ACTIVATIONS 4u      /**< Conv → Relu/LeakyRelu/Clip/Sigmoid run as one node. */
 #define PLX_OPTIMIZE_FUSE_RESIDUALS 8u        /**< Conv → Add (a residual connection) runs as one node. */
+#define PLX_OPTIMIZE_REUSE_BUFFERS 16u        /**< Intermediate buffers are kept in the session's arena and reused. */
+#define PLX_OPTIMIZE_IN_PLACE 32u             /**< Elementwise ops write into an input that dies there (needs REUSE_BUFFERS). */
 
 /**
  * Session options; pass NULL for the defaults. Set `struct_size` to sizeof(plx_session_options).

@@ -36,6 +36,15 @@ public final class Session: @unchecked Sendable {
     private let plan: SessionPlan
     private let defaults: [String: Tensor]
     private let options: Options
+    /// The arena of intermediate buffers (nil when `reuseBuffers` is off).
+    private let pool: BufferPool?
+    /// Per step, the input whose memory the op may write its output into (nil: none).
+    private let inPlaceCandidates: [[String]]
+
+    /// Buffers reused from the arena and op outputs written in place, summed over runs.
+    public var memoryStatistics: (reusedBuffers: Int, inPlaceOutputs: Int) {
+        (pool?.reused.load(ordering: .relaxed) ?? 0, pool?.inPlace.load(ordering: .relaxed) ?? 0)
+    }
 
     /// Plans `graph`. Throws, in one error, for every op no loaded plugin provides; and for
     /// cycles, undefined values and failures while folding constants.
@@ -53,6 +62,8 @@ public final class Session: @unchecked Sendable {
         self.options = options
         profile = options.profile ? SessionProfile() : nil
         plan = try withOptions(options) { try SessionPlan(try options.optimizations.apply(to: graph), fold: options.foldConstants) }
+        pool = options.optimizations.contains(.reuseBuffers) ? BufferPool() : nil
+        inPlaceCandidates = options.optimizations.contains(.inPlace) && pool != nil ? plan.inPlaceCandidates() : plan.steps.map { _ in [] }
         let initialized = Set(graph.initializers.keys)
         inputs = graph.inputs.filter { !initialized.contains($0.name) } + graph.inputs.filter { initialized.contains($0.name) }
         outputs = graph.outputs
@@ -86,28 +97,56 @@ public final class Session: @unchecked Sendable {
             }
         }
         try withOptions(options) { try withoutGradients {
+            let slots = ThreadErrors.slots
+            let savedPool = slots.bufferPool
+            slots.bufferPool = pool
+            defer {
+                slots.bufferPool = savedPool
+                slots.donatedStorage = nil
+            }
             for (index, node) in plan.steps.enumerated() {
-                let arguments = try node.inputs.map { name -> Tensor? in
-                    guard !name.isEmpty else { return nil }
-                    guard let value = values[name] else { throw PlexusError(.internal, "value '\(name)' is missing at \(node.label)") }
-                    return value
+                try runStep(index, node, &values)
+                for name in plan.releases[index] {
+                    var released = values.removeValue(forKey: name)
+                    pool?.recycle(&released)
                 }
-                let results: [Tensor]
-                let start = profile == nil ? 0 : monotonicSeconds()
-                do {
-                    results = try OpRegistry.shared.call(node.op, arguments, attributes: node.attributes, outputCount: node.outputs.count)
-                    profile?.add(node.op, seconds: monotonicSeconds() - start)
-                } catch let error as PlexusError {
-                    throw PlexusError(error.code, "node \(node.label): \(error.message)")
-                }
-                for (name, value) in zip(node.outputs, results) where !name.isEmpty { values[name] = value }
-                for name in plan.releases[index] { values.removeValue(forKey: name) }
             }
         } }
         return try wanted.map { name in
             guard let value = values[name] else { throw PlexusError(.internal, "output '\(name)' was not computed") }
             return value
         }
+    }
+}
+
+extension Session {
+    /// Runs one step: offers the op an input that dies here (an in-place op, when that input's
+    /// memory is the value's alone), calls it and stores its outputs.
+    private func runStep(_ index: Int, _ node: Graph.Node, _ values: inout [String: Tensor]) throws {
+        for name in inPlaceCandidates[index] {
+            guard var tensor = values.removeValue(forKey: name) else { continue }
+            let storage = BufferPool.exclusiveStorage(of: &tensor)
+            values[name] = tensor
+            if let storage {
+                ThreadErrors.slots.donatedStorage = storage
+                break
+            }
+        }
+        let arguments = try node.inputs.map { name -> Tensor? in
+            guard !name.isEmpty else { return nil }
+            guard let value = values[name] else { throw PlexusError(.internal, "value '\(name)' is missing at \(node.label)") }
+            return value
+        }
+        let results: [Tensor]
+        let start = profile == nil ? 0 : monotonicSeconds()
+        do {
+            results = try OpRegistry.shared.call(node.op, arguments, attributes: node.attributes, outputCount: node.outputs.count)
+            profile?.add(node.op, seconds: monotonicSeconds() - start)
+        } catch let error as PlexusError {
+            throw PlexusError(error.code, "node \(node.label): \(error.message)")
+        }
+        ThreadErrors.slots.donatedStorage = nil
+        for (name, value) in zip(node.outputs, results) where !name.isEmpty { values[name] = value }
     }
 }
 

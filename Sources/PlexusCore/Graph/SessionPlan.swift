@@ -82,6 +82,35 @@ struct SessionPlan {
         self.releases = releases
     }
 
+    /// Ops whose CPU kernels compute each output element from the same-index elements of their
+    /// inputs (reading them before writing it), with output 0 of an input's dtype: they may write
+    /// into an input of the output's size. Which inputs: all for the arithmetic ones, the first
+    /// for those with parameter inputs.
+    static let inPlaceOps: [String: [Int]] = {
+        var ops: [String: [Int]] = [:]
+        for name in ["Add", "Sub", "Mul", "Div", "Pow"] { ops[name] = [0, 1] }
+        for name in ["Relu", "Sigmoid", "Tanh", "Exp", "Log", "Neg", "Abs", "Sqrt", "Reciprocal", "Erf", "Gelu", "LeakyRelu",
+                     "Elu", "Selu", "Softplus", "HardSigmoid", "HardSwish", "Clip", "Floor", "Ceil", "Round", "Sin", "Cos"] {
+            ops[name] = [0]
+        }
+        return ops
+    }()
+
+    /// Per step, the inputs an in-place op may overwrite: values (not constants) whose last use
+    /// is that step and which it reads once.
+    func inPlaceCandidates() -> [[String]] {
+        steps.enumerated().map { index, node in
+            guard node.op.domain.isEmpty, let positions = SessionPlan.inPlaceOps[node.op.name] else { return [] }
+            return positions.compactMap { position -> String? in
+                guard position < node.inputs.count else { return nil }
+                let name = node.inputs[position]
+                guard !name.isEmpty, constants[name] == nil, releases[index].contains(name),
+                      node.inputs.filter({ $0 == name }).count == 1 else { return nil }
+                return name
+            }
+        }
+    }
+
     /// Random and stateful ops must run on every call even when their inputs are constant.
     static func isFoldable(_ node: Graph.Node) -> Bool {
         !node.op.name.hasPrefix("Random") && !["Dropout", "Bernoulli", "Multinomial"].contains(node.op.name)

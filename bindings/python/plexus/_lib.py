@@ -42,6 +42,7 @@ class SessionOptionsStruct(ctypes.Structure):
 
 # plx_session_options.disabled_optimizations bits (PLX_OPTIMIZE_* in plexus.h).
 OPTIMIZE_ELIMINATE_IDENTITIES, OPTIMIZE_FOLD_BATCHNORM, OPTIMIZE_FUSE_ACTIVATIONS, OPTIMIZE_FUSE_RESIDUALS = 1, 2, 4, 8
+OPTIMIZE_REUSE_BUFFERS, OPTIMIZE_IN_PLACE = 16, 32
 
 
 _SIGNATURES = {

@@ -250,6 +250,22 @@ def test_fine_tuning_an_imported_model(rng):
     np.testing.assert_allclose(probs.numpy(), session.run(None, {"x": x.numpy()})[0], rtol=1e-5)
 
 
+@pytest.mark.parametrize("arena,pattern,disabled", [(True, True, 0), (True, False, 32), (False, True, 48), (False, False, 48)])
+def test_memory_options_choose_the_arena_and_in_place_ops(rng, arena, pattern, disabled):
+    options = plexus.SessionOptions()
+    options.enable_cpu_mem_arena, options.enable_mem_pattern = arena, pattern
+    assert options._struct().disabled_optimizations == disabled
+    from onnx import TensorProto, helper
+    graph = helper.make_graph([helper.make_node("Relu", ["x"], ["r"]), helper.make_node("Neg", ["r"], ["y"])], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [64, 64])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
+    x = rng.standard_normal((64, 64)).astype(np.float32)
+    session = plexus.InferenceSession(model, options)
+    for _ in range(2):
+        np.testing.assert_array_equal(session.run(None, {"x": x})[0], -np.maximum(x, 0))
+
+
 @pytest.mark.parametrize("level,disabled,folding_off", [
     (plexus.GraphOptimizationLevel.ORT_DISABLE_ALL, 15, 1), (plexus.GraphOptimizationLevel.ORT_ENABLE_BASIC, 12, 0),
     (plexus.GraphOptimizationLevel.ORT_ENABLE_EXTENDED, 0, 0), (plexus.GraphOptimizationLevel.ORT_ENABLE_ALL, 0, 0)])

@@ -19,8 +19,16 @@ public struct GraphOptimizations: OptionSet, Sendable {
     /// (FusedConv's `Z`), before any fused activation.
     public static let fuseResiduals = GraphOptimizations(rawValue: 8)
 
-    /// Every rewrite.
-    public static let all: GraphOptimizations = [.eliminateIdentities, .foldBatchNormalization, .fuseActivations, .fuseResiduals]
+    /// Memory (not graph rewrites; `apply` leaves them to the session): intermediate buffers go
+    /// back to the session's arena after their last use and serve later outputs of the same size.
+    public static let reuseBuffers = GraphOptimizations(rawValue: 16)
+    /// An elementwise op (Add, Relu, …) writes its output into an input that dies there. Needs
+    /// `reuseBuffers`.
+    public static let inPlace = GraphOptimizations(rawValue: 32)
+
+    /// Every rewrite and memory optimisation.
+    public static let all: GraphOptimizations = [.eliminateIdentities, .foldBatchNormalization, .fuseActivations, .fuseResiduals,
+                                                 .reuseBuffers, .inPlace]
 
     /// `graph` with the selected rewrites applied (residuals before activations, so a Conv → Add →
     /// Relu chain becomes one node), and initializers no node reads any more dropped.
