@@ -70,3 +70,31 @@ def test_the_swift_loops_agree_too(tmp_path):
     outputs = np.load(tmp_path / "out.npz")
     for index, attributes in enumerate(cases):
         np.testing.assert_allclose(outputs[f"arr_{index}"], onnxruntime_conv(x, w, None, {"group": 4, **attributes}), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("activation", ["Relu", "Clip"])
+@pytest.mark.parametrize("strides", [[1, 1], [2, 2]])
+def test_fused_relu_and_relu6_are_clamped_by_the_kernel(activation, strides):
+    """A session fuses Depthwise Conv → Relu / Clip(0, 6) (MobileNet's ReLU6) into one FusedConv
+    whose kernel clamps as it stores: same values as unfused and onnxruntime, NaN kept."""
+    from onnx import TensorProto, numpy_helper
+
+    from plexus_c import Session, SessionOptions
+    inits = [numpy_helper.from_array(RNG.standard_normal((8, 1, 3, 3)).astype(np.float32) * 3, "w"),
+             numpy_helper.from_array(RNG.standard_normal(8).astype(np.float32), "b"),
+             numpy_helper.from_array(np.array(0, np.float32), "low"), numpy_helper.from_array(np.array(6, np.float32), "high")]
+    nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"], group=8, pads=[1, 1, 1, 1], strides=strides),
+             helper.make_node("Relu", ["c"], ["y"]) if activation == "Relu" else helper.make_node("Clip", ["c", "low", "high"], ["y"])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8, 19, 37])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
+    x = RNG.standard_normal((1, 8, 19, 37)).astype(np.float32)
+    x[0, 3, 5, 7] = np.nan
+    fused = Session(model).run({"x": x})[0]
+    plain = Session(model, SessionOptions(disabled_optimizations=4)).run({"x": x})[0]
+    reference = onnxruntime.InferenceSession(model, providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    np.testing.assert_array_equal(np.isnan(fused), np.isnan(plain))
+    assert np.isnan(fused).any()
+    np.testing.assert_allclose(fused, plain, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(fused, reference, rtol=1e-5, atol=1e-5)
+    assert np.nanmin(fused) >= 0 and (activation == "Relu" or np.nanmax(fused) <= 6)

@@ -62,13 +62,16 @@ enum Conv {
                 return PanelConvolution.run(geometry, x.pointer(as: Float.self), w.pointer(as: Float.self), y.pointer(as: Float.self),
                                             epilogue)
             }
+            var clamped = false
             if DepthwiseConv.applies(geometry) {
-                DepthwiseConv.run(geometry, x: x.pointer(as: T.self), w: w.pointer(as: T.self),
-                                  bias: bias.map { UnsafePointer($0.pointer(as: T.self)) }, y: y.pointer(as: T.self))
+                var clamp: (Double, Double)?
+                if residual == nil, case .clip(let low, let high)? = activation { clamp = (low, high) }
+                clamped = DepthwiseConv.run(geometry, x: x.pointer(as: T.self), w: w.pointer(as: T.self),
+                                            bias: bias.map { UnsafePointer($0.pointer(as: T.self)) }, y: y.pointer(as: T.self), clamp: clamp)
             } else {
                 try unfoldAndMultiply(T.self)
             }
-            finish(T.self)
+            if !clamped { finish(T.self) }
         }
 
         /// The general path: im2col per batch chunk, one MatMul per group, then bias.

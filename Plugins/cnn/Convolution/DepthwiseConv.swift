@@ -15,9 +15,13 @@ enum DepthwiseConv {
         geometry.axes.count == 2 && geometry.group == geometry.channels && geometry.filters == geometry.channels && geometry.group > 1
     }
 
-    /// y[n, c] = Σ w[c, kh, kw] · x[n, c, shifted] + bias[c].
+    /// y[n, c] = Σ w[c, kh, kw] · x[n, c, shifted] + bias[c]. The AVX-512 kernel also clamps to
+    /// `clamp` (a fused ReLU or ReLU6) as it stores; returns whether it did, else the caller must.
+    @discardableResult
     static func run<T: CPUFloat>(_ geometry: ConvolutionGeometry, x: UnsafePointer<T>, w: UnsafePointer<T>,
-                                 bias: UnsafePointer<T>?, y: UnsafeMutablePointer<T>) {
+                                 bias: UnsafePointer<T>?, y: UnsafeMutablePointer<T>, clamp: (Double, Double)? = nil) -> Bool {
+        let vectorized = T.self == Float.self && hasAVX512
+        let (low, high) = clamp.map { (Float($0.0), Float($0.1)) } ?? (-.infinity, .infinity)
         let rows = geometry.axes[0], columns = geometry.axes[1]
         let inPlane = rows.input * columns.input, outPlane = rows.output * columns.output
         let taps = rows.kernel * columns.kernel
@@ -27,12 +31,12 @@ enum DepthwiseConv {
                 let channel = plane % geometry.channels
                 let source = x + plane * inPlane, target = y + plane * outPlane, weights = w + channel * taps
                 let start = bias.map { $0[channel] } ?? 0
-                if T.self == Float.self && hasAVX512 {
+                if vectorized {
                     plx_cpu_depthwise_plane_avx512(
                         UnsafeRawPointer(source).assumingMemoryBound(to: Float.self), Int32(rows.input), Int32(columns.input),
                         UnsafeRawPointer(weights).assumingMemoryBound(to: Float.self), Int32(rows.kernel), Int32(columns.kernel),
                         Int32(rows.stride), Int32(columns.stride), Int32(rows.dilation), Int32(columns.dilation),
-                        Int32(rows.padBegin), Int32(columns.padBegin), unsafeBitCast(start, to: Float.self),
+                        Int32(rows.padBegin), Int32(columns.padBegin), unsafeBitCast(start, to: Float.self), low, high,
                         UnsafeMutableRawPointer(target).assumingMemoryBound(to: Float.self), Int32(rows.output), Int32(columns.output))
                     continue
                 }
@@ -56,5 +60,6 @@ enum DepthwiseConv {
                 }
             }
         }
+        return vectorized && clamp != nil
     }
 }

@@ -47,13 +47,15 @@ size_t plx_cpu_sgemm_rows_avx512(const float *a, size_t a_row_stride, size_t a_c
                                  const float *b, size_t b_row_stride, float *c, size_t c_row_stride,
                                  size_t rows, size_t n, size_t k);
 
-/// One plane of a depthwise 2-D convolution in float32: y[oy, ox] = bias + Σ w[kh, kw] ·
-/// x[oy·stride_y + kh·dilation_y − pad_top, ox·stride_x + kw·dilation_x − pad_left], taps
-/// outside the [height × width] plane counting as 0. Requires plx_cpu_avx512_available() (the
-/// CNN plugin links these kernels too). Pure; thread-safe.
+/// One plane of a depthwise 2-D convolution in float32: y[oy, ox] = clamp(bias + Σ w[kh, kw] ·
+/// x[oy·stride_y + kh·dilation_y − pad_top, ox·stride_x + kw·dilation_x − pad_left], low, high),
+/// taps outside the [height × width] plane counting as 0 (pass −∞/∞ for no clamp; NaN stays
+/// NaN). Requires plx_cpu_avx512_available() (the CNN plugin links these kernels too). Pure;
+/// thread-safe.
 void plx_cpu_depthwise_plane_avx512(const float *x, int height, int width, const float *weights, int kernel_height,
                                     int kernel_width, int stride_y, int stride_x, int dilation_y, int dilation_x,
-                                    int pad_top, int pad_left, float bias, float *y, int out_height, int out_width);
+                                    int pad_top, int pad_left, float bias, float low, float high, float *y, int out_height,
+                                    int out_width);
 
 #ifdef __cplusplus
 }
