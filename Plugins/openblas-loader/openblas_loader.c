@@ -33,8 +33,19 @@ static void load_once(void) {
         setenv("OPENBLAS_CORETYPE", "SkylakeX", 1);
         chose = 1;
     }
+    /* OpenBLAS's idle threads spin on sched_yield for about 2^28 cycles after each call (and
+     * after start-up) before they sleep. Spinning, they take turns on the CPU with Plexus's own
+     * workers, which then join a loop late: half the 2-thread runs of a convolution ran serially.
+     * 2^4 cycles makes them sleep at once; a GEMM large enough to use them pays one wake-up. */
+    const char *timeout = getenv("OPENBLAS_THREAD_TIMEOUT");
+    int chose_timeout = 0;
+    if (timeout == NULL || timeout[0] == '\0') {
+        setenv("OPENBLAS_THREAD_TIMEOUT", "4", 1);
+        chose_timeout = 1;
+    }
     void *library = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_LOCAL);
     if (chose) unsetenv("OPENBLAS_CORETYPE");
+    if (chose_timeout) unsetenv("OPENBLAS_THREAD_TIMEOUT");
     if (library == NULL) {
         snprintf(load_error, sizeof load_error, "cannot load libopenblas.so.0 (apt-get install libopenblas0): %s", dlerror());
         return;
