@@ -7,13 +7,13 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 
 static __typeof__(cblas_sgemm) *sgemm_fn;
 static __typeof__(cblas_dgemm) *dgemm_fn;
 static __typeof__(cblas_sgemv) *sgemv_fn;
 static __typeof__(cblas_dgemv) *dgemv_fn;
-static __typeof__(openblas_get_num_threads) *get_threads_fn;
 static __typeof__(openblas_set_num_threads) *set_threads_fn;
 static __typeof__(openblas_get_corename) *corename_fn;
 
@@ -33,19 +33,17 @@ static void load_once(void) {
         setenv("OPENBLAS_CORETYPE", "SkylakeX", 1);
         chose = 1;
     }
-    /* OpenBLAS's idle threads spin on sched_yield for about 2^28 cycles after each call (and
-     * after start-up) before they sleep. Spinning, they take turns on the CPU with Plexus's own
-     * workers, which then join a loop late: half the 2-thread runs of a convolution ran serially.
-     * 2^4 cycles makes them sleep at once; a GEMM large enough to use them pays one wake-up. */
-    const char *timeout = getenv("OPENBLAS_THREAD_TIMEOUT");
-    int chose_timeout = 0;
-    if (timeout == NULL || timeout[0] == '\0') {
-        setenv("OPENBLAS_THREAD_TIMEOUT", "4", 1);
-        chose_timeout = 1;
-    }
+    /* OpenBLAS runs on one thread: the plugin splits large products across Plexus's own workers
+     * (BLASThreads.swift). Its own pool would compete with them for the cores: idle, its
+     * threads spin on sched_yield for about 2^28 cycles after each call. */
+    const char *preset_threads = getenv("OPENBLAS_NUM_THREADS");
+    char *user_threads = preset_threads ? strdup(preset_threads) : NULL;
+    setenv("OPENBLAS_NUM_THREADS", "1", 1);
     void *library = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_LOCAL);
     if (chose) unsetenv("OPENBLAS_CORETYPE");
-    if (chose_timeout) unsetenv("OPENBLAS_THREAD_TIMEOUT");
+    if (user_threads) setenv("OPENBLAS_NUM_THREADS", user_threads, 1);
+    else unsetenv("OPENBLAS_NUM_THREADS");
+    free(user_threads);
     if (library == NULL) {
         snprintf(load_error, sizeof load_error, "cannot load libopenblas.so.0 (apt-get install libopenblas0): %s", dlerror());
         return;
@@ -54,13 +52,14 @@ static void load_once(void) {
     dgemm_fn = (__typeof__(dgemm_fn))dlsym(library, "cblas_dgemm");
     sgemv_fn = (__typeof__(sgemv_fn))dlsym(library, "cblas_sgemv");
     dgemv_fn = (__typeof__(dgemv_fn))dlsym(library, "cblas_dgemv");
-    get_threads_fn = (__typeof__(get_threads_fn))dlsym(library, "openblas_get_num_threads");
     set_threads_fn = (__typeof__(set_threads_fn))dlsym(library, "openblas_set_num_threads");
     corename_fn = (__typeof__(corename_fn))dlsym(library, "openblas_get_corename");
-    if (!sgemm_fn || !dgemm_fn || !sgemv_fn || !dgemv_fn || !get_threads_fn || !set_threads_fn || !corename_fn) {
+    if (!sgemm_fn || !dgemm_fn || !sgemv_fn || !dgemv_fn || !set_threads_fn || !corename_fn) {
         snprintf(load_error, sizeof load_error, "libopenblas.so.0 lacks a CBLAS or thread-control function");
         sgemm_fn = NULL;
+        return;
     }
+    set_threads_fn(1);  /* also when the process had loaded it already, with more threads */
 }
 
 int plx_openblas_load(char *error, size_t size) {
@@ -103,6 +102,3 @@ void plx_openblas_dgemv(int trans, int rows, int columns, double alpha, const do
     dgemv_fn(CblasRowMajor, transposition(trans), rows, columns, alpha, a, lda, x, 1, beta, y, 1);
 }
 
-int plx_openblas_threads(void) { return get_threads_fn(); }
-
-void plx_openblas_set_threads(int count) { set_threads_fn(count); }

@@ -38,7 +38,6 @@ enum BLASProducts {
             out.data.initializeMemory(as: UInt8.self, repeating: 0, count: out.count * dtype.elementSize)
             return
         }
-        BLASThreads.match(multiplyAdds: batch.count * m * n * k)
         if dtype == .float32 { multiply(Float.self, a, b, out, batch: batch, m: m, n: n, k: k) }
         else { multiply(Double.self, a, b, out, batch: batch, m: m, n: n, k: k) }
     }
@@ -46,19 +45,28 @@ enum BLASProducts {
     static func multiply<T: BLASScalar>(_ type: T.Type, _ a: KernelTensor, _ b: KernelTensor, _ out: KernelTensor,
                                         batch: BatchPlan, m: Int, n: Int, k: Int) {
         let pa = UnsafePointer(a.pointer(as: T.self)), pb = UnsafePointer(b.pointer(as: T.self)), po = out.pointer(as: T.self)
-        if batch.sharesRight && batch.count * m > 1 {  // [batch·m, k] · [k, n] in one call
-            T.gemm(transA: false, transB: false, m: batch.count * m, n: n, k: k, alpha: 1, a: pa, lda: k, b: pb, ldb: n,
-                   beta: 0, c: po, ldc: n)
-            return
+        if batch.sharesRight && batch.count * m > 1 {  // [batch·m, k] · [k, n] in one product
+            return BLASThreads.gemm(transA: false, transB: false, m: batch.count * m, n: n, k: k, alpha: 1, a: pa, lda: k,
+                                    b: pb, ldb: n, beta: 0, c: po, ldc: n)
         }
-        for index in 0..<batch.count {
-            let (left, right) = batch.offsets(index)
-            if m == 1 {
-                T.rowTimesMatrix(transB: false, n: n, k: k, x: pa + left * k, b: pb + right * k * n, ldb: n, beta: 0, y: po + index * n)
-                continue
+        if batch.count == 1 && m > 1 {
+            let (left, right) = batch.offsets(0)
+            return BLASThreads.gemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: pa + left * m * k, lda: k,
+                                    b: pb + right * k * n, ldb: n, beta: 0, c: po, ldc: n)
+        }
+        // Several products (attention heads): the batch is split across threads.
+        let grain = max(1, BLASThreads.smallProduct / max(m * n * k, 1))
+        Host.parallelFor(batch.count, grain: grain) { items in
+            for index in items {
+                let (left, right) = batch.offsets(index)
+                if m == 1 {
+                    T.rowTimesMatrix(transB: false, n: n, k: k, x: pa + left * k, b: pb + right * k * n, ldb: n, beta: 0,
+                                     y: po + index * n)
+                    continue
+                }
+                T.gemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: pa + left * m * k, lda: k,
+                       b: pb + right * k * n, ldb: n, beta: 0, c: po + index * m * n, ldc: n)
             }
-            T.gemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: pa + left * m * k, lda: k,
-                   b: pb + right * k * n, ldb: n, beta: 0, c: po + index * m * n, ldc: n)
         }
     }
 
@@ -74,7 +82,6 @@ enum BLASProducts {
         let bias = try c.map { try BiasLayout($0.shape, m: m, n: n) }
         let out = try context.output(0, dtype, [m, n])
         if out.count == 0 { return }
-        BLASThreads.match(multiplyAdds: m * n * k)
         if dtype == .float32 { gemm(Float.self, a, b, c, bias, out, transA, transB, alpha, beta, m, n, k) }
         else { gemm(Double.self, a, b, c, bias, out, transA, transB, alpha, beta, m, n, k) }
     }
@@ -94,9 +101,9 @@ enum BLASProducts {
             return T.rowTimesMatrix(transB: transB, n: n, k: k, x: UnsafePointer(a.pointer(as: T.self)),
                                     b: UnsafePointer(b.pointer(as: T.self)), ldb: transB ? k : n, beta: useBias ? beta : 0, y: po)
         }
-        T.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
-               a: UnsafePointer(a.pointer(as: T.self)), lda: transA ? m : k,
-               b: UnsafePointer(b.pointer(as: T.self)), ldb: transB ? k : n,
-               beta: useBias ? beta : 0, c: po, ldc: n)
+        BLASThreads.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                         a: UnsafePointer(a.pointer(as: T.self)), lda: transA ? m : k,
+                         b: UnsafePointer(b.pointer(as: T.self)), ldb: transB ? k : n,
+                         beta: useBias ? beta : 0, c: po, ldc: n)
     }
 }

@@ -1,17 +1,44 @@
 import CPlexusOpenBLAS
 import PlexusPluginKit
 
-/// OpenBLAS keeps one process-wide thread count; each product sets it to the caller's intra-op
-/// setting (the session's or the process's) so OpenBLAS threads never add to Plexus's own.
-/// Products smaller than `smallProduct` multiply-adds run on one thread: below it, waking a
-/// second thread costs more than it saves (measured on the digits MLP and CNN, whose products
-/// are about 32 × 64 × 128). Sessions running at once with different settings share the last
-/// one set, which changes speed, never results.
+/// How products use threads: OpenBLAS always runs single-threaded (the loader starts it with one
+/// thread), and a large product is cut into one slice per host thread — rows of C, or columns
+/// when C is wider than tall — each slice one OpenBLAS call on a Plexus worker. So there is one
+/// set of threads: OpenBLAS's own pool, spinning between calls, had competed for the cores with
+/// Plexus's workers (a convolution then often ran on one thread), and its thread count was a
+/// process-wide setting that concurrent sessions overwrote. Products below `smallProduct`
+/// multiply-adds run in one call: waking a second thread costs more than it saves (the digits
+/// models' products are about 32 × 64 × 128).
 enum BLASThreads {
     static let smallProduct = 1 << 21
 
-    static func match(multiplyAdds: Int) {
-        let wanted = Int32(multiplyAdds < smallProduct ? 1 : max(1, Host.threadCount))
-        if plx_openblas_threads() != wanted { plx_openblas_set_threads(wanted) }
+    /// `C = alpha·op(A)·op(B) + beta·C` (row-major, leading dimensions as CBLAS), in slices
+    /// across the host's threads when large enough.
+    static func gemm<T: BLASScalar>(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Double,
+                                    a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
+                                    beta: Double, c: UnsafeMutablePointer<T>, ldc: Int) {
+        let threads = Host.threadCount
+        guard threads > 1, m * n * k >= smallProduct else {
+            return T.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                          beta: beta, c: c, ldc: ldc)
+        }
+        let byColumns = n > m
+        let extent = byColumns ? n : m
+        // Slices of whole 16-column (or 8-row) blocks, so OpenBLAS's kernels see full tiles.
+        let unit = byColumns ? 16 : 8, units = (extent + unit - 1) / unit
+        let parts = min(threads, units)
+        Host.parallelFor(parts, grain: 1) { range in
+            for part in range {
+                let first = min(extent, units * part / parts * unit), end = min(extent, units * (part + 1) / parts * unit)
+                guard end > first else { continue }
+                if byColumns {
+                    T.gemm(transA: transA, transB: transB, m: m, n: end - first, k: k, alpha: alpha, a: a, lda: lda,
+                           b: b + (transB ? first * ldb : first), ldb: ldb, beta: beta, c: c + first, ldc: ldc)
+                } else {
+                    T.gemm(transA: transA, transB: transB, m: end - first, n: n, k: k, alpha: alpha,
+                           a: a + (transA ? first : first * lda), lda: lda, b: b, ldb: ldb, beta: beta, c: c + first * ldc, ldc: ldc)
+                }
+            }
+        }
     }
 }

@@ -109,6 +109,41 @@ def test_results_do_not_depend_on_the_thread_setting(threads):
         check(lib.plx_set_num_threads(0))
 
 
+@pytest.mark.parametrize("trans_a", [0, 1])
+@pytest.mark.parametrize("trans_b", [0, 1])
+@pytest.mark.parametrize("m,n,k", [(203, 77, 190), (61, 333, 170), (8, 1000, 300)], ids=str)
+def test_large_gemm_slices_across_threads_match_numpy(m, n, k, trans_a, trans_b):
+    """Products past 2^21 multiply-adds are cut into one slice per thread: rows when C is taller,
+    columns when wider, with sizes that leave partial 8-row / 16-column blocks."""
+    a = RNG.standard_normal((k, m) if trans_a else (m, k))
+    b = RNG.standard_normal((n, k) if trans_b else (k, n))
+    c = RNG.standard_normal(n)
+    want = 0.5 * (a.T if trans_a else a) @ (b.T if trans_b else b) + 2.0 * c
+    attributes = {"transA": trans_a, "transB": trans_b, "alpha": 0.5, "beta": 2.0}
+    for threads in (2, 3):
+        check(lib.plx_set_num_threads(threads))
+        try:
+            with backends("openblas"):
+                got = op("Gemm", [a, b, c], attributes)[0].numpy()
+                single = op("MatMul", [a.T if trans_a else a, b.T if trans_b else b])[0].numpy()
+        finally:
+            check(lib.plx_set_num_threads(0))
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-9)
+        np.testing.assert_allclose(single, (a.T if trans_a else a) @ (b.T if trans_b else b), rtol=1e-10, atol=1e-9)
+
+
+def test_batched_products_split_across_threads_match_numpy():
+    """Attention-shaped batches, each product its own OpenBLAS call on some thread."""
+    q, keys = RNG.standard_normal((12, 128, 64)), RNG.standard_normal((12, 64, 128))
+    check(lib.plx_set_num_threads(2))
+    try:
+        with backends("openblas"):
+            got = op("MatMul", [q, keys])[0].numpy()
+    finally:
+        check(lib.plx_set_num_threads(0))
+    np.testing.assert_allclose(got, q @ keys, rtol=1e-10, atol=1e-9)
+
+
 def training_step(order):
     """One forward/backward of a conv + linear stack on fixed data; returns loss and gradients."""
     lib.plx_manual_seed(5)

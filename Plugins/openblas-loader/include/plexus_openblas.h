@@ -38,8 +38,4 @@ void plx_openblas_sgemv(int trans, int rows, int columns, float alpha, const flo
 void plx_openblas_dgemv(int trans, int rows, int columns, double alpha, const double *a, int lda, const double *x,
                         double beta, double *y);
 
-/** openblas_get_num_threads / openblas_set_num_threads. */
-int plx_openblas_threads(void);
-void plx_openblas_set_threads(int count);
-
 #endif
