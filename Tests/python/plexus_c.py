@@ -3,8 +3,10 @@ op calls, layers, autograd. (The real Python package is the bindings issue's; th
 tests independent of it.) Every non-OK status raises PlexusError with plx_last_error()."""
 import contextlib
 import ctypes
+import json
 import os
 import pathlib
+import subprocess
 
 import numpy as np
 
@@ -366,3 +368,13 @@ class Session:
     def __del__(self):
         if getattr(self, "handle", None):
             lib.plx_session_release(self.handle)
+
+
+def bench(model_bytes, directory, *arguments, repeats=1, warmup=0):
+    """Runs `plexus bench --profile` on a serialized model (written into `directory`); returns its
+    JSON report and the set of op names its profile lists."""
+    path = pathlib.Path(directory) / "bench.onnx"
+    path.write_bytes(model_bytes)
+    result = subprocess.run([str(ROOT / ".build/release/plexus"), "bench", str(path), "--repeats", str(repeats), "--warmup",
+                             str(warmup), "--threads", "1", "--profile", *arguments], capture_output=True, text=True, check=True)
+    return json.loads(result.stdout), {line.split()[0] for line in result.stderr.splitlines()[1:]}

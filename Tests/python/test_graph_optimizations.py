@@ -2,7 +2,6 @@
 Dropout elimination): results match the unoptimised session and onnxruntime; each rewrite fires
 only where it is safe, can be turned off alone, and shows in `plexus bench --profile`."""
 import ctypes
-import json
 import pathlib
 import subprocess
 
@@ -11,7 +10,7 @@ import onnxruntime
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from plexus_c import PlexusError, Session, SessionOptions
+from plexus_c import PlexusError, Session, SessionOptions, bench
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 RNG = np.random.default_rng(21)
@@ -62,12 +61,7 @@ def run(model, feeds, disabled=0):
 
 def profile(model, tmp_path, *arguments):
     """The op names `plexus bench --profile` reports for the model."""
-    path = tmp_path / "m.onnx"
-    path.write_bytes(model.SerializeToString())
-    result = subprocess.run([str(ROOT / ".build/release/plexus"), "bench", str(path), "--repeats", "1", "--warmup", "0",
-                             "--profile", *arguments], capture_output=True, text=True, check=True)
-    json.loads(result.stdout)
-    return {line.split()[0] for line in result.stderr.splitlines()[1:]}
+    return bench(model.SerializeToString(), tmp_path, *arguments)[1]
 
 
 @pytest.mark.parametrize("activation", [None, "Relu", "LeakyRelu", "Clip", "Sigmoid"])

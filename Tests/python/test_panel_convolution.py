@@ -2,7 +2,6 @@
 C micro-kernel into Y, finish with bias / residual / activation) against onnxruntime over
 strides, dilations, pads, auto_pad, batches, pointwise and large-K shapes, with the AVX-512,
 AVX2 and portable kernels; and the Conv → Add (→ Relu) residual fusion of sessions."""
-import json
 import os
 import pathlib
 import subprocess
@@ -13,10 +12,9 @@ import onnxruntime
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from plexus_c import Session, SessionOptions, op
+from plexus_c import Session, SessionOptions, bench, op
 
 HERE = pathlib.Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
 RNG = np.random.default_rng(44)
 
 # (x shape, filters, kernel, attributes): odd sizes so panels, strips and row blocks have tails.
@@ -97,15 +95,6 @@ def residual_block(z_shape=(1, 12, 9, 9), conv_first=True, relu=True, conv_outpu
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
 
 
-def profile(model, tmp_path, *arguments):
-    path = tmp_path / "m.onnx"
-    path.write_bytes(model.SerializeToString())
-    result = subprocess.run([str(ROOT / ".build/release/plexus"), "bench", str(path), "--repeats", "1", "--warmup", "0",
-                             "--profile", *arguments], capture_output=True, text=True, check=True)
-    json.loads(result.stdout)
-    return {line.split()[0] for line in result.stderr.splitlines()[1:]}
-
-
 @pytest.mark.parametrize("z_shape", [(1, 12, 9, 9), (1, 12, 1, 1), (2, 12, 9, 9)], ids=["same", "broadcast", "larger"])
 @pytest.mark.parametrize("conv_first", [True, False])
 @pytest.mark.parametrize("relu", [True, False])
@@ -122,14 +111,15 @@ def test_residual_fusion_matches_unfused_and_onnxruntime(z_shape, conv_first, re
 
 def test_residual_fusion_shows_in_the_profile_and_can_be_turned_off(tmp_path):
     model = residual_block()
-    assert profile(model, tmp_path) == {"ai.plexus:FusedConv"}
-    assert profile(model, tmp_path, "--disable", "residuals") == {"Conv", "Add", "Relu"}
-    assert profile(model, tmp_path, "--disable", "activations") == {"ai.plexus:FusedConv", "Relu"}
+    ops = lambda *arguments: bench(model.SerializeToString(), tmp_path, *arguments)[1]
+    assert ops() == {"ai.plexus:FusedConv"}
+    assert ops("--disable", "residuals") == {"Conv", "Add", "Relu"}
+    assert ops("--disable", "activations") == {"ai.plexus:FusedConv", "Relu"}
 
 
 def test_a_conv_output_read_elsewhere_is_not_fused_into_the_add(tmp_path):
     model = residual_block(conv_output_read=True)
-    assert profile(model, tmp_path) == {"Conv", "Add", "Relu"}
+    assert bench(model.SerializeToString(), tmp_path)[1] == {"Conv", "Add", "Relu"}
     feeds = {"x": RNG.standard_normal((1, 16, 9, 9)).astype(np.float32), "z": RNG.standard_normal((1, 12, 9, 9)).astype(np.float32)}
     got = Session(model.SerializeToString()).run(feeds)
     want = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, feeds)

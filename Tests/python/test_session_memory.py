@@ -3,18 +3,14 @@ and runs (PLX_OPTIMIZE_REUSE_BUFFERS) and elementwise ops writing into an input 
 (PLX_OPTIMIZE_IN_PLACE). Results match the unoptimised session and numpy; outputs, fed inputs,
 values read later and views are never overwritten; concurrent runs stay independent; and
 `plexus bench` reports both, each switchable."""
-import json
-import pathlib
-import subprocess
 import threading
 
 import numpy as np
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from plexus_c import Session, SessionOptions
+from plexus_c import Session, SessionOptions, bench
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 RNG = np.random.default_rng(91)
 SHAPE = [4, 32, 40]  # 20 KB per value: above the arena's 4 KB floor
 MEMORY_OFF = 16 | 32
@@ -41,12 +37,8 @@ def chain_reference(x, c):
     return np.tanh(s - x) / c
 
 
-def bench(model_bytes, tmp_path, *arguments):
-    path = tmp_path / "m.onnx"
-    path.write_bytes(model_bytes)
-    result = subprocess.run([str(ROOT / ".build/release/plexus"), "bench", str(path), "--repeats", "3", "--warmup", "1",
-                             "--threads", "1", *arguments], capture_output=True, text=True, check=True)
-    return json.loads(result.stdout)
+def report(model_bytes, tmp_path, *arguments):
+    return bench(model_bytes, tmp_path, *arguments, repeats=3, warmup=1)[0]
 
 
 def test_chain_matches_numpy_with_and_without_the_optimisations():
@@ -62,11 +54,11 @@ def test_chain_matches_numpy_with_and_without_the_optimisations():
 
 def test_bench_reports_reuse_and_in_place_and_each_can_be_turned_off(tmp_path):
     model_bytes, _ = chain()
-    both = bench(model_bytes, tmp_path)
+    both = report(model_bytes, tmp_path)
     assert both["in_place_outputs"] >= 5
-    no_in_place = bench(model_bytes, tmp_path, "--disable", "inplace")
+    no_in_place = report(model_bytes, tmp_path, "--disable", "inplace")
     assert no_in_place["in_place_outputs"] == 0 and no_in_place["reused_buffers"] >= 5
-    neither = bench(model_bytes, tmp_path, "--disable", "buffers")
+    neither = report(model_bytes, tmp_path, "--disable", "buffers")
     assert neither["in_place_outputs"] == 0 and neither["reused_buffers"] == 0
 
 
