@@ -84,12 +84,13 @@ struct SessionPlan {
 
     /// Ops whose CPU kernels compute each output element from the same-index elements of their
     /// inputs (reading them before writing it), with output 0 of an input's dtype: they may write
-    /// into an input of the output's size. Which inputs: all for the arithmetic ones, the first
-    /// for those with parameter inputs.
+    /// into an input of the output's size. Which inputs: both for Add, Sub, Mul and Div (whose
+    /// inputs share the output's dtype, so equal sizes mean equal layouts), the first for the
+    /// others (Pow's exponent may be another dtype; Clip's bounds are parameters).
     static let inPlaceOps: [String: [Int]] = {
         var ops: [String: [Int]] = [:]
-        for name in ["Add", "Sub", "Mul", "Div", "Pow"] { ops[name] = [0, 1] }
-        for name in ["Relu", "Sigmoid", "Tanh", "Exp", "Log", "Neg", "Abs", "Sqrt", "Reciprocal", "Erf", "Gelu", "LeakyRelu",
+        for name in ["Add", "Sub", "Mul", "Div"] { ops[name] = [0, 1] }
+        for name in ["Pow", "Relu", "Sigmoid", "Tanh", "Exp", "Log", "Neg", "Abs", "Sqrt", "Reciprocal", "Erf", "Gelu", "LeakyRelu",
                      "Elu", "Selu", "Softplus", "HardSigmoid", "HardSwish", "Clip", "Floor", "Ceil", "Round", "Sin", "Cos"] {
             ops[name] = [0]
         }
