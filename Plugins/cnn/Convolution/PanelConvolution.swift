@@ -5,7 +5,7 @@ import PlexusPluginKit
 /// instead of through a whole im2col matrix.
 ///
 /// The output positions of an image are cut into panels whose unfolded columns fit in the core's
-/// L2 cache (`panelBudget` floats). Each panel is unfolded into a per-thread buffer, multiplied
+/// L2 cache (`panelBudget` floats). Each panel is unfolded into a buffer of its own, multiplied
 /// with the filters by the C micro-kernel straight into Y, and finished there (bias, a residual
 /// input, the activation) while it is still in cache. A whole im2col matrix — up to taps × the
 /// image, zeroed first — would be written to memory and read back, and the product copied into
@@ -14,10 +14,11 @@ import PlexusPluginKit
 /// Tried and measured slower here: unfolding into 32-column strips the kernel streams
 /// contiguously (the many short copies cost more than the strided reads they save); one
 /// product per kernel tap over a padded copy of the image, summed in the output tile (each
-/// tap's product is only `channels` long and the tile is loaded and stored once per tap); and
-/// packing each block of filter rows per panel (a transposing copy repeated for every panel).
-/// Within a whole model this path beats im2col + OpenBLAS (ResNet-18 24 ms against 32 ms here),
-/// though a single large-K layer alone runs faster through OpenBLAS's packed GEMM.
+/// tap's product is only `channels` long and the tile is loaded and stored once per tap);
+/// packing each block of filter rows per panel (a transposing copy repeated for every panel);
+/// and OpenBLAS's sgemm per panel. Against im2col + OpenBLAS on the whole matrix, a whole
+/// ResNet-18 ran in 24 ms against 32 ms in one quiet run and about as fast in others, though a
+/// single large-K layer alone runs faster through OpenBLAS's packed GEMM.
 enum PanelConvolution {
     /// The micro-kernel: rows of C per call and the C entry point, or nil on CPUs without AVX2.
     static let microKernel: (rows: Int, call: RowKernel)? = {
