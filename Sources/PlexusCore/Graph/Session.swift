@@ -38,7 +38,8 @@ public final class Session: @unchecked Sendable {
     private let options: Options
     /// The arena of intermediate buffers (nil when `reuseBuffers` is off).
     private let pool: BufferPool?
-    /// Per step, the input whose memory the op may write its output into (nil: none).
+    /// Per step, the inputs whose memory the op may write its output into, first choice first
+    /// (empty when none may, or when in-place ops are off).
     private let inPlaceCandidates: [[String]]
 
     /// Buffers reused from the arena and op outputs written in place, summed over runs.
