@@ -77,10 +77,10 @@ def test_other_kernels_agree(tmp_path, setting):
         np.testing.assert_allclose(outputs[f"arr_{index}"], onnxruntime_conv(x, w, b, attributes), rtol=1e-4, atol=1e-4)
 
 
-def residual_block(z_shape=(1, 12, 9, 9), conv_first=True, relu=True, conv_output_read=False):
+def residual_block(z_shape=(1, 12, 9, 9), conv_first=True, relu=True, conv_output_read=False, dtype=np.float32):
     """x → Conv → Add(·, z) → Relu → y, z a graph input."""
-    inits = [numpy_helper.from_array((RNG.standard_normal((12, 16, 3, 3)) * 0.1).astype(np.float32), "w"),
-             numpy_helper.from_array(RNG.standard_normal(12).astype(np.float32), "b")]
+    inits = [numpy_helper.from_array((RNG.standard_normal((12, 16, 3, 3)) * 0.1).astype(dtype), "w"),
+             numpy_helper.from_array(RNG.standard_normal(12).astype(dtype), "b")]
     add_inputs = ["c", "z"] if conv_first else ["z", "c"]
     nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"], pads=[1, 1, 1, 1]), helper.make_node("Add", add_inputs, ["s"])]
     last = "s"
@@ -90,8 +90,10 @@ def residual_block(z_shape=(1, 12, 9, 9), conv_first=True, relu=True, conv_outpu
     outputs = [helper.make_tensor_value_info(last, TensorProto.FLOAT, None)]
     if conv_output_read:
         outputs.append(helper.make_tensor_value_info("c", TensorProto.FLOAT, None))
-    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 16, 9, 9]),
-                                           helper.make_tensor_value_info("z", TensorProto.FLOAT, list(z_shape))], outputs, inits)
+    element = helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
+    outputs = [helper.make_tensor_value_info(output.name, element, None) for output in outputs]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", element, [1, 16, 9, 9]),
+                                           helper.make_tensor_value_info("z", element, list(z_shape))], outputs, inits)
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
 
 
@@ -107,6 +109,16 @@ def test_residual_fusion_matches_unfused_and_onnxruntime(z_shape, conv_first, re
     assert fused.shape == reference.shape
     np.testing.assert_allclose(fused, unfused, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(fused, reference, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("z_shape", [(1, 12, 9, 9), (1, 12, 1, 1)], ids=["same", "broadcast"])
+def test_half_precision_residual_fusion_matches_unfused(z_shape):
+    model = residual_block(z_shape, dtype=np.float16)
+    feeds = {"x": RNG.standard_normal((1, 16, 9, 9)).astype(np.float16), "z": RNG.standard_normal(z_shape).astype(np.float16)}
+    fused = Session(model.SerializeToString()).run(feeds)[0]
+    unfused = Session(model.SerializeToString(), SessionOptions(disabled_optimizations=8)).run(feeds)[0]
+    assert fused.dtype == np.float16 and fused.shape == (1, 12, 9, 9)
+    np.testing.assert_allclose(fused.astype(np.float32), unfused.astype(np.float32), rtol=2e-3, atol=2e-3)
 
 
 def test_residual_fusion_shows_in_the_profile_and_can_be_turned_off(tmp_path):

@@ -33,10 +33,11 @@ enum Conv {
         let dtype = try requireSameDType([x, w, bias, residual], op: context.op)
         let geometry = try ConvolutionGeometry.convolution(input: x.shape, weight: w.shape, attributes: context.attributes, op: context.op)
         try checkBias(bias, count: geometry.filters, op: context.op)
+        // Half precision reruns the op on float32 copies, where a broadcasting Z takes FusedConv's Add path.
+        if HalfPrecisionBridge.applies(context) { return try HalfPrecisionBridge.run(context, domain: bridgeDomain) }
         if let residual, residual.shape != geometry.outputShape {
             throw PlexusError(.shapeMismatch, "\(context.op): Z must have the output's shape \(geometry.outputShape), got \(residual.shape)")
         }
-        if HalfPrecisionBridge.applies(context) { return try HalfPrecisionBridge.run(context, domain: bridgeDomain) }
         let y = try context.output(0, dtype, geometry.outputShape)
         try TypeDispatch.float(dtype, op: context.op, Forward(geometry: geometry, x: x, w: w, bias: bias, y: y,
                                                               residual: residual, activation: activation))
