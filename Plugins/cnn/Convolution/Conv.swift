@@ -72,7 +72,7 @@ enum Conv {
             } else {
                 try unfoldAndMultiply(T.self)
             }
-            if !clamped { finish(T.self) }
+            if !clamped { try FusedConv.Finish(y: y, residual: residual, activation: activation).run(T.self) }
         }
 
         /// The general path: im2col per batch chunk, one MatMul per group, then bias.
@@ -90,16 +90,6 @@ enum Conv {
                     ChannelLayout.scatter(product.view.pointer(as: T.self), items: items, channels: geometry.filters, length: positions,
                                           bias: bias, into: y.pointer(as: T.self))
                 }
-            }
-        }
-
-        /// Adds the residual and applies the activation over Y (the panel path does both per tile).
-        private func finish<T: CPUFloat>(_ type: T.Type) {
-            guard residual != nil || activation != nil else { return }
-            let p = y.pointer(as: T.self), r = residual.map { UnsafePointer($0.pointer(as: T.self)) }
-            Host.parallelFor(y.count, grain: 16_384) { range in
-                if let r { for i in range { p[i] += r[i] } }
-                activation?.apply(p + range.lowerBound, count: range.count)
             }
         }
     }

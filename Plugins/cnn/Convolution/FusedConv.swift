@@ -84,7 +84,7 @@ enum FusedConv {
         let sum = try Host.call("Add", [convolved.view, z])[0]
         let y = try context.output(0, sum.view.dtype, sum.view.shape)
         y.data.copyMemory(from: sum.view.data, byteCount: y.count * y.dtype.elementSize)
-        if let activation { try TypeDispatch.float(y.dtype, op: context.op, Apply(activation: activation, y: y)) }
+        try TypeDispatch.float(y.dtype, op: context.op, Finish(y: y, residual: nil, activation: activation))
     }
 
     /// The numpy broadcast of two shapes.
@@ -97,12 +97,17 @@ enum FusedConv {
         }
     }
 
-    /// Applies the activation over a finished tensor.
-    struct Apply: FloatBody {
-        let activation: Activation, y: KernelTensor
+    /// Adds `residual` (Y's shape) and applies the activation over a convolved Y, for the paths
+    /// that do not finish tile by tile.
+    struct Finish: FloatBody {
+        let y: KernelTensor, residual: KernelTensor?, activation: Activation?
         func run<T: CPUFloat>(_ type: T.Type) throws {
-            let p = y.pointer(as: T.self)
-            Host.parallelFor(y.count, grain: 16_384) { range in activation.apply(p + range.lowerBound, count: range.count) }
+            guard residual != nil || activation != nil else { return }
+            let p = y.pointer(as: T.self), r = residual.map { UnsafePointer($0.pointer(as: T.self)) }, activation = self.activation
+            Host.parallelFor(y.count, grain: 16_384) { range in
+                if let r { for i in range { p[i] += r[i] } }
+                activation?.apply(p + range.lowerBound, count: range.count)
+            }
         }
     }
 }

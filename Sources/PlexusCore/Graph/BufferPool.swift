@@ -29,16 +29,14 @@ final class BufferPool: Sendable {
     /// Keeps `tensor`'s memory for reuse when `tensor` is its only user: no other reference to
     /// the tensor (the caller passes its last one) and no other tensor over the storage.
     func recycle(_ tensor: inout Tensor?) {
-        guard tensor != nil, isKnownUniquelyReferenced(&tensor!) else { return }
-        let storage = tensor!.storage
-        guard storage.isRecyclable, storage.byteCount >= Self.minimumBytes,
-              storage.tensorCount.load(ordering: .relaxed) == 1 else { return }
+        guard tensor != nil, let storage = Self.exclusiveStorage(of: &tensor!) else { return }
         tensor = nil
         free.withLock { free in free[storage.byteCount, default: []].append(storage) }
     }
 
-    /// The memory of `tensor` when an op may overwrite it: the same conditions as `recycle`,
-    /// checked while the caller still holds the tensor (in `values` and nowhere else).
+    /// The memory of `tensor` when nothing else can see it, so an op may overwrite it or the pool
+    /// keep it: the caller's reference is the only one, the storage is owned, holds no strings,
+    /// is large enough to pool, and backs no other tensor.
     static func exclusiveStorage(of tensor: inout Tensor) -> Storage? {
         guard isKnownUniquelyReferenced(&tensor) else { return nil }
         let storage = tensor.storage

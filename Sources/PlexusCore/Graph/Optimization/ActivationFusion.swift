@@ -16,13 +16,18 @@ enum ActivationFusion {
             var bare = false
             if conv.op == fusedConv, case .string("None")? = conv.attributes["activation"] { bare = true }
             guard conv.op == OpKey(name: "Conv") || bare, conv.outputs.count == 1 else { continue }
-            let attributes = Attributes()
-            for name in conv.attributes.names { attributes[name] = conv.attributes[name] }
-            for (name, value) in settings { attributes[name] = value }
-            rewriter.replace(convIndex, with: Graph.Node(op: fusedConv, name: conv.name, inputs: conv.inputs,
-                                                         outputs: activation.outputs, attributes: attributes))
+            rewriter.replace(convIndex, with: fused(conv, inputs: conv.inputs, outputs: activation.outputs, settings: settings))
             rewriter.remove(index)
         }
+    }
+
+    /// A FusedConv node standing for `conv` (its name and attributes, with `settings` added or
+    /// replaced) that reads `inputs` and writes `outputs`.
+    static func fused(_ conv: Graph.Node, inputs: [String], outputs: [String], settings: [(String, AttributeValue)]) -> Graph.Node {
+        let attributes = Attributes()
+        for name in conv.attributes.names { attributes[name] = conv.attributes[name] }
+        for (name, value) in settings { attributes[name] = value }
+        return Graph.Node(op: fusedConv, name: conv.name, inputs: inputs, outputs: outputs, attributes: attributes)
     }
 
     /// FusedConv's activation attributes for a fusable node, nil for any other.

@@ -15,12 +15,9 @@ enum ResidualFusion {
                       let convIndex = rewriter.producer(of: convolved), rewriter.isPrivate(convolved, to: index) else { continue }
                 let conv = rewriter.nodes[convIndex]
                 guard conv.op == OpKey(name: "Conv"), conv.outputs.count == 1, conv.inputs.count <= 3 else { continue }
-                let attributes = Attributes()
-                for name in conv.attributes.names { attributes[name] = conv.attributes[name] }
-                attributes["activation"] = .string("None")
                 let inputs = conv.inputs + Array(repeating: "", count: 3 - conv.inputs.count) + [residual]
-                rewriter.replace(convIndex, with: Graph.Node(op: ActivationFusion.fusedConv, name: conv.name, inputs: inputs,
-                                                             outputs: add.outputs, attributes: attributes))
+                rewriter.replace(convIndex, with: ActivationFusion.fused(conv, inputs: inputs, outputs: add.outputs,
+                                                                         settings: [("activation", .string("None"))]))
                 rewriter.remove(index)
                 break
             }
