@@ -24,6 +24,7 @@ enum CNNOperators {
             + MaxPool.definitions + AveragePool.definitions + GlobalPooling.definitions
             + [BatchNormalization.definition, InstanceNormalization.definition, LRN.definition] + Resize.definitions
             + DepthToSpace.definitions
+            + (PanelConvolution.microKernel != nil ? [PackFilters.definition] : [])
     }
 }
 

@@ -26,7 +26,7 @@ struct BenchCommand: ParsableCommand {
     var backends: String?
     @Flag(help: "Also print the time per operator type (to stderr), most first.")
     var profile = false
-    @Option(name: .customLong("disable"), help: "An optimisation to skip: identities, batchnorm, activations, residuals, buffers, inplace, all (repeatable).")
+    @Option(name: .customLong("disable"), help: "An optimisation to skip: identities, batchnorm, activations, residuals, buffers, inplace, packing, all (repeatable).")
     var disabled: [String] = []
 
     func validate() throws {
@@ -44,8 +44,9 @@ struct BenchCommand: ParsableCommand {
         for name in disabled {
             let named: [String: GraphOptimizations] = ["identities": .eliminateIdentities, "batchnorm": .foldBatchNormalization,
                                                        "activations": .fuseActivations, "residuals": .fuseResiduals,
-                                                       "buffers": .reuseBuffers, "inplace": .inPlace, "all": .all]
-            guard let rewrite = named[name] else { throw ValidationError("--disable takes identities, batchnorm, activations, residuals, buffers, inplace or all, got '\(name)'") }
+                                                       "buffers": .reuseBuffers, "inplace": .inPlace,
+                                                       "packing": .packFilters, "all": .all]
+            guard let rewrite = named[name] else { throw ValidationError("--disable takes identities, batchnorm, activations, residuals, buffers, inplace, packing or all, got '\(name)'") }
             optimizations.subtract(rewrite)
         }
         let loadStart = monotonicSeconds()

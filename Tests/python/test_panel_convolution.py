@@ -123,7 +123,7 @@ def test_half_precision_residual_fusion_matches_unfused(z_shape):
 
 def test_residual_fusion_shows_in_the_profile_and_can_be_turned_off(tmp_path):
     model = residual_block()
-    ops = lambda *arguments: bench(model.SerializeToString(), tmp_path, *arguments)[1]
+    ops = lambda *arguments: bench(model.SerializeToString(), tmp_path, "--disable", "packing", *arguments)[1]
     assert ops() == {"ai.plexus:FusedConv"}
     assert ops("--disable", "residuals") == {"Conv", "Add", "Relu"}
     assert ops("--disable", "activations") == {"ai.plexus:FusedConv", "Relu"}
@@ -131,7 +131,7 @@ def test_residual_fusion_shows_in_the_profile_and_can_be_turned_off(tmp_path):
 
 def test_a_conv_output_read_elsewhere_is_not_fused_into_the_add(tmp_path):
     model = residual_block(conv_output_read=True)
-    assert bench(model.SerializeToString(), tmp_path)[1] == {"Conv", "Add", "Relu"}
+    assert bench(model.SerializeToString(), tmp_path, "--disable", "packing")[1] == {"Conv", "Add", "Relu"}
     feeds = {"x": RNG.standard_normal((1, 16, 9, 9)).astype(np.float32), "z": RNG.standard_normal((1, 12, 9, 9)).astype(np.float32)}
     got = Session(model.SerializeToString()).run(feeds)
     want = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, feeds)

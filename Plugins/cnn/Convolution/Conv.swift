@@ -26,13 +26,18 @@ enum Conv {
 
     /// Convolves into output 0, then adds `residual` (a tensor of the output's shape) and applies
     /// `activation` when given (FusedConv). Half-precision inputs go through the bridge, which
-    /// runs the op `bridgeDomain`:`context.op` on float32 copies instead.
+    /// runs the op `bridgeDomain`:`context.op` on float32 copies instead. `packedFilters`: W is
+    /// in PackFilters' layout, which only the panel convolution reads.
     static func forward(_ context: KernelContext, bridgeDomain: String = "", activation: FusedConv.Activation? = nil,
-                        residual: KernelTensor? = nil) throws {
+                        residual: KernelTensor? = nil, packedFilters: Bool = false) throws {
         let x = try context.input(0), w = try context.input(1), bias = context.optionalInput(2)
         let dtype = try requireSameDType([x, w, bias, residual], op: context.op)
         let geometry = try ConvolutionGeometry.convolution(input: x.shape, weight: w.shape, attributes: context.attributes, op: context.op)
         try checkBias(bias, count: geometry.filters, op: context.op)
+        if packedFilters && !(dtype == .float32 && PanelConvolution.applies(geometry)) {
+            throw PlexusError.invalid("\(context.op): packed_filters needs a float32 convolution with one group over 1 or 2 spatial dims, "
+                                      + "on a CPU with AVX2 (got \(dtype), group \(geometry.group), \(geometry.axes.count) spatial dims)")
+        }
         // Half precision reruns the op on float32 copies, where a broadcasting Z takes FusedConv's Add path.
         if HalfPrecisionBridge.applies(context) { return try HalfPrecisionBridge.run(context, domain: bridgeDomain) }
         if let residual, residual.shape != geometry.outputShape {
@@ -40,7 +45,7 @@ enum Conv {
         }
         let y = try context.output(0, dtype, geometry.outputShape)
         try TypeDispatch.float(dtype, op: context.op, Forward(geometry: geometry, x: x, w: w, bias: bias, y: y,
-                                                              residual: residual, activation: activation))
+                                                              residual: residual, activation: activation, packedFilters: packedFilters))
     }
 
     /// Throws unless `bias` is absent or a vector of `count` elements.
@@ -53,15 +58,19 @@ enum Conv {
     /// Y[chunk] = filters [group, M/group, rows] · columns [group, rows, chunk positions], plus bias.
     struct Forward: FloatBody {
         let geometry: ConvolutionGeometry, x: KernelTensor, w: KernelTensor, bias: KernelTensor?, y: KernelTensor
-        var residual: KernelTensor? = nil, activation: FusedConv.Activation? = nil
+        var residual: KernelTensor? = nil, activation: FusedConv.Activation? = nil, packedFilters = false
 
         func run<T: CPUFloat>(_ type: T.Type) throws {
             if T.self == Float.self && PanelConvolution.applies(geometry) {
                 let epilogue = PanelConvolution.Epilogue(bias: bias.map { UnsafePointer($0.pointer(as: Float.self)) },
                                                          residual: residual.map { UnsafePointer($0.pointer(as: Float.self)) },
                                                          activation: activation)
+                if packedFilters && ShiftedConvolution.applies(geometry) {
+                    return ShiftedConvolution.run(geometry, x.pointer(as: Float.self), w.pointer(as: Float.self), y.pointer(as: Float.self),
+                                                  epilogue)
+                }
                 return PanelConvolution.run(geometry, x.pointer(as: Float.self), w.pointer(as: Float.self), y.pointer(as: Float.self),
-                                            epilogue)
+                                            epilogue, packedFilters: packedFilters)
             }
             var clamped = false
             if DepthwiseConv.applies(geometry) {

@@ -5,12 +5,15 @@ import PlexusPluginKit
 /// `min`/`max`, Sigmoid, or `None`), applied in place while the output is fresh. Sessions make
 /// it from Conv → Add → activation chains (GraphOptimizations); it is not an ONNX op and is never
 /// exported. A Z that broadcasts to a larger shape than the convolution's is added as Add does.
+/// With `packed_filters = 1`, W holds the filters as PackFilters wrote them (sessions pack
+/// constant filters once), which only the panel convolution reads.
 enum FusedConv {
     static var definition: OpDefinition {
         OpDefinition("FusedConv", domain: "ai.plexus", since: 1, inputs: 2...4,
                      attributes: Conv.attributes + [AttributeDeclaration("activation", .string, default: .string("Relu")),
                                                     AttributeDeclaration("alpha", .float, default: .float(0.01)),
-                                                    AttributeDeclaration("min", .float), AttributeDeclaration("max", .float)],
+                                                    AttributeDeclaration("min", .float), AttributeDeclaration("max", .float),
+                                                    AttributeDeclaration("packed_filters", .int, default: .int(0))],
                      doc: "Conv, plus an optional residual Z, then Relu, LeakyRelu, Clip, Sigmoid or None (made by session graph fusion)",
                      supports: DTypes.first(DTypes.floats.union(DTypes.halfs)),
                      infer: { context in
@@ -73,14 +76,20 @@ enum FusedConv {
 
     static func compute(_ context: KernelContext) throws {
         let activation = try Activation.read(context.attributes)
-        guard let z = context.optionalInput(3) else { return try Conv.forward(context, bridgeDomain: "ai.plexus", activation: activation) }
+        let packed = try context.attributes.int("packed_filters") ?? 0
+        guard packed == 0 || packed == 1 else { throw PlexusError.invalid("FusedConv: packed_filters must be 0 or 1, got \(packed)") }
+        guard let z = context.optionalInput(3) else {
+            return try Conv.forward(context, bridgeDomain: "ai.plexus", activation: activation, packedFilters: packed == 1)
+        }
         let geometry = try ConvolutionGeometry.convolution(input: try context.input(0).shape, weight: try context.input(1).shape,
                                                            attributes: context.attributes, op: context.op)
         if z.shape == geometry.outputShape || HalfPrecisionBridge.applies(context) {
-            return try Conv.forward(context, bridgeDomain: "ai.plexus", activation: activation, residual: z)
+            return try Conv.forward(context, bridgeDomain: "ai.plexus", activation: activation, residual: z, packedFilters: packed == 1)
         }
-        // Z broadcasts: convolve, add as the Add op does, then activate the sum.
-        let convolved = try Host.call("Conv", Array(context.inputs.prefix(3)), attributes: geometry.explicitAttributes)[0]
+        // Z broadcasts: convolve (reading W as it is laid out), add as the Add op does, then activate the sum.
+        let convolved = try Host.call("FusedConv", domain: "ai.plexus", Array(context.inputs.prefix(3)),
+                                      attributes: geometry.explicitAttributes + [("activation", .string("None")),
+                                                                                 ("packed_filters", .int(packed))])[0]
         let sum = try Host.call("Add", [convolved.view, z])[0]
         let y = try context.output(0, sum.view.dtype, sum.view.shape)
         y.data.copyMemory(from: sum.view.data, byteCount: y.count * y.dtype.elementSize)

@@ -50,41 +50,91 @@ enum PanelConvolution {
         microKernel != nil && geometry.group == 1 && geometry.axes.count <= 2
     }
 
-    /// Y = W ⊛ X, finished by `epilogue`. X is [N, C, (H,) W], W [M, C, (kh,) kw], Y [N, M, (OH,) OW].
+    /// Floats of unfolded columns per panel when the filters are packed: the packed kernel keeps
+    /// only a 256-deep chunk of the panel in L1 at a time, so a larger panel costs nothing there
+    /// and lets a layer with few positions (the late layers) read its filters once, not per panel.
+    static let packedPanelBudget = 1 << 17
+
+    /// Y = W ⊛ X, finished by `epilogue`. X is [N, C, (H,) W], W [M, C, (kh,) kw], Y [N, M, (OH,) OW];
+    /// `packedFilters`: W is in PackFilters' layout (plx_cpu_sgemm_pack), read by the packed kernel.
     static func run(_ geometry: ConvolutionGeometry, _ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
-                    _ y: UnsafeMutablePointer<Float>, _ epilogue: Epilogue) {
-        guard let (height, kernel) = microKernel else { preconditionFailure("PanelConvolution.run without a micro-kernel") }
+                    _ y: UnsafeMutablePointer<Float>, _ epilogue: Epilogue, packedFilters: Bool = false) {
+        guard let (kernelRows, kernel) = microKernel else { preconditionFailure("PanelConvolution.run without a micro-kernel") }
         let volume = geometry.volume, k = geometry.rowsPerGroup, m = geometry.filters
         let positions = volume.outputCount, imageSize = geometry.channels * volume.inputCount
         let pointwise = geometry.isPointwise
-        let width = min(positions, max(32, panelBudget / max(k, 1) / 32 * 32))
+        let budgetWidth = packedFilters ? min(positions, max(64, packedPanelBudget / max(k, 1) / 32 * 32))
+                                        : min(positions, max(32, panelBudget / max(k, 1) / 32 * 32))
+        // Equal panels, as many as a multiple of the threads, 16 columns wide at least.
+        let wanted = balanced((positions * geometry.batch + budgetWidth - 1) / budgetWidth, threads: Host.threadCount) / geometry.batch
+        let width = wanted <= 1 ? budgetWidth : min(budgetWidth, max(16, ((positions + wanted - 1) / wanted + 15) & ~15))
         let panels = (positions + width - 1) / width
-        // Few panels (the small late layers) leave threads idle: split the filters too.
+        // Few panels (the small late layers) leave threads idle: split the filters too, at
+        // block boundaries of the kernel (those of the packed layout for packed filters).
+        let height = packedFilters ? Int(PLX_CPU_SGEMM_PACKED_ROWS) : kernelRows
         let threads = Host.threadCount, rowBlocks = (m + height - 1) / height
         let tiles = geometry.batch * panels
         let splits = min(rowBlocks, max(1, (2 * threads + tiles - 1) / tiles))
         let tasks = tiles * splits
         let grain = k * m * positions * geometry.batch < (1 << 21) ? tasks : 1
+        let window = vectorKernels ? Self.window(volume) : nil
+        let taps = volume.kernelCount
+        /// Unfolds columns j0 ..< j0 + count of `image`, channels `channels`, into `panel` (rows `panelStride(count)` apart).
+        func unfoldPanel(image: Int, j0: Int, count: Int, channels: Range<Int>, into panel: UnsafeMutablePointer<Float>) {
+            let source = x + image * imageSize + channels.lowerBound * volume.inputCount
+            let target = panel + channels.lowerBound * taps * panelStride(count)
+            if var window {
+                plx_cpu_unfold_avx512(source, &window, channels.count, j0, j0 + count, target, panelStride(count))
+            } else {
+                unfold(source, volume, channels: channels.count, columns: j0..<(j0 + count), into: target, stride: panelStride(count))
+            }
+        }
+        // With the filters split, every split of a tile reads the same panel: unfold each tile
+        // once, up front (over channel ranges, so every thread helps), into one shared buffer.
+        let shared = splits > 1 && !pointwise ? PanelBuffers.take(floats: tiles * k * panelStride(width)) : nil
+        defer { shared.map(PanelBuffers.give) }
+        if let shared {
+            let ranges = max(1, min(geometry.channels, 2 * threads))
+            Host.parallelFor(tiles * ranges, grain: 1) { range in
+                for item in range {
+                    let tile = item / ranges, part = item % ranges
+                    let j0 = (tile % panels) * width, count = min(width, positions - j0)
+                    let channels = (geometry.channels * part / ranges)..<(geometry.channels * (part + 1) / ranges)
+                    unfoldPanel(image: tile / panels, j0: j0, count: count, channels: channels,
+                                into: shared.pointer + tile * k * panelStride(width))
+                }
+            }
+        }
         Host.parallelFor(tasks, grain: grain) { range in
             // Each call gets its own panel buffer: calls may run on any thread, several at once.
-            let buffer = pointwise ? nil : PanelBuffers.take(floats: k * width)
+            let buffer = pointwise || shared != nil ? nil : PanelBuffers.take(floats: k * panelStride(width))
             defer { buffer.map(PanelBuffers.give) }
-            let panel = buffer?.pointer
             for task in range {
                 let tile = task / splits, split = task % splits
                 let image = tile / panels, j0 = (tile % panels) * width, count = min(width, positions - j0)
                 let source = x + image * imageSize, target = y + image * m * positions
                 let b: UnsafePointer<Float>, bStride: Int
-                if let panel {
-                    // A split after the first unfolds its panel again: cheaper than waiting.
-                    unfold(source, volume, channels: geometry.channels, columns: j0..<(j0 + count), into: panel)
-                    (b, bStride) = (UnsafePointer(panel), count)
+                if let shared {
+                    (b, bStride) = (UnsafePointer(shared.pointer + tile * k * panelStride(width)), panelStride(count))
+                } else if let panel = buffer?.pointer {
+                    unfoldPanel(image: image, j0: j0, count: count, channels: 0..<geometry.channels, into: panel)
+                    (b, bStride) = (UnsafePointer(panel), panelStride(count))
                 } else {
                     (b, bStride) = (source + j0, positions)
                 }
-                let firstBlock = rowBlocks * split / splits, endBlock = rowBlocks * (split + 1) / splits
-                for block in firstBlock..<endBlock {
-                    let i0 = block * height, rows = min(height, m - i0)
+                let firstRow = rowBlocks * split / splits * height, endRow = min(m, rowBlocks * (split + 1) / splits * height)
+                let residual = epilogue.residual.map { $0 + image * m * positions + j0 }
+                if packedFilters {
+                    let status = plx_cpu_sgemm_packed(w, m, k, firstRow, endRow, b, bStride, count, target + j0, positions)
+                    precondition(status == 0, "PanelConvolution: rows \(firstRow)..<\(endRow) do not start packed blocks")
+                    if !epilogue.isEmpty {
+                        finish(target + firstRow * positions + j0, stride: positions, filters: firstRow..<endRow, count: count,
+                               epilogue, residual: residual.map { $0 + firstRow * positions })
+                    }
+                    continue
+                }
+                for i0 in stride(from: firstRow, to: endRow, by: height) {
+                    let rows = min(height, m - i0)
                     let c = target + i0 * positions + j0
                     let done = kernel(w + i0 * k, k, 1, b, bStride, c, positions, rows, count, k)
                     if done < count {
@@ -93,7 +143,7 @@ enum PanelConvolution {
                     }
                     if !epilogue.isEmpty {
                         finish(c, stride: positions, filters: i0..<(i0 + rows), count: count, epilogue,
-                               residual: epilogue.residual.map { $0 + image * m * positions + i0 * positions + j0 })
+                               residual: residual.map { $0 + i0 * positions })
                     }
                 }
             }
@@ -112,9 +162,34 @@ enum PanelConvolution {
         }
     }
 
+    /// Whether the AVX-512 unfolding and epilogue kernels run here.
+    static let vectorKernels = plx_cpu_avx512_available() != 0
+
+    /// The C kernels' description of a window over at most two spatial dims.
+    static func window(_ volume: WindowVolume) -> plx_cpu_window {
+        let h = volume.height, w = volume.width
+        return plx_cpu_window(input_height: h.input, input_width: w.input, output_height: h.output, output_width: w.output,
+                              kernel_height: h.kernel, kernel_width: w.kernel, stride_height: h.stride, stride_width: w.stride,
+                              dilation_height: h.dilation, dilation_width: w.dilation, pad_top: h.padBegin, pad_left: w.padBegin)
+    }
+
+    /// The clamp a fused activation is (Relu, Clip; none: ±∞), or nil for one that is not a clamp.
+    static func clampBounds(_ activation: FusedConv.Activation?) -> (Float, Float)? {
+        switch activation {
+        case nil: return (-.infinity, .infinity)
+        case .clip(let low, let high)?: return (Float(low), Float(high))
+        default: return nil
+        }
+    }
+
     /// Applies the epilogue to a tile of `count` columns of the rows `filters` of Y.
     private static func finish(_ c: UnsafeMutablePointer<Float>, stride: Int, filters: Range<Int>, count: Int, _ epilogue: Epilogue,
                                residual: UnsafePointer<Float>?) {
+        if vectorKernels, let (low, high) = clampBounds(epilogue.activation) {
+            plx_cpu_finish_tile_avx512(c, stride, count, c, stride, filters.count, 1, count, epilogue.bias.map { $0 + filters.lowerBound },
+                                       residual, low, high)
+            return
+        }
         for (row, filter) in filters.enumerated() {
             let p = c + row &* stride
             let shift = epilogue.bias?[filter] ?? 0
@@ -144,10 +219,21 @@ enum PanelConvolution {
         }
     }
 
+    /// `count` pieces of work rounded up to a multiple of `threads` once there are at least as
+    /// many as threads (fewer are split another way), so that equal pieces keep every thread busy.
+    static func balanced(_ count: Int, threads: Int) -> Int {
+        count < threads || threads <= 1 ? count : (count + threads - 1) / threads * threads
+    }
+
+    /// The row stride of a panel of `count` columns: whole 64-byte lines, so that the kernel's
+    /// vector loads of a row (panel buffers are 64-byte aligned) never straddle two lines.
+    static func panelStride(_ count: Int) -> Int { (count + 15) & ~15 }
+
     /// Writes the im2col columns `columns` (output positions) of one image into `panel`, a
-    /// [channels · taps, columns.count] matrix, zeros included (nothing needs clearing first).
+    /// [channels · taps, columns.count] matrix with rows `stride` apart, zeros included
+    /// (nothing needs clearing first).
     static func unfold(_ image: UnsafePointer<Float>, _ volume: WindowVolume, channels: Int, columns: Range<Int>,
-                       into panel: UnsafeMutablePointer<Float>) {
+                       into panel: UnsafeMutablePointer<Float>, stride: Int) {
         let height = volume.height, width = volume.width
         let count = columns.count, step = width.stride, planeSize = volume.inputCount
         var row = 0
@@ -157,7 +243,7 @@ enum PanelConvolution {
                 let validRows = height.validOutputs(tap: kh), rowShift = height.shift(tap: kh)
                 for kw in 0..<width.kernel {
                     let validColumns = width.validOutputs(tap: kw), columnShift = width.shift(tap: kw)
-                    let target = panel + row &* count - columns.lowerBound
+                    let target = panel + row &* stride - columns.lowerBound
                     var j = columns.lowerBound
                     while j < columns.upperBound {
                         let oh = j / width.output, start = j - oh &* width.output

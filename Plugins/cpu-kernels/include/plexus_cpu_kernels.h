@@ -47,6 +47,70 @@ size_t plx_cpu_sgemm_rows_avx512(const float *a, size_t a_row_stride, size_t a_c
                                  const float *b, size_t b_row_stride, float *c, size_t c_row_stride,
                                  size_t rows, size_t n, size_t k);
 
+/// Rows of the full blocks of plx_cpu_sgemm_pack's layout.
+enum { PLX_CPU_SGEMM_PACKED_ROWS = 12 };
+
+/// Writes the m × k row-major matrix `a` into `packed` (m·k floats, not overlapping `a`) in the
+/// layout plx_cpu_sgemm_packed reads: blocks of 12 rows while 12 remain, then of 4 while 4
+/// remain, then one of the last m % 4; the block of r rows starting at row f holds element
+/// (f + i, p) at packed[f·k + p·r + i]. Portable; pure; thread-safe.
+void plx_cpu_sgemm_pack(const float *a, size_t m, size_t k, float *packed);
+
+/// The inverse of plx_cpu_sgemm_pack: writes the row-major m × k matrix held in `packed` to `a`.
+void plx_cpu_sgemm_unpack(const float *packed, size_t m, size_t k, float *a);
+
+/// Whether `row` starts a block of the packed layout of an m-row matrix (or is m itself): the
+/// row ranges plx_cpu_sgemm_packed accepts begin and end at such rows. Multiples of 12 up to
+/// m always are.
+int plx_cpu_sgemm_packed_boundary(size_t m, size_t row);
+
+/// Rows [row_begin, row_end) of the float32 product C = A · B for columns [0, n), overwriting
+/// them: A is m × k, packed by plx_cpu_sgemm_pack; B[p, j] is b[p·ldb + j]; C[i, j] is
+/// c[i·ldc + j] (c points at row 0 of C even when row_begin > 0). Uses the AVX-512 kernel when
+/// plx_cpu_avx512_available(), else the AVX2 one, else portable loops; results use fused
+/// multiply-adds and may differ from a plain dot product by rounding. Returns 0, −1 (writing
+/// nothing) when a row bound is not a block boundary, or −2 when out of memory (k > 1024 needs a
+/// small heap buffer). Pure; thread-safe for disjoint row ranges or disjoint C.
+int plx_cpu_sgemm_packed(const float *packed, size_t m, size_t k, size_t row_begin, size_t row_end,
+                         const float *b, size_t ldb, size_t n, float *c, size_t ldc);
+
+/// As plx_cpu_sgemm_packed, but row p of B starts at b + b_rows[p] (k offsets, in floats): an
+/// implicit im2col, where each row of the unfolded matrix is a shifted view of a padded image
+/// and nothing is copied. Portable loops stand in on CPUs without AVX-512 (no AVX2 path: callers
+/// use it where plx_cpu_avx512_available()). Returns 0, or −1 for a row bound that is not a
+/// block boundary. Pure; thread-safe.
+int plx_cpu_sgemm_packed_gather(const float *packed, size_t m, size_t k, size_t row_begin, size_t row_end,
+                                const float *b, const size_t *b_rows, size_t n, float *c, size_t ldc);
+
+/// The window of a 2-D convolution (a 1-D one has height 1, kernel 1, stride 1, no padding):
+/// output (oh, ow), tap (kh, kw) reads input (oh·stride_height + kh·dilation_height − pad_top,
+/// ow·stride_width + kw·dilation_width − pad_left), zero outside the input.
+typedef struct plx_cpu_window {
+    long input_height, input_width, output_height, output_width;
+    long kernel_height, kernel_width, stride_height, stride_width;
+    long dilation_height, dilation_width, pad_top, pad_left;
+} plx_cpu_window;
+
+/// Writes the im2col columns [begin, end) (output positions, row-major over the output plane) of
+/// one image [channels, input_height, input_width] into `panel`, a
+/// [channels · kernel_height · kernel_width, end − begin] matrix with rows `panel_stride`
+/// (≥ end − begin) floats apart, padding included as zeros (nothing needs clearing first; the
+/// floats between a row's end and the next row are left as they are). Requires
+/// plx_cpu_avx512_available(). Pure; thread-safe.
+void plx_cpu_unfold_avx512(const float *image, const plx_cpu_window *window, size_t channels, size_t begin, size_t end,
+                           float *panel, size_t panel_stride);
+
+/// Finishes a tile of a convolution's output: for each of `rows` filters i and `lines` output
+/// rows l, the `columns` values y[i·y_stride + l·columns + j] become
+/// clamp(source[i·source_stride + l·source_pitch + j] + bias[i] + residual[same index as y],
+/// low, high). `source` may be `y` itself (in place, with source_pitch = columns and lines = 1
+/// for a flat tile) or a product over padded rows (source_pitch > columns: the columns past
+/// `columns` are dropped). `bias` and `residual` may be NULL; ±∞ bounds leave values unclamped
+/// (NaN stays NaN). Requires plx_cpu_avx512_available(). Pure; thread-safe.
+void plx_cpu_finish_tile_avx512(const float *source, size_t source_stride, size_t source_pitch, float *y, size_t y_stride,
+                                size_t rows, size_t lines, size_t columns, const float *bias, const float *residual,
+                                float low, float high);
+
 /// One plane of a depthwise 2-D convolution in float32: y[oy, ox] = clamp(bias + Σ w[kh, kw] ·
 /// x[oy·stride_y + kh·dilation_y − pad_top, ox·stride_x + kw·dilation_x − pad_left], low, high),
 /// taps outside the [height × width] plane counting as 0 (pass −∞/∞ for no clamp; NaN stays

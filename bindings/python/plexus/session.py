@@ -22,7 +22,7 @@ from . import _dtypes
 from ._errors import InvalidArgumentError, NotFoundError
 from ._handle import HandleGuard
 from ._lib import (OPTIMIZE_ELIMINATE_IDENTITIES, OPTIMIZE_FOLD_BATCHNORM, OPTIMIZE_FUSE_ACTIVATIONS, OPTIMIZE_FUSE_RESIDUALS,
-                   OPTIMIZE_IN_PLACE, OPTIMIZE_REUSE_BUFFERS, SessionOptionsStruct, check, lib)
+                   OPTIMIZE_IN_PLACE, OPTIMIZE_PACK_FILTERS, OPTIMIZE_REUSE_BUFFERS, SessionOptionsStruct, check, lib)
 from .tensor import Tensor, from_numpy, tensor
 
 __all__ = ["InferenceSession", "SessionOptions", "RunOptions", "NodeArg", "ModelMetadata", "GraphOptimizationLevel",
@@ -69,15 +69,16 @@ class SessionOptions:
     """Options for :class:`InferenceSession`, with onnxruntime's attribute names.
 
     Used by Plexus: ``intra_op_num_threads`` (0 = the process setting), ``graph_optimization_level``
-    (``ORT_DISABLE_ALL`` turns constant folding and every graph rewrite off, ``ORT_ENABLE_BASIC``
+    (``ORT_DISABLE_ALL`` turns constant folding, every graph rewrite and filter packing off, ``ORT_ENABLE_BASIC``
     keeps folding, Identity/Dropout removal and Conv+BatchNormalization folding but not the
     activation and residual fusions), ``enable_cpu_mem_arena`` (False: intermediate buffers are
     not kept for reuse, which also stops in-place ops), ``enable_mem_pattern`` (False: elementwise
     ops do not write into a dying input) and ``backend_order`` (Plexus-specific, e.g.
-    ``"openblas,cpu"``). Accepted for compatibility, with no effect on how Plexus runs:
-    ``inter_op_num_threads``, ``execution_mode``, ``log_severity_level``, ``log_verbosity_level``,
-    ``logid``, ``enable_profiling``, ``optimized_model_filepath`` and config entries. Unknown
-    attributes raise AttributeError.
+    ``"openblas,cpu"``), and onnxruntime's config entry ``session.disable_prepacking`` (``"1"``:
+    constant Conv filters are not packed for the GEMM kernel at session creation). Accepted for
+    compatibility, with no effect on how Plexus runs: ``inter_op_num_threads``, ``execution_mode``,
+    ``log_severity_level``, ``log_verbosity_level``, ``logid``, ``enable_profiling``,
+    ``optimized_model_filepath`` and other config entries. Unknown attributes raise AttributeError.
     """
 
     __slots__ = ("intra_op_num_threads", "inter_op_num_threads", "graph_optimization_level", "execution_mode",
@@ -126,13 +127,15 @@ class SessionOptions:
         # As in onnxruntime: basic keeps folding and removes redundant nodes, fusions come with extended.
         if level == GraphOptimizationLevel.ORT_DISABLE_ALL:
             options.disabled_optimizations = (OPTIMIZE_ELIMINATE_IDENTITIES | OPTIMIZE_FOLD_BATCHNORM | OPTIMIZE_FUSE_ACTIVATIONS
-                                              | OPTIMIZE_FUSE_RESIDUALS)
+                                              | OPTIMIZE_FUSE_RESIDUALS | OPTIMIZE_PACK_FILTERS)
         elif level == GraphOptimizationLevel.ORT_ENABLE_BASIC:
             options.disabled_optimizations = OPTIMIZE_FUSE_ACTIVATIONS | OPTIMIZE_FUSE_RESIDUALS
         if not self.enable_cpu_mem_arena:
             options.disabled_optimizations |= OPTIMIZE_REUSE_BUFFERS | OPTIMIZE_IN_PLACE
         if not self.enable_mem_pattern:
             options.disabled_optimizations |= OPTIMIZE_IN_PLACE
+        if self._config.get("session.disable_prepacking") == "1":
+            options.disabled_optimizations |= OPTIMIZE_PACK_FILTERS
         return options
 
 

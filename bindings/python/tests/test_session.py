@@ -267,7 +267,7 @@ def test_memory_options_choose_the_arena_and_in_place_ops(rng, arena, pattern, d
 
 
 @pytest.mark.parametrize("level,disabled,folding_off", [
-    (plexus.GraphOptimizationLevel.ORT_DISABLE_ALL, 15, 1), (plexus.GraphOptimizationLevel.ORT_ENABLE_BASIC, 12, 0),
+    (plexus.GraphOptimizationLevel.ORT_DISABLE_ALL, 79, 1), (plexus.GraphOptimizationLevel.ORT_ENABLE_BASIC, 12, 0),
     (plexus.GraphOptimizationLevel.ORT_ENABLE_EXTENDED, 0, 0), (plexus.GraphOptimizationLevel.ORT_ENABLE_ALL, 0, 0)])
 def test_optimization_levels_choose_the_graph_rewrites(rng, level, disabled, folding_off):
     from onnx import TensorProto, helper, numpy_helper
@@ -282,6 +282,8 @@ def test_optimization_levels_choose_the_graph_rewrites(rng, level, disabled, fol
     options.graph_optimization_level = level
     struct = options._struct()
     assert (struct.disabled_optimizations, struct.disable_constant_folding) == (disabled, folding_off)
+    options.add_session_config_entry("session.disable_prepacking", "1")
+    assert options._struct().disabled_optimizations == disabled | 64
     x = rng.standard_normal((1, 3, 5, 5)).astype(np.float32)
     plain = plexus.InferenceSession(model, options).run(None, {"x": x})[0]
     import onnxruntime

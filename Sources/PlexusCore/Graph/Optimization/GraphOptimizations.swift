@@ -26,18 +26,25 @@ public struct GraphOptimizations: OptionSet, Sendable {
     /// `reuseBuffers`.
     public static let inPlace = GraphOptimizations(rawValue: 32)
 
+    /// A group-1 float32 Conv or FusedConv over 1 or 2 spatial dims with constant filters reads
+    /// them packed for the CPU's GEMM kernel (`ai.plexus` PackFilters, run once here), instead
+    /// of rearranging them on every run. Applies where the CNN plugin provides PackFilters.
+    public static let packFilters = GraphOptimizations(rawValue: 64)
+
     /// Every rewrite and memory optimisation.
     public static let all: GraphOptimizations = [.eliminateIdentities, .foldBatchNormalization, .fuseActivations, .fuseResiduals,
-                                                 .reuseBuffers, .inPlace]
+                                                 .reuseBuffers, .inPlace, .packFilters]
 
     /// `graph` with the selected rewrites applied (residuals before activations, so a Conv → Add →
-    /// Relu chain becomes one node), and initializers no node reads any more dropped.
+    /// Relu chain becomes one node; filters packed last, for the convolutions the fusions left),
+    /// and initializers no node reads any more dropped.
     public func apply(to graph: Graph) throws -> Graph {
         var rewriter = GraphRewriter(graph)
         if contains(.eliminateIdentities) { IdentityElimination.run(&rewriter) }
         if contains(.foldBatchNormalization) { try BatchNormalizationFolding.run(&rewriter) }
         if contains(.fuseResiduals) { ResidualFusion.run(&rewriter) }
         if contains(.fuseActivations) { ActivationFusion.run(&rewriter) }
+        if contains(.packFilters) { try FilterPacking.run(&rewriter) }
         return rewriter.result()
     }
 }

@@ -1,0 +1,212 @@
+// Float32 GEMM with A packed ahead of time (filters, weights: constant across calls).
+//
+// Packed layout of an m × k matrix A (`plx_cpu_sgemm_pack`): rows are grouped into blocks, and a
+// block of r rows starting at row `first` occupies packed[first·k ..< (first + r)·k] with element
+// (first + i, p) at packed[first·k + p·r + i], so one step of k reads the block's r values from
+// one cache line. Blocks are 12 rows while 12 rows remain, then 4 rows while 4 remain, then one
+// block of the last m % 4 rows. The packed matrix has exactly m·k elements.
+//
+// The AVX-512 product runs the loop nest of a blocked GEMM around a 12 × 32 register tile:
+// k in chunks of at most 256 (so a chunk of a 32-column strip of B, ≤ 32 KB, stays in L1 while
+// every row block of A passes over it), and rows in groups of 192 (so the group's chunk of A,
+// ≤ 192 KB, stays in L2 while every strip of B passes over it). A is then read from memory once
+// per call, even when it is far larger than the caches (the late layers of a CNN).
+#include "plexus_cpu_kernels.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/// Rows in the packed block that starts at row `first` of an m-row matrix.
+static size_t block_rows(size_t m, size_t first) {
+    const size_t full = m / PLX_CPU_SGEMM_PACKED_ROWS * PLX_CPU_SGEMM_PACKED_ROWS;
+    if (first < full) return PLX_CPU_SGEMM_PACKED_ROWS;
+    return m - first >= 4 ? 4 : m - first;
+}
+
+void plx_cpu_sgemm_pack(const float *a, size_t m, size_t k, float *packed) {
+    for (size_t first = 0; first < m;) {
+        const size_t rows = block_rows(m, first);
+        float *block = packed + first * k;
+        for (size_t p = 0; p < k; p++)
+            for (size_t i = 0; i < rows; i++) block[p * rows + i] = a[(first + i) * k + p];
+        first += rows;
+    }
+}
+
+void plx_cpu_sgemm_unpack(const float *packed, size_t m, size_t k, float *a) {
+    for (size_t first = 0; first < m;) {
+        const size_t rows = block_rows(m, first);
+        const float *block = packed + first * k;
+        for (size_t p = 0; p < k; p++)
+            for (size_t i = 0; i < rows; i++) a[(first + i) * k + p] = block[p * rows + i];
+        first += rows;
+    }
+}
+
+int plx_cpu_sgemm_packed_boundary(size_t m, size_t row) {
+    if (row > m) return 0;
+    size_t first = 0;
+    while (first < row) first += block_rows(m, first);
+    return first == row;
+}
+
+/// One block's rows of C = A · B for the columns [j0, n), by dot products (the portable path,
+/// and the columns the AVX2 kernel leaves); row p of B at b + p·ldb, or at b + b_rows[p] when
+/// b_rows is given.
+static void scalar_block(const float *a, size_t step, size_t rows, const float *b, size_t ldb, const size_t *b_rows, float *c,
+                         size_t ldc, size_t j0, size_t n, size_t k) {
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = j0; j < n; j++) {
+            float sum = 0;
+            for (size_t p = 0; p < k; p++) sum += a[p * step + i] * b[(b_rows ? b_rows[p] : p * ldb) + j];
+            c[i * ldc + j] = sum;
+        }
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define KERNEL __attribute__((target("avx512f")))
+
+/// C tile (R rows × V vectors of 16 columns, masks for the last vector) = or += A block · B:
+/// the accumulators stay in registers (R·V ≤ 24 zmm) while k runs; A's R values of a step are
+/// broadcast from one cache line of the packed block (stride `step`).
+#define UNROLL _Pragma("clang loop unroll(full)")
+
+#define DEFINE_TILE(R, V)                                                                                              \
+    KERNEL static void tile_##R##x##V(const float *a, size_t step, const float *b, const size_t *b_rows, float *c,     \
+                                      size_t ldc, size_t k, __mmask16 last, int accumulate) {                         \
+        __m512 acc[R][V];                                                                                              \
+        __mmask16 mask[V];                                                                                             \
+        UNROLL for (int v = 0; v < V; v++) mask[v] = v == V - 1 ? last : (__mmask16)0xFFFF;                                   \
+        UNROLL for (int i = 0; i < R; i++)                                                                             \
+            UNROLL for (int v = 0; v < V; v++)                                                                         \
+                acc[i][v] = accumulate ? _mm512_maskz_loadu_ps(mask[v], c + i * ldc + 16 * v) : _mm512_setzero_ps();  \
+        for (size_t p = 0; p < k; p++) {                                                                               \
+            __m512 row[V];                                                                                             \
+            UNROLL for (int v = 0; v < V; v++) row[v] = _mm512_maskz_loadu_ps(mask[v], b + b_rows[p] + 16 * v);           \
+            const float *values = a + p * step;                                                                        \
+            UNROLL for (int i = 0; i < R; i++) {                                                                       \
+                const __m512 x = _mm512_set1_ps(values[i]);                                                            \
+                UNROLL for (int v = 0; v < V; v++) acc[i][v] = _mm512_fmadd_ps(x, row[v], acc[i][v]);                        \
+            }                                                                                                          \
+        }                                                                                                              \
+        UNROLL for (int i = 0; i < R; i++)                                                                             \
+            UNROLL for (int v = 0; v < V; v++) _mm512_mask_storeu_ps(c + i * ldc + 16 * v, mask[v], acc[i][v]);             \
+    }
+
+DEFINE_TILE(12, 2)
+DEFINE_TILE(12, 1)
+DEFINE_TILE(4, 2)
+DEFINE_TILE(4, 1)
+DEFINE_TILE(1, 2)
+DEFINE_TILE(1, 1)
+
+/// One block (`rows` rows, packed with stride `step`) times a strip of up to 32 columns of B
+/// (row p of the strip at b + b_rows[p]).
+KERNEL static void block_strip(const float *a, size_t step, size_t rows, const float *b, const size_t *b_rows, float *c,
+                               size_t ldc, size_t columns, size_t k, int accumulate) {
+    const int two = columns > 16;
+    const size_t tail = columns - (two ? 16 : 0);
+    const __mmask16 last = tail >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << tail) - 1);
+    if (rows == 12) {
+        if (two) tile_12x2(a, step, b, b_rows, c, ldc, k, last, accumulate);
+        else tile_12x1(a, step, b, b_rows, c, ldc, k, last, accumulate);
+    } else if (rows == 4) {
+        if (two) tile_4x2(a, step, b, b_rows, c, ldc, k, last, accumulate);
+        else tile_4x1(a, step, b, b_rows, c, ldc, k, last, accumulate);
+    } else {
+        for (size_t i = 0; i < rows; i++) {
+            if (two) tile_1x2(a + i, step, b, b_rows, c + i * ldc, ldc, k, last, accumulate);
+            else tile_1x1(a + i, step, b, b_rows, c + i * ldc, ldc, k, last, accumulate);
+        }
+    }
+}
+
+/// Rows per group whose chunk of A stays in L2 while the strips of B pass over it.
+enum { GROUP_ROWS = 192, CHUNK_DEPTH = 256, STRIP = 32 };
+
+KERNEL static void product_avx512(const float *packed, size_t m, size_t k, size_t row_begin, size_t row_end,
+                                  const float *b, const size_t *b_rows, size_t n, float *c, size_t ldc) {
+    const size_t chunks = (k + CHUNK_DEPTH - 1) / CHUNK_DEPTH;
+    const size_t depth = (k + chunks - 1) / chunks;
+    for (size_t p0 = 0; p0 < k; p0 += depth) {
+        const size_t kk = k - p0 < depth ? k - p0 : depth;
+        for (size_t group = row_begin; group < row_end; group += GROUP_ROWS) {
+            const size_t group_end = row_end - group < GROUP_ROWS ? row_end : group + GROUP_ROWS;
+            for (size_t j = 0; j < n; j += STRIP) {
+                const size_t columns = n - j < STRIP ? n - j : STRIP;
+                for (size_t first = group; first < group_end;) {
+                    const size_t rows = block_rows(m, first);
+                    block_strip(packed + first * k + p0 * rows, rows, rows, b + j, b_rows + p0, c + first * ldc + j, ldc,
+                                columns, kk, p0 > 0);
+                    first += rows;
+                }
+            }
+        }
+    }
+}
+
+#endif
+
+int plx_cpu_sgemm_packed(const float *packed, size_t m, size_t k, size_t row_begin, size_t row_end,
+                         const float *b, size_t ldb, size_t n, float *c, size_t ldc) {
+    if (row_begin > row_end || !plx_cpu_sgemm_packed_boundary(m, row_begin) || !plx_cpu_sgemm_packed_boundary(m, row_end))
+        return -1;
+    if (row_begin == row_end || n == 0) return 0;
+    if (k == 0) {
+        for (size_t i = row_begin; i < row_end; i++) memset(c + i * ldc, 0, n * sizeof(float));
+        return 0;
+    }
+#if defined(__x86_64__)
+    if (plx_cpu_avx512_available()) {
+        size_t stack[1024];  // B's row offsets; most products have k ≤ 1024
+        size_t *rows = k <= 1024 ? stack : malloc(k * sizeof(size_t));
+        if (!rows) return -2;
+        for (size_t p = 0; p < k; p++) rows[p] = p * ldb;
+        product_avx512(packed, m, k, row_begin, row_end, b, rows, n, c, ldc);
+        if (rows != stack) free(rows);
+        return 0;
+    }
+#endif
+    for (size_t first = row_begin; first < row_end;) {
+        const size_t rows = block_rows(m, first);
+        const float *block = packed + first * k;
+        size_t done = 0;
+        if (plx_cpu_avx2_available()) {
+            // The AVX2 kernel reads A through strides: row i of the block at block + i, step `rows`.
+            done = n;
+            for (size_t i = 0; i < rows; i += PLX_CPU_SGEMM_AVX2_ROWS) {
+                const size_t count = rows - i < PLX_CPU_SGEMM_AVX2_ROWS ? rows - i : PLX_CPU_SGEMM_AVX2_ROWS;
+                const size_t written = plx_cpu_sgemm_rows_avx2(block + i, 1, rows, b, ldb, c + (first + i) * ldc, ldc, count, n, k);
+                if (written < done) done = written;
+            }
+        }
+        if (done < n) scalar_block(block, rows, rows, b, ldb, NULL, c + first * ldc, ldc, done, n, k);
+        first += rows;
+    }
+    return 0;
+}
+
+int plx_cpu_sgemm_packed_gather(const float *packed, size_t m, size_t k, size_t row_begin, size_t row_end,
+                                const float *b, const size_t *b_rows, size_t n, float *c, size_t ldc) {
+    if (row_begin > row_end || !plx_cpu_sgemm_packed_boundary(m, row_begin) || !plx_cpu_sgemm_packed_boundary(m, row_end))
+        return -1;
+    if (row_begin == row_end || n == 0) return 0;
+    if (k == 0) {
+        for (size_t i = row_begin; i < row_end; i++) memset(c + i * ldc, 0, n * sizeof(float));
+        return 0;
+    }
+#if defined(__x86_64__)
+    if (plx_cpu_avx512_available()) {
+        product_avx512(packed, m, k, row_begin, row_end, b, b_rows, n, c, ldc);
+        return 0;
+    }
+#endif
+    for (size_t first = row_begin; first < row_end;) {
+        const size_t rows = block_rows(m, first);
+        scalar_block(packed + first * k, rows, rows, b, 0, b_rows, c + first * ldc, ldc, 0, n, k);
+        first += rows;
+    }
+    return 0;
+}
