@@ -126,21 +126,56 @@ KERNEL static void block_strip(const float *a, size_t step, size_t rows, const f
 /// Rows per group whose chunk of A stays in L2 while the strips of B pass over it.
 enum { GROUP_ROWS = 192, CHUNK_DEPTH = 256, STRIP = 32 };
 
+/// Where the blocks of rows [group, group_end) keep their chunk p0 ..< p0 + depth of A: up to
+/// `capacity` (start, floats) pairs, one per block; returns how many.
+static size_t chunk_blocks(const float *packed, size_t m, size_t k, size_t group, size_t group_end, size_t p0, size_t depth,
+                           const float **starts, size_t *lengths, size_t capacity) {
+    size_t count = 0;
+    for (size_t first = group; first < group_end && count < capacity;) {
+        const size_t rows = block_rows(m, first);
+        starts[count] = packed + first * k + p0 * rows;
+        lengths[count++] = depth * rows;
+        first += rows;
+    }
+    return count;
+}
+
 KERNEL static void product_avx512(const float *packed, size_t m, size_t k, size_t row_begin, size_t row_end,
                                   const float *b, const size_t *b_rows, size_t n, float *c, size_t ldc) {
+    enum { MAX_BLOCKS = GROUP_ROWS / PLX_CPU_SGEMM_PACKED_ROWS + 4 };
     const size_t chunks = (k + CHUNK_DEPTH - 1) / CHUNK_DEPTH;
     const size_t depth = (k + chunks - 1) / chunks;
+    const size_t strips = (n + STRIP - 1) / STRIP;
     for (size_t p0 = 0; p0 < k; p0 += depth) {
         const size_t kk = k - p0 < depth ? k - p0 : depth;
         for (size_t group = row_begin; group < row_end; group += GROUP_ROWS) {
             const size_t group_end = row_end - group < GROUP_ROWS ? row_end : group + GROUP_ROWS;
-            for (size_t j = 0; j < n; j += STRIP) {
-                const size_t columns = n - j < STRIP ? n - j : STRIP;
-                for (size_t first = group; first < group_end;) {
+            // The chunk of A the next (chunk, group) step reads, fetched into L2 a slice per tile
+            // while this step computes: A streams from memory once, and a step's first strip
+            // would otherwise wait for it (a late layer's filters are far larger than the caches).
+            const float *next[MAX_BLOCKS];
+            size_t lengths[MAX_BLOCKS], upcoming = 0;
+            if (group_end < row_end) {
+                const size_t next_end = row_end - group_end < GROUP_ROWS ? row_end : group_end + GROUP_ROWS;
+                upcoming = chunk_blocks(packed, m, k, group_end, next_end, p0, kk, next, lengths, MAX_BLOCKS);
+            } else if (p0 + depth < k) {
+                const size_t next_end = row_end - row_begin < GROUP_ROWS ? row_end : row_begin + GROUP_ROWS;
+                const size_t next_depth = k - p0 - depth < depth ? k - p0 - depth : depth;
+                upcoming = chunk_blocks(packed, m, k, row_begin, next_end, p0 + depth, next_depth, next, lengths, MAX_BLOCKS);
+            }
+            for (size_t strip = 0; strip < strips; strip++) {
+                const size_t j = strip * STRIP, columns = n - j < STRIP ? n - j : STRIP;
+                size_t index = 0;
+                for (size_t first = group; first < group_end; index++) {
                     const size_t rows = block_rows(m, first);
                     block_strip(packed + first * k + p0 * rows, rows, rows, b + j, b_rows + p0, c + first * ldc + j, ldc,
                                 columns, kk, p0 > 0);
                     first += rows;
+                    if (index < upcoming) {
+                        const size_t slice = (lengths[index] + strips - 1) / strips;
+                        const size_t from = strip * slice, to = from + slice < lengths[index] ? from + slice : lengths[index];
+                        for (size_t f = from; f < to; f += 16) _mm_prefetch((const char *)(next[index] + f), _MM_HINT_T1);
+                    }
                 }
             }
         }

@@ -9,7 +9,9 @@ import PlexusPluginKit
 /// with the filters by the C micro-kernel straight into Y, and finished there (bias, a residual
 /// input, the activation) while it is still in cache. A whole im2col matrix — up to taps × the
 /// image, zeroed first — would be written to memory and read back, and the product copied into
-/// Y again. A pointwise convolution multiplies the image itself, without unfolding.
+/// Y again. A pointwise convolution multiplies the image itself, without unfolding, when its rows
+/// start on 64-byte lines (positions a multiple of 16); otherwise the copy into aligned panel rows
+/// costs less than the kernel's loads straddling two lines.
 ///
 /// Tried and measured slower here: unfolding into 32-column strips the kernel streams
 /// contiguously (the many short copies cost more than the strided reads they save); one
@@ -62,7 +64,7 @@ enum PanelConvolution {
         guard let (kernelRows, kernel) = microKernel else { preconditionFailure("PanelConvolution.run without a micro-kernel") }
         let volume = geometry.volume, k = geometry.rowsPerGroup, m = geometry.filters
         let positions = volume.outputCount, imageSize = geometry.channels * volume.inputCount
-        let pointwise = geometry.isPointwise
+        let direct = geometry.isPointwise && positions % 16 == 0
         let budgetWidth = packedFilters ? min(positions, max(64, packedPanelBudget / max(k, 1) / 32 * 32))
                                         : min(positions, max(32, panelBudget / max(k, 1) / 32 * 32))
         // Equal panels, as many as a multiple of the threads, 16 columns wide at least.
@@ -91,7 +93,7 @@ enum PanelConvolution {
         }
         // With the filters split, every split of a tile reads the same panel: unfold each tile
         // once, up front (over channel ranges, so every thread helps), into one shared buffer.
-        let shared = splits > 1 && !pointwise ? PanelBuffers.take(floats: tiles * k * panelStride(width)) : nil
+        let shared = splits > 1 && !direct ? PanelBuffers.take(floats: tiles * k * panelStride(width)) : nil
         defer { shared.map(PanelBuffers.give) }
         if let shared {
             let ranges = max(1, min(geometry.channels, 2 * threads))
@@ -107,7 +109,7 @@ enum PanelConvolution {
         }
         Host.parallelFor(tasks, grain: grain) { range in
             // Each call gets its own panel buffer: calls may run on any thread, several at once.
-            let buffer = pointwise || shared != nil ? nil : PanelBuffers.take(floats: k * panelStride(width))
+            let buffer = direct || shared != nil ? nil : PanelBuffers.take(floats: k * panelStride(width))
             defer { buffer.map(PanelBuffers.give) }
             for task in range {
                 let tile = task / splits, split = task % splits
