@@ -11,13 +11,17 @@ import PlexusPluginKit
 /// image, zeroed first — would be written to memory and read back, and the product copied into
 /// Y again. A pointwise convolution multiplies the image itself, without unfolding, when its rows
 /// start on 64-byte lines (positions a multiple of 16); otherwise the copy into aligned panel rows
-/// costs less than the kernel's loads straddling two lines.
+/// costs less than the kernel's loads straddling two lines. Filters a session packed once
+/// (PackFilters) go through the blocked packed GEMM (`plx_cpu_sgemm_packed`) instead of the
+/// row micro-kernel; stride-1 ones with packed filters skip the panels entirely
+/// (ShiftedConvolution).
 ///
 /// Tried and measured slower here: unfolding into 32-column strips the kernel streams
 /// contiguously (the many short copies cost more than the strided reads they save); one
 /// product per kernel tap over a padded copy of the image, summed in the output tile (each
 /// tap's product is only `channels` long and the tile is loaded and stored once per tap);
-/// packing each block of filter rows per panel (a transposing copy repeated for every panel);
+/// packing each block of filter rows per panel (a transposing copy repeated for every panel,
+/// which session-time packing avoids);
 /// and OpenBLAS's sgemm per panel. Against im2col + OpenBLAS on the whole matrix, a whole
 /// ResNet-18 ran in 24 ms against 32 ms in one quiet run and about as fast in others, though a
 /// single large-K layer alone runs faster through OpenBLAS's packed GEMM.
