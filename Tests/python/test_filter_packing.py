@@ -1,7 +1,7 @@
 """Filter packing (PLX_OPTIMIZE_PACK_FILTERS): a session packs constant float32 Conv filters once
 (`ai.plexus` PackFilters) and runs the node as a FusedConv with `packed_filters = 1`, through the
-packed GEMM kernel — over an unfolded panel, or for stride-1 convolutions straight from a padded
-copy of the image (ShiftedConvolution). Checked against the unpacked session and onnxruntime over
+packed GEMM kernel — straight from a padded copy of the image split by stride phase
+(ShiftedConvolution), or over unfolded panels (pointwise, and under the AVX2 kernel). Checked against the unpacked session and onnxruntime over
 filter counts that leave every kind of packed block (12, 4 and 1-3 rows), strides, dilations,
 pads, 1-D, pointwise, activations and residuals, with 1 and 2 threads and the AVX2 kernel."""
 import os
@@ -24,7 +24,8 @@ CASES = [
     ((1, 16, 13, 11), 20, [3, 3], {"pads": [1, 1, 1, 1]}),  # stride 1: the shifted path; 20 = 12 + 4 + 4
     ((1, 5, 9, 40), 13, [3, 3], {"pads": [2, 0, 1, 3]}),  # asymmetric pads; 13 = 12 + 1
     ((2, 6, 11, 10), 27, [3, 2], {"dilations": [2, 3], "pads": [2, 1, 2, 2]}),  # batch 2, dilation; 27 = 24 + 3
-    ((1, 7, 12, 9), 3, [3, 3], {"strides": [2, 2], "pads": [1, 0, 0, 1]}),  # strided: panels; 3 rows only
+    ((1, 7, 12, 9), 3, [3, 3], {"strides": [2, 2], "pads": [1, 0, 0, 1]}),  # stride 2: four phase planes; 3 rows only
+    ((1, 4, 17, 19), 8, [3, 3], {"strides": [3, 2], "dilations": [2, 1], "pads": [2, 1, 1, 3]}),  # six phases, dilated
     ((1, 8, 10, 10), 16, [3, 3], {"auto_pad": "SAME_UPPER"}),
     ((1, 3, 33, 31), 64, [7, 7], {"strides": [2, 2], "pads": [3, 3, 3, 3]}),  # a ResNet stem
     ((1, 40, 9, 9), 26, [1, 1], {}),  # pointwise
@@ -87,14 +88,14 @@ def test_packed_filters_match_unpacked_and_onnxruntime(index, threads):
 
 
 @pytest.mark.parametrize("activation", [None, "Clip", "LeakyRelu", "Sigmoid"])
-@pytest.mark.parametrize("index", [0, 3, 6], ids=["shifted", "panel", "pointwise"])
+@pytest.mark.parametrize("index", [0, 3, 7], ids=["shifted", "strided", "pointwise"])
 def test_packed_filters_with_residuals_and_activations(index, activation):
     model, feeds = conv_model(index, activation, residual=True), feeds_for(index, residual=True)
     np.testing.assert_allclose(outputs(model, feeds), reference(model, feeds), rtol=1e-4, atol=1e-4)
 
 
 def test_nan_input_stays_nan_through_the_packed_paths():
-    for index in (0, 3):
+    for index in (0, 3, 7):
         model, feeds = conv_model(index, "Relu"), feeds_for(index)
         feeds["x"][0, 0, 2, 2] = np.nan
         got = outputs(model, feeds)
@@ -157,7 +158,7 @@ def test_packed_filters_refuse_what_only_the_unpacked_path_runs():
 
 def test_the_avx2_kernel_reads_packed_filters_too(tmp_path):
     """Under PLEXUS_CPU_ISA=avx2 the packed product runs the AVX2 kernel through strides (and
-    stride-1 convolutions unfold panels, the shifted path being AVX-512 only)."""
+    every convolution unfolds panels, the shifted path being AVX-512 only)."""
     script = ("import sys, numpy as np; sys.path.insert(0, %r)\n"
               "from test_filter_packing import conv_model, feeds_for, outputs, CASES\n"
               "np.savez(sys.argv[1], *[outputs(conv_model(i, 'Relu'), feeds_for(i)) for i in range(len(CASES))])\n") % str(HERE)
