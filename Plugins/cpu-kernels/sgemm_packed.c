@@ -184,8 +184,10 @@ KERNEL static void product_avx512(const float *packed, size_t m, size_t k, size_
 
 #endif
 
-int plx_cpu_sgemm_packed(const float *packed, size_t m, size_t k, size_t row_begin, size_t row_end,
-                         const float *b, size_t ldb, size_t n, float *c, size_t ldc) {
+/// The checks both products start with: −1 for a row range that does not begin and end on
+/// blocks, 0 when nothing is left to do (no rows or columns, or k = 0, whose product is zeros,
+/// written here), 1 when the caller has a product to compute.
+static int check_or_finish(size_t m, size_t k, size_t row_begin, size_t row_end, size_t n, float *c, size_t ldc) {
     if (row_begin > row_end || !plx_cpu_sgemm_packed_boundary(m, row_begin) || !plx_cpu_sgemm_packed_boundary(m, row_end))
         return -1;
     if (row_begin == row_end || n == 0) return 0;
@@ -193,6 +195,13 @@ int plx_cpu_sgemm_packed(const float *packed, size_t m, size_t k, size_t row_beg
         for (size_t i = row_begin; i < row_end; i++) memset(c + i * ldc, 0, n * sizeof(float));
         return 0;
     }
+    return 1;
+}
+
+int plx_cpu_sgemm_packed(const float *packed, size_t m, size_t k, size_t row_begin, size_t row_end,
+                         const float *b, size_t ldb, size_t n, float *c, size_t ldc) {
+    const int checked = check_or_finish(m, k, row_begin, row_end, n, c, ldc);
+    if (checked <= 0) return checked;
 #if defined(__x86_64__)
     if (plx_cpu_avx512_available()) {
         size_t stack[1024];  // B's row offsets; most products have k ≤ 1024
@@ -225,13 +234,8 @@ int plx_cpu_sgemm_packed(const float *packed, size_t m, size_t k, size_t row_beg
 
 int plx_cpu_sgemm_packed_gather(const float *packed, size_t m, size_t k, size_t row_begin, size_t row_end,
                                 const float *b, const size_t *b_rows, size_t n, float *c, size_t ldc) {
-    if (row_begin > row_end || !plx_cpu_sgemm_packed_boundary(m, row_begin) || !plx_cpu_sgemm_packed_boundary(m, row_end))
-        return -1;
-    if (row_begin == row_end || n == 0) return 0;
-    if (k == 0) {
-        for (size_t i = row_begin; i < row_end; i++) memset(c + i * ldc, 0, n * sizeof(float));
-        return 0;
-    }
+    const int checked = check_or_finish(m, k, row_begin, row_end, n, c, ldc);
+    if (checked <= 0) return checked;
 #if defined(__x86_64__)
     if (plx_cpu_avx512_available()) {
         product_avx512(packed, m, k, row_begin, row_end, b, b_rows, n, c, ldc);
