@@ -101,7 +101,7 @@ enum PanelConvolution {
         defer { shared.map(PanelBuffers.give) }
         if let shared {
             let ranges = max(1, min(geometry.channels, 2 * threads))
-            Host.parallelFor(tiles * ranges, grain: 1) { range in
+            Host.parallelFor(tiles * ranges, grain: grain == 1 ? 1 : tiles * ranges) { range in
                 for item in range {
                     let tile = item / ranges, part = item % ranges
                     let j0 = (tile % panels) * width, count = min(width, positions - j0)

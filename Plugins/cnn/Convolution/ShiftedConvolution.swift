@@ -59,6 +59,7 @@ enum ShiftedConvolution {
         let height = Int(PLX_CPU_SGEMM_PACKED_ROWS), rowBlocks = (m + height - 1) / height
         let splits = min(rowBlocks, max(1, (2 * threads + bands - 1) / bands))
         let bounds = PanelConvolution.clampBounds(epilogue.activation)
+        let small = k * m * positions < (1 << 21)  // too little work to be worth waking a thread for
         let padded = PanelBuffers.take(floats: paddedCount)
         defer { PanelBuffers.give(padded) }
         offsets.withUnsafeBufferPointer { offsets in
@@ -66,7 +67,7 @@ enum ShiftedConvolution {
                 phases.copy(x + image * channels * volume.inputCount, channels: channels, into: padded.pointer, count: paddedCount)
                 let target = y + image * m * positions
                 let residual = epilogue.residual.map { $0 + image * m * positions }
-                Host.parallelFor(bands * splits, grain: 1) { range in
+                Host.parallelFor(bands * splits, grain: small ? bands * splits : 1) { range in
                     for task in range {
                         let band = task / splits, split = task % splits
                         let firstLine = band * bandRows, lines = min(bandRows, rows.output - firstLine)
