@@ -1,3 +1,4 @@
+import CPlexusCPUKernels
 import PlexusPluginKit
 
 /// MaxPool (opset 12) over 1 to 3 spatial dims, with dilations, pads or auto_pad, ceil_mode and
@@ -65,8 +66,16 @@ enum MaxPool {
             let inputSize = plan.volume.inputCount, outputSize = plan.volume.outputCount
             if index == nil && plan.volume.depth.output == 1 && plan.volume.depth.kernel == 1
                 && plan.height.dilation == 1 && plan.width.dilation == 1 {
+                let vectorized = T.self == Float.self && DepthwiseConv.hasAVX512
                 return Host.parallelFor(planes, grain: plan.grain) { range in
-                    for p in range { Self.planeMaxima(plan, source + p &* inputSize, into: target + p &* outputSize) }
+                    for p in range {
+                        if vectorized {
+                            Self.vectorMaxima(plan.volume, UnsafeRawPointer(source + p &* inputSize).assumingMemoryBound(to: Float.self),
+                                              into: UnsafeMutableRawPointer(target + p &* outputSize).assumingMemoryBound(to: Float.self))
+                        } else {
+                            Self.planeMaxima(plan, source + p &* inputSize, into: target + p &* outputSize)
+                        }
+                    }
                 }
             }
             Host.parallelFor(planes, grain: plan.grain) { range in
@@ -79,6 +88,14 @@ enum MaxPool {
                     }
                 }
             }
+        }
+
+        /// One float32 plane, as planeMaxima, by the AVX-512 kernel (sixteen outputs at a time).
+        static func vectorMaxima(_ volume: WindowVolume, _ plane: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+            let rows = volume.height, columns = volume.width
+            plx_cpu_maxpool_plane_avx512(plane, Int32(rows.input), Int32(columns.input), Int32(rows.kernel), Int32(columns.kernel),
+                                         Int32(rows.stride), Int32(columns.stride), Int32(rows.padBegin), Int32(columns.padBegin), out,
+                                         Int32(rows.output), Int32(columns.output))
         }
 
         /// One 1-D or 2-D plane without indices or dilation: the window loops written out, the

@@ -121,6 +121,14 @@ void plx_cpu_depthwise_plane_avx512(const float *x, int height, int width, const
                                     int pad_top, int pad_left, float bias, float low, float high, float *y, int out_height,
                                     int out_width);
 
+/// One plane of a 2-D max pooling in float32 without dilation: y[oy, ox] = the maximum of x over
+/// the window at (oy·stride_y − pad_top, ox·stride_x − pad_left), taps outside the
+/// [height × width] plane excluded, by the scalar rule (the first tap inside, then any strictly
+/// larger one: a NaN first tap stays NaN, a later NaN is passed over; −∞ when no tap is inside).
+/// Requires plx_cpu_avx512_available(). Pure; thread-safe.
+void plx_cpu_maxpool_plane_avx512(const float *x, int height, int width, int kernel_height, int kernel_width, int stride_y,
+                                  int stride_x, int pad_top, int pad_left, float *y, int out_height, int out_width);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,65 @@
+"""The AVX-512 MaxPool plane kernel (float32, 1-D/2-D, no dilation or Indices) against onnxruntime,
+and against the portable path (PLEXUS_CPU_PORTABLE=1, the scalar rule) where NaNs sit at a
+window's first tap, at a later tap, and in the padding's shadow — over strides 1, 2 and 3, pads,
+ceil_mode and rows of more than sixteen outputs."""
+import os
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import onnxruntime
+import pytest
+from onnx import TensorProto, helper
+
+from plexus_c import op
+
+HERE = pathlib.Path(__file__).resolve().parent
+
+CASES = [
+    ((1, 3, 112, 112), {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1]}),  # ResNet's stem pool
+    ((2, 2, 9, 37), {"kernel_shape": [2, 3], "strides": [1, 1]}),
+    ((1, 4, 10, 41), {"kernel_shape": [3, 3], "strides": [3, 3], "pads": [1, 2, 0, 1]}),  # gather path
+    ((1, 2, 11, 35), {"kernel_shape": [3, 2], "strides": [2, 2], "ceil_mode": 1}),  # windows past the edge
+    ((1, 3, 7, 7), {"kernel_shape": [5, 5], "strides": [1, 1], "pads": [2, 2, 2, 2]}),
+    ((2, 3, 50), {"kernel_shape": [4], "strides": [2], "pads": [1, 2]}),  # 1-D
+]
+
+
+def case_input(index, nans=False):
+    x = np.random.default_rng(index).standard_normal(CASES[index][0]).astype(np.float32)
+    if nans:
+        flat = x.reshape(-1, x.shape[-1])
+        flat[::3, 0] = np.nan  # the first tap of border windows
+        flat[1::4, 5] = np.nan  # a later tap
+        flat[2::5, -1] = np.nan  # next to the padding
+    return x
+
+
+def onnxruntime_pool(x, attributes):
+    graph = helper.make_graph([helper.make_node("MaxPool", ["x"], ["y"], **attributes)], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(x.shape))],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    return onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+
+
+@pytest.mark.parametrize("index", range(len(CASES)), ids=lambda i: f"{CASES[i][0]}{CASES[i][1]}")
+def test_vector_max_pool_matches_onnxruntime(index):
+    x, attributes = case_input(index), CASES[index][1]
+    np.testing.assert_array_equal(op("MaxPool", [x], attributes)[0].numpy(), onnxruntime_pool(x, attributes))
+
+
+def test_vector_max_pool_keeps_the_scalar_rule_for_nans(tmp_path):
+    script = ("import sys, numpy as np; sys.path.insert(0, %r)\n"
+              "from test_maxpool_kernel import case_input, CASES; from plexus_c import op\n"
+              "np.savez(sys.argv[1], *[op('MaxPool', [case_input(i, True)], CASES[i][1])[0].numpy() for i in range(len(CASES))])\n"
+              ) % str(HERE)
+    result = subprocess.run([sys.executable, "-c", script, str(tmp_path / "out.npz")], cwd=HERE,
+                            env={**os.environ, "PLEXUS_CPU_PORTABLE": "1"}, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    portable = np.load(tmp_path / "out.npz")
+    for index in range(len(CASES)):
+        got = op("MaxPool", [case_input(index, True)], CASES[index][1])[0].numpy()
+        assert np.isnan(got).any()
+        np.testing.assert_array_equal(got, portable[f"arr_{index}"])
