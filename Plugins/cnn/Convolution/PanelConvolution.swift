@@ -241,7 +241,7 @@ enum PanelConvolution {
     static func unfold(_ image: UnsafePointer<Float>, _ volume: WindowVolume, channels: Int, columns: Range<Int>,
                        into panel: UnsafeMutablePointer<Float>, stride: Int) {
         let height = volume.height, width = volume.width
-        let count = columns.count, step = width.stride, planeSize = volume.inputCount
+        let step = width.stride, planeSize = volume.inputCount
         var row = 0
         for channel in 0..<channels {
             let plane = image + channel &* planeSize
