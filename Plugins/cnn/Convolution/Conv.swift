@@ -27,7 +27,7 @@ enum Conv {
     /// Convolves into output 0, then adds `residual` (a tensor of the output's shape) and applies
     /// `activation` when given (FusedConv). Half-precision inputs go through the bridge, which
     /// runs the op `bridgeDomain`:`context.op` on float32 copies instead. `packedFilters`: W is
-    /// in PackFilters' layout, which only the panel convolution reads.
+    /// in PackFilters' layout, which only the packed GEMM paths read.
     static func forward(_ context: KernelContext, bridgeDomain: String = "", activation: FusedConv.Activation? = nil,
                         residual: KernelTensor? = nil, packedFilters: Bool = false) throws {
         let x = try context.input(0), w = try context.input(1), bias = context.optionalInput(2)

@@ -6,7 +6,7 @@ import PlexusPluginKit
 /// it from Conv → Add → activation chains (GraphOptimizations); it is not an ONNX op and is never
 /// exported. A Z that broadcasts to a larger shape than the convolution's is added as Add does.
 /// With `packed_filters = 1`, W holds the filters as PackFilters wrote them (sessions pack
-/// constant filters once), which only the panel convolution reads.
+/// constant filters once), which only the packed GEMM paths read (panels and ShiftedConvolution).
 enum FusedConv {
     static var definition: OpDefinition {
         OpDefinition("FusedConv", domain: "ai.plexus", since: 1, inputs: 2...4,

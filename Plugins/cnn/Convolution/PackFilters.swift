@@ -6,8 +6,8 @@ import PlexusPluginKit
 /// each step over C·kh·kw holding the block's values side by side). The result keeps W's shape
 /// and size; only a FusedConv with `packed_filters = 1` reads it. Sessions run it once, on
 /// constant filters (GraphOptimizations.packFilters), which is onnxruntime's weight
-/// pre-packing. Registered only where the panel convolution runs (a CPU with AVX2), the one
-/// path that reads packed filters.
+/// pre-packing. Registered only where the panel convolution runs (a CPU with AVX2): it and
+/// ShiftedConvolution (AVX-512) are the paths that read packed filters.
 enum PackFilters {
     static var definition: OpDefinition {
         OpDefinition("PackFilters", domain: "ai.plexus", since: 1, inputs: 1...1, attributes: [],

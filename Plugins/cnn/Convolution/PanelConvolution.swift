@@ -13,7 +13,7 @@ import PlexusPluginKit
 /// start on 64-byte lines (positions a multiple of 16); otherwise the copy into aligned panel rows
 /// costs less than the kernel's loads straddling two lines. Filters a session packed once
 /// (PackFilters) go through the blocked packed GEMM (`plx_cpu_sgemm_packed`) instead of the
-/// row micro-kernel; stride-1 ones with packed filters skip the panels entirely
+/// row micro-kernel; on AVX-512 the non-pointwise ones skip the panels entirely
 /// (ShiftedConvolution).
 ///
 /// Tried and measured slower here: unfolding into 32-column strips the kernel streams
