@@ -143,6 +143,8 @@ def test_pack_filters_op_and_a_hand_built_packed_fused_conv():
     assert flat[0 * k + 1 * 12 + 3] == rows[3, 1] and flat[12 * k + 2 * 4 + 1] == rows[13, 2] and flat[16 * k + 7] == rows[16, 7]
     got = op("FusedConv", [x, packed], {"pads": [1, 1, 1, 1], "activation": "None", "packed_filters": 1}, domain="ai.plexus")[0]
     np.testing.assert_allclose(got.numpy(), op("Conv", [x, w], {"pads": [1, 1, 1, 1]})[0].numpy(), rtol=1e-5, atol=1e-5)
+    empty = op("FusedConv", [x[:0], packed], {"strides": [2, 2], "activation": "None", "packed_filters": 1}, domain="ai.plexus")[0]
+    assert empty.numpy().shape == (0, 17, 3, 3)
 
 
 def test_packed_filters_refuse_what_only_the_unpacked_path_runs():

@@ -54,7 +54,8 @@ enum ShiftedConvolution {
         // Equal bands, as many as a multiple of the threads (7 bands on 2 threads leave one idle for a seventh).
         let threads = Host.threadCount
         let wanted = PanelConvolution.balanced((rows.output * pitch + panelColumns - 1) / panelColumns, threads: threads)
-        let bandRows = (rows.output + min(wanted, rows.output) - 1) / min(wanted, rows.output)
+        let bandCount = max(1, min(wanted, rows.output))
+        let bandRows = max(1, (rows.output + bandCount - 1) / bandCount)
         let bands = (rows.output + bandRows - 1) / bandRows
         let height = Int(PLX_CPU_SGEMM_PACKED_ROWS), rowBlocks = (m + height - 1) / height
         let splits = min(rowBlocks, max(1, (2 * threads + bands - 1) / bands))
