@@ -73,9 +73,15 @@ static void scalar_block(const float *a, size_t step, size_t rows, const float *
 /// broadcast from one cache line of the packed block (stride `step`).
 #define UNROLL _Pragma("clang loop unroll(full)")
 
+/// The epilogue of a tile's last chunk: its rows' bias and its residual (C's layout), then the clamp.
+typedef struct tile_finish {
+    const float *bias, *residual;
+    float low, high;
+} tile_finish;
+
 #define DEFINE_TILE(R, V)                                                                                              \
     KERNEL static void tile_##R##x##V(const float *a, size_t step, const float *b, const size_t *b_rows, float *c,     \
-                                      size_t ldc, size_t k, __mmask16 last, int accumulate) {                         \
+                                      size_t ldc, size_t k, __mmask16 last, int accumulate, const tile_finish *finish) { \
         __m512 acc[R][V];                                                                                              \
         __mmask16 mask[V];                                                                                             \
         UNROLL for (int v = 0; v < V; v++) mask[v] = v == V - 1 ? last : (__mmask16)0xFFFF;                                   \
@@ -91,6 +97,19 @@ static void scalar_block(const float *a, size_t step, size_t rows, const float *
                 UNROLL for (int v = 0; v < V; v++) acc[i][v] = _mm512_fmadd_ps(x, row[v], acc[i][v]);                        \
             }                                                                                                          \
         }                                                                                                              \
+        if (finish) {                                                                                                  \
+            const __m512 lower = _mm512_set1_ps(finish->low), upper = _mm512_set1_ps(finish->high);                   \
+            UNROLL for (int i = 0; i < R; i++) {                                                                       \
+                const __m512 shift = _mm512_set1_ps(finish->bias ? finish->bias[i] : 0.0f);                            \
+                UNROLL for (int v = 0; v < V; v++) {                                                                   \
+                    __m512 x = _mm512_add_ps(acc[i][v], shift);                                                        \
+                    if (finish->residual)                                                                              \
+                        x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mask[v], finish->residual + i * ldc + 16 * v));     \
+                    x = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, lower, _CMP_LT_OQ), x, lower);                      \
+                    acc[i][v] = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, upper, _CMP_GT_OQ), x, upper);              \
+                }                                                                                                      \
+            }                                                                                                          \
+        }                                                                                                              \
         UNROLL for (int i = 0; i < R; i++)                                                                             \
             UNROLL for (int v = 0; v < V; v++) _mm512_mask_storeu_ps(c + i * ldc + 16 * v, mask[v], acc[i][v]);             \
     }
@@ -103,22 +122,37 @@ DEFINE_TILE(1, 2)
 DEFINE_TILE(1, 1)
 
 /// One block (`rows` rows, packed with stride `step`) times a strip of up to 32 columns of B
-/// (row p of the strip at b + b_rows[p]).
+/// (row p of the strip at b + b_rows[p]); `epilogue`, on the last chunk of k, finishes the tile
+/// (`first`: the block's first row of C, `column`: the strip's first column).
 KERNEL static void block_strip(const float *a, size_t step, size_t rows, const float *b, const size_t *b_rows, float *c,
-                               size_t ldc, size_t columns, size_t k, int accumulate) {
+                               size_t ldc, size_t columns, size_t k, int accumulate, const plx_cpu_epilogue *epilogue,
+                               size_t first, size_t column) {
     const int two = columns > 16;
     const size_t tail = columns - (two ? 16 : 0);
     const __mmask16 last = tail >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << tail) - 1);
+    tile_finish finish;
+    if (epilogue) {
+        finish.bias = epilogue->bias ? epilogue->bias + first : NULL;
+        finish.residual = epilogue->residual ? epilogue->residual + first * ldc + column : NULL;
+        finish.low = epilogue->low;
+        finish.high = epilogue->high;
+    }
+    const tile_finish *done = epilogue ? &finish : NULL;
     if (rows == 12) {
-        if (two) tile_12x2(a, step, b, b_rows, c, ldc, k, last, accumulate);
-        else tile_12x1(a, step, b, b_rows, c, ldc, k, last, accumulate);
+        if (two) tile_12x2(a, step, b, b_rows, c, ldc, k, last, accumulate, done);
+        else tile_12x1(a, step, b, b_rows, c, ldc, k, last, accumulate, done);
     } else if (rows == 4) {
-        if (two) tile_4x2(a, step, b, b_rows, c, ldc, k, last, accumulate);
-        else tile_4x1(a, step, b, b_rows, c, ldc, k, last, accumulate);
+        if (two) tile_4x2(a, step, b, b_rows, c, ldc, k, last, accumulate, done);
+        else tile_4x1(a, step, b, b_rows, c, ldc, k, last, accumulate, done);
     } else {
         for (size_t i = 0; i < rows; i++) {
-            if (two) tile_1x2(a + i, step, b, b_rows, c + i * ldc, ldc, k, last, accumulate);
-            else tile_1x1(a + i, step, b, b_rows, c + i * ldc, ldc, k, last, accumulate);
+            tile_finish row = finish;
+            if (done) {
+                row.bias = finish.bias ? finish.bias + i : NULL;
+                row.residual = finish.residual ? finish.residual + i * ldc : NULL;
+            }
+            if (two) tile_1x2(a + i, step, b, b_rows, c + i * ldc, ldc, k, last, accumulate, done ? &row : NULL);
+            else tile_1x1(a + i, step, b, b_rows, c + i * ldc, ldc, k, last, accumulate, done ? &row : NULL);
         }
     }
 }
@@ -141,7 +175,8 @@ static size_t chunk_blocks(const float *packed, size_t m, size_t k, size_t group
 }
 
 KERNEL static void product_avx512(const float *packed, size_t m, size_t k, size_t row_begin, size_t row_end,
-                                  const float *b, const size_t *b_rows, size_t n, float *c, size_t ldc) {
+                                  const float *b, const size_t *b_rows, size_t n, float *c, size_t ldc,
+                                  const plx_cpu_epilogue *epilogue) {
     enum { MAX_BLOCKS = GROUP_ROWS / PLX_CPU_SGEMM_PACKED_ROWS + 4 };
     const size_t chunks = (k + CHUNK_DEPTH - 1) / CHUNK_DEPTH;
     const size_t depth = (k + chunks - 1) / chunks;
@@ -169,7 +204,7 @@ KERNEL static void product_avx512(const float *packed, size_t m, size_t k, size_
                 for (size_t first = group; first < group_end; index++) {
                     const size_t rows = block_rows(m, first);
                     block_strip(packed + first * k + p0 * rows, rows, rows, b + j, b_rows + p0, c + first * ldc + j, ldc,
-                                columns, kk, p0 > 0);
+                                columns, kk, p0 > 0, p0 + kk == k ? epilogue : NULL, first, j);
                     first += rows;
                     if (index < upcoming) {
                         const size_t slice = (lengths[index] + strips - 1) / strips;
@@ -183,6 +218,18 @@ KERNEL static void product_avx512(const float *packed, size_t m, size_t k, size_
 }
 
 #endif
+
+/// Applies `epilogue` to rows [first, first + rows) of C, columns [0, n) (the paths without the
+/// AVX-512 tile, which finish a block after its whole product).
+static void finish_rows(const plx_cpu_epilogue *epilogue, size_t first, size_t rows, float *c, size_t ldc, size_t n) {
+    if (!epilogue) return;
+    for (size_t i = first; i < first + rows; i++)
+        for (size_t j = 0; j < n; j++) {
+            float v = c[i * ldc + j] + (epilogue->bias ? epilogue->bias[i] : 0.0f);
+            if (epilogue->residual) v += epilogue->residual[i * ldc + j];
+            c[i * ldc + j] = v < epilogue->low ? epilogue->low : (v > epilogue->high ? epilogue->high : v);
+        }
+}
 
 /// The checks both products start with: −1 for a row range that does not begin and end on
 /// blocks, 0 when nothing is left to do (no rows or columns, or k = 0, whose product is zeros,
@@ -199,16 +246,20 @@ static int check_or_finish(size_t m, size_t k, size_t row_begin, size_t row_end,
 }
 
 int plx_cpu_sgemm_packed(const float *packed, size_t m, size_t k, size_t row_begin, size_t row_end,
-                         const float *b, size_t ldb, size_t n, float *c, size_t ldc) {
+                         const float *b, size_t ldb, size_t n, float *c, size_t ldc, const plx_cpu_epilogue *epilogue) {
     const int checked = check_or_finish(m, k, row_begin, row_end, n, c, ldc);
-    if (checked <= 0) return checked;
+    if (checked < 0) return checked;
+    if (checked == 0) {  // k = 0 wrote zeros; the epilogue still applies
+        finish_rows(epilogue, row_begin, row_end - row_begin, c, ldc, n);
+        return 0;
+    }
 #if defined(__x86_64__)
     if (plx_cpu_avx512_available()) {
         size_t stack[1024];  // B's row offsets; most products have k ≤ 1024
         size_t *rows = k <= 1024 ? stack : malloc(k * sizeof(size_t));
         if (!rows) return -2;
         for (size_t p = 0; p < k; p++) rows[p] = p * ldb;
-        product_avx512(packed, m, k, row_begin, row_end, b, rows, n, c, ldc);
+        product_avx512(packed, m, k, row_begin, row_end, b, rows, n, c, ldc, epilogue);
         if (rows != stack) free(rows);
         return 0;
     }
@@ -227,6 +278,7 @@ int plx_cpu_sgemm_packed(const float *packed, size_t m, size_t k, size_t row_beg
             }
         }
         if (done < n) scalar_block(block, rows, rows, b, ldb, NULL, c + first * ldc, ldc, done, n, k);
+        finish_rows(epilogue, first, rows, c, ldc, n);
         first += rows;
     }
     return 0;
@@ -238,7 +290,7 @@ int plx_cpu_sgemm_packed_gather(const float *packed, size_t m, size_t k, size_t 
     if (checked <= 0) return checked;
 #if defined(__x86_64__)
     if (plx_cpu_avx512_available()) {
-        product_avx512(packed, m, k, row_begin, row_end, b, b_rows, n, c, ldc);
+        product_avx512(packed, m, k, row_begin, row_end, b, b_rows, n, c, ldc, NULL);
         return 0;
     }
 #endif

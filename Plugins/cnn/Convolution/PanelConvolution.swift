@@ -68,6 +68,7 @@ enum PanelConvolution {
         guard let (kernelRows, kernel) = microKernel else { preconditionFailure("PanelConvolution.run without a micro-kernel") }
         let volume = geometry.volume, k = geometry.rowsPerGroup, m = geometry.filters
         let positions = volume.outputCount, imageSize = geometry.channels * volume.inputCount
+        guard geometry.batch > 0, m > 0, positions > 0 else { return }  // Y is empty
         let direct = geometry.isPointwise && positions % 16 == 0
         let budgetWidth = packedFilters ? min(positions, max(64, packedPanelBudget / max(k, 1) / 32 * 32))
                                         : min(positions, max(32, panelBudget / max(k, 1) / 32 * 32))
@@ -131,11 +132,15 @@ enum PanelConvolution {
                 let firstRow = rowBlocks * split / splits * height, endRow = min(m, rowBlocks * (split + 1) / splits * height)
                 let residual = epilogue.residual.map { $0 + image * m * positions + j0 }
                 if packedFilters {
-                    let status = plx_cpu_sgemm_packed(w, m, k, firstRow, endRow, b, bStride, count, target + j0, positions)
+                    // The kernel finishes each tile as it stores it: bias, residual and a clamp;
+                    // another activation follows over the rows.
+                    let bounds = clampBounds(epilogue.activation)
+                    var finishing = plx_cpu_epilogue(bias: epilogue.bias, residual: residual.map { UnsafePointer($0) },
+                                                     low: bounds?.0 ?? -.infinity, high: bounds?.1 ?? .infinity)
+                    let status = plx_cpu_sgemm_packed(w, m, k, firstRow, endRow, b, bStride, count, target + j0, positions, &finishing)
                     precondition(status == 0, "PanelConvolution: rows \(firstRow)..<\(endRow) do not start packed blocks")
-                    if !epilogue.isEmpty {
-                        finish(target + firstRow * positions + j0, stride: positions, filters: firstRow..<endRow, count: count,
-                               epilogue, residual: residual.map { $0 + firstRow * positions })
+                    if bounds == nil, let activation = epilogue.activation {
+                        for filter in firstRow..<endRow { activation.apply(target + filter * positions + j0, count: count) }
                     }
                     continue
                 }

@@ -64,15 +64,25 @@ void plx_cpu_sgemm_unpack(const float *packed, size_t m, size_t k, float *a);
 /// m always are.
 int plx_cpu_sgemm_packed_boundary(size_t m, size_t row);
 
+/// What a product does to each element of C once it is complete, before it is stored:
+/// c[i, j] = clamp(c[i, j] + bias[i] + residual[i·ldc + j], low, high), with C's row index i and
+/// stride ldc. `bias` and `residual` may be NULL; ±∞ bounds leave values unclamped (NaN stays NaN).
+typedef struct plx_cpu_epilogue {
+    const float *bias;
+    const float *residual;
+    float low, high;
+} plx_cpu_epilogue;
+
 /// Rows [row_begin, row_end) of the float32 product C = A · B for columns [0, n), overwriting
 /// them: A is m × k, packed by plx_cpu_sgemm_pack; B[p, j] is b[p·ldb + j]; C[i, j] is
 /// c[i·ldc + j] (c points at row 0 of C even when row_begin > 0). Uses the AVX-512 kernel when
 /// plx_cpu_avx512_available(), else the AVX2 one, else portable loops; results use fused
 /// multiply-adds and may differ from a plain dot product by rounding. Returns 0, −1 (writing
 /// nothing) when a row bound is not a block boundary, or −2 when out of memory (k > 1024 needs a
-/// small heap buffer). Pure; thread-safe for disjoint row ranges or disjoint C.
+/// small heap buffer). `epilogue` (NULL for none) finishes each element of C as it is stored.
+/// Pure; thread-safe for disjoint row ranges or disjoint C.
 int plx_cpu_sgemm_packed(const float *packed, size_t m, size_t k, size_t row_begin, size_t row_end,
-                         const float *b, size_t ldb, size_t n, float *c, size_t ldc);
+                         const float *b, size_t ldb, size_t n, float *c, size_t ldc, const plx_cpu_epilogue *epilogue);
 
 /// As plx_cpu_sgemm_packed, but row p of B starts at b + b_rows[p] (k offsets, in floats): an
 /// implicit im2col, where each row of the unfolded matrix is a shifted view of a padded image
