@@ -5,49 +5,9 @@
 #include "plexus_cpu_kernels.h"
 
 #if defined(__x86_64__)
-#include <immintrin.h>
+#include "window_lanes.h"
 
 #define KERNEL __attribute__((target("avx512f")))
-
-/// Lanes i of [0, 16) with low ≤ i < high.
-static inline __mmask16 lanes_between(long low, long high) {
-    if (low < 0) low = 0;
-    if (high > 16) high = 16;
-    if (low >= high) return 0;
-    return (__mmask16)(((1u << high) - 1) & ~((1u << low) - 1));
-}
-
-/// Output columns ow … ow + 15 (those in `store`) of one row of the unfolded matrix: input
-/// elements row[ow·step + shift], zero outside the output columns [valid_low, valid_high) whose
-/// input lies inside the row (precomputed per tap, so no lane needs a division).
-KERNEL static inline void gather_run(const float *row, long ow, long step, long shift, long width, long valid_low,
-                                     long valid_high, float *out, __mmask16 store) {
-    const __mmask16 inside = lanes_between(valid_low - ow, valid_high - ow) & store;
-    const long first = ow * step + shift;
-    __m512 v;
-    if (step == 1) {
-        v = _mm512_maskz_loadu_ps(inside, row + first);
-    } else if (step == 2) {
-        // Two contiguous loads (each masked to the row) and the even elements of the pair.
-        const __m512 low = _mm512_maskz_loadu_ps(lanes_between(-first, width - first), row + first);
-        const __m512 high = _mm512_maskz_loadu_ps(lanes_between(-first - 16, width - first - 16), row + first + 16);
-        const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
-        v = _mm512_maskz_mov_ps(inside, _mm512_permutex2var_ps(low, even, high));
-    } else {
-        const __m512i index = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
-                                                 _mm512_set1_epi32((int)step));
-        v = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), inside, index, row + first, 4);
-    }
-    _mm512_mask_storeu_ps(out, store, v);
-}
-
-/// The outputs [low, high) of an axis whose tap at input offset `shift` lands inside [0, input).
-static void valid_outputs(long shift, long stride, long input, long output, long *low, long *high) {
-    *low = shift >= 0 ? 0 : (-shift + stride - 1) / stride;
-    const long last = input - 1 - shift;
-    *high = last < 0 ? 0 : (last / stride + 1 < output ? last / stride + 1 : output);
-    if (*low > *high) *low = *high;
-}
 
 KERNEL void plx_cpu_unfold_avx512(const float *image, const plx_cpu_window *window, size_t channels, size_t begin, size_t end,
                                   float *panel, size_t panel_stride) {
@@ -60,9 +20,6 @@ KERNEL void plx_cpu_unfold_avx512(const float *image, const plx_cpu_window *wind
         for (long kh = 0; kh < window->kernel_height; kh++) {
             const long row_shift = kh * window->dilation_height - window->pad_top;
             for (long kw = 0; kw < window->kernel_width; kw++) {
-                const long column_shift = kw * window->dilation_width - window->pad_left;
-                long valid_low, valid_high;
-                valid_outputs(column_shift, window->stride_width, in_w, out_w, &valid_low, &valid_high);
                 for (long j = (long)begin; j < (long)end;) {
                     const long oh = j / out_w, start = j - oh * out_w;
                     const long stop = start + ((long)end - j) < out_w ? start + ((long)end - j) : out_w;
@@ -76,9 +33,10 @@ KERNEL void plx_cpu_unfold_avx512(const float *image, const plx_cpu_window *wind
                     } else {
                         const float *row = source + ih * in_w;
                         for (long ow = start; ow < stop; ow += 16) {
-                            const long n = stop - ow;
-                            gather_run(row, ow, window->stride_width, column_shift, in_w, valid_low, valid_high, out + ow,
-                                       n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1));
+                            const int n = stop - ow < 16 ? (int)(stop - ow) : 16;
+                            const window_lanes lanes = window_lanes_at((int)ow, n, (int)kw, (int)window->stride_width,
+                                                                       (int)window->dilation_width, (int)window->pad_left, (int)in_w);
+                            _mm512_mask_storeu_ps(out + ow, (__mmask16)((1u << n) - 1), window_load(row, lanes, (int)window->stride_width));
                         }
                     }
                     j += stop - start;

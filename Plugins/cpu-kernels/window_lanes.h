@@ -1,4 +1,4 @@
-// Shared by the AVX-512 window kernels (depthwise convolution, max pooling): sixteen outputs of a
+// Shared by the AVX-512 window kernels (depthwise convolution, max pooling, im2col unfolding): sixteen outputs of a
 // row at a time read one input row per tap column; these work out, once per block of sixteen
 // output columns, where each tap column's lanes read and which of them fall inside the row, and
 // load a tap's sixteen inputs. Masked lanes never touch memory, so padding costs no branches.
