@@ -6,10 +6,6 @@ import PlexusPluginKit
 /// along an output row so it vectorizes for stride 1. im2col would build one tiny matrix
 /// product per channel instead, which costs more in calls than in arithmetic.
 enum DepthwiseConv {
-    /// Whether float32 planes go to the AVX-512 C kernel (`PLEXUS_CPU_ISA=avx2` and
-    /// `PLEXUS_CPU_PORTABLE=1` keep the Swift loops, which the tests use).
-    static let hasAVX512 = plx_cpu_avx512_available() != 0
-
     /// True when `geometry` is a 2-D depthwise convolution with one filter per channel.
     static func applies(_ geometry: ConvolutionGeometry) -> Bool {
         geometry.axes.count == 2 && geometry.group == geometry.channels && geometry.filters == geometry.channels && geometry.group > 1
@@ -20,7 +16,7 @@ enum DepthwiseConv {
     @discardableResult
     static func run<T: CPUFloat>(_ geometry: ConvolutionGeometry, x: UnsafePointer<T>, w: UnsafePointer<T>,
                                  bias: UnsafePointer<T>?, y: UnsafeMutablePointer<T>, clamp: (Double, Double)? = nil) -> Bool {
-        let vectorized = T.self == Float.self && hasAVX512
+        let vectorized = T.self == Float.self && VectorKernels.available
         let (low, high) = clamp.map { (Float($0.0), Float($0.1)) } ?? (-.infinity, .infinity)
         let rows = geometry.axes[0], columns = geometry.axes[1]
         let inPlane = rows.input * columns.input, outPlane = rows.output * columns.output

@@ -84,7 +84,7 @@ enum PanelConvolution {
         let splits = min(rowBlocks, max(1, (2 * threads + tiles - 1) / tiles))
         let tasks = tiles * splits
         let grain = k * m * positions * geometry.batch < (1 << 21) ? tasks : 1
-        let window = vectorKernels ? Self.window(volume) : nil
+        let window = VectorKernels.available ? Self.window(volume) : nil
         let taps = volume.kernelCount
         /// Unfolds columns j0 ..< j0 + count of `image`, channels `channels`, into `panel` (rows `panelStride(count)` apart).
         func unfoldPanel(image: Int, j0: Int, count: Int, channels: Range<Int>, into panel: UnsafeMutablePointer<Float>) {
@@ -173,9 +173,6 @@ enum PanelConvolution {
         }
     }
 
-    /// Whether the AVX-512 unfolding and epilogue kernels run here.
-    static let vectorKernels = plx_cpu_avx512_available() != 0
-
     /// The C kernels' description of a window over at most two spatial dims.
     static func window(_ volume: WindowVolume) -> plx_cpu_window {
         let h = volume.height, w = volume.width
@@ -196,7 +193,7 @@ enum PanelConvolution {
     /// Applies the epilogue to a tile of `count` columns of the rows `filters` of Y.
     private static func finish(_ c: UnsafeMutablePointer<Float>, stride: Int, filters: Range<Int>, count: Int, _ epilogue: Epilogue,
                                residual: UnsafePointer<Float>?) {
-        if vectorKernels, let (low, high) = clampBounds(epilogue.activation) {
+        if VectorKernels.available, let (low, high) = clampBounds(epilogue.activation) {
             plx_cpu_finish_tile_avx512(c, stride, count, c, stride, filters.count, 1, count, epilogue.bias.map { $0 + filters.lowerBound },
                                        residual, low, high)
             return

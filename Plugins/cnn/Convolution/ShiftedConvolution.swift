@@ -24,7 +24,7 @@ enum ShiftedConvolution {
 
     /// Whether this path computes `geometry` (with packed filters) on this CPU.
     static func applies(_ geometry: ConvolutionGeometry) -> Bool {
-        PanelConvolution.vectorKernels && geometry.group == 1 && geometry.axes.count <= 2 && !geometry.isPointwise
+        VectorKernels.available && geometry.group == 1 && geometry.axes.count <= 2 && !geometry.isPointwise
             && geometry.axes.allSatisfy { $0.output == ($0.input + $0.padBegin + $0.padEnd - $0.extent) / $0.stride + 1 }
     }
 

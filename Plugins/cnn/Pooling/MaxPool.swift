@@ -66,7 +66,7 @@ enum MaxPool {
             let inputSize = plan.volume.inputCount, outputSize = plan.volume.outputCount
             if index == nil && plan.volume.depth.output == 1 && plan.volume.depth.kernel == 1
                 && plan.height.dilation == 1 && plan.width.dilation == 1 {
-                let vectorized = T.self == Float.self && DepthwiseConv.hasAVX512
+                let vectorized = T.self == Float.self && VectorKernels.available
                 return Host.parallelFor(planes, grain: plan.grain) { range in
                     for p in range {
                         if vectorized {
