@@ -76,12 +76,10 @@ enum PanelConvolution {
         let wanted = balanced((positions * geometry.batch + budgetWidth - 1) / budgetWidth, threads: Host.threadCount) / geometry.batch
         let width = wanted <= 1 ? budgetWidth : min(budgetWidth, max(16, ((positions + wanted - 1) / wanted + 15) & ~15))
         let panels = (positions + width - 1) / width
-        // Few panels (the small late layers) leave threads idle: split the filters too, at
-        // block boundaries of the kernel (those of the packed layout for packed filters).
+        // Split the filters too, at block boundaries of the kernel (of the packed layout for packed filters).
         let height = packedFilters ? Int(PLX_CPU_SGEMM_PACKED_ROWS) : kernelRows
-        let threads = Host.threadCount, rowBlocks = (m + height - 1) / height
-        let tiles = geometry.batch * panels
-        let splits = min(rowBlocks, max(1, (2 * threads + tiles - 1) / tiles))
+        let threads = Host.threadCount, tiles = geometry.batch * panels
+        let filterSplits = FilterSplits(filters: m, height: height, pieces: tiles, threads: threads), splits = filterSplits.count
         let tasks = tiles * splits
         let grain = k * m * positions * geometry.batch < (1 << 21) ? tasks : 1
         let window = VectorKernels.available ? Self.window(volume) : nil
@@ -129,7 +127,7 @@ enum PanelConvolution {
                 } else {
                     (b, bStride) = (source + j0, positions)
                 }
-                let firstRow = rowBlocks * split / splits * height, endRow = min(m, rowBlocks * (split + 1) / splits * height)
+                let (firstRow, endRow) = filterSplits.bounds(split)
                 let residual = epilogue.residual.map { $0 + image * m * positions + j0 }
                 if packedFilters {
                     // The kernel finishes each tile as it stores it: bias, residual and a clamp;
@@ -224,6 +222,25 @@ enum PanelConvolution {
         while i < count {
             target[i] = source[i]
             i &+= 1
+        }
+    }
+
+    /// The filters cut into ranges at multiples of `height` (the kernel's rows, or the packed
+    /// layout's blocks), so that `pieces` pieces of work times `count` splits give each thread
+    /// about two tasks: few pieces (the small late layers) would leave threads idle.
+    struct FilterSplits {
+        let count: Int, height: Int, filters: Int, blocks: Int
+
+        init(filters: Int, height: Int, pieces: Int, threads: Int) {
+            self.filters = filters
+            self.height = height
+            blocks = (filters + height - 1) / height
+            count = min(blocks, max(1, (2 * threads + pieces - 1) / max(pieces, 1)))
+        }
+
+        /// The first and end filter of split `index`.
+        func bounds(_ index: Int) -> (Int, Int) {
+            (blocks * index / count * height, min(filters, blocks * (index + 1) / count * height))
         }
     }
 

@@ -57,8 +57,9 @@ enum ShiftedConvolution {
         let bandCount = max(1, min(wanted, rows.output))
         let bandRows = max(1, (rows.output + bandCount - 1) / bandCount)
         let bands = (rows.output + bandRows - 1) / bandRows
-        let height = Int(PLX_CPU_SGEMM_PACKED_ROWS), rowBlocks = (m + height - 1) / height
-        let splits = min(rowBlocks, max(1, (2 * threads + bands - 1) / bands))
+        let filterSplits = PanelConvolution.FilterSplits(filters: m, height: Int(PLX_CPU_SGEMM_PACKED_ROWS), pieces: bands,
+                                                         threads: threads)
+        let splits = filterSplits.count
         let bounds = PanelConvolution.clampBounds(epilogue.activation)
         let small = k * m * positions < (1 << 21)  // too little work to be worth waking a thread for
         let padded = PanelBuffers.take(floats: paddedCount)
@@ -72,7 +73,7 @@ enum ShiftedConvolution {
                     for task in range {
                         let band = task / splits, split = task % splits
                         let firstLine = band * bandRows, lines = min(bandRows, rows.output - firstLine)
-                        let firstRow = rowBlocks * split / splits * height, endRow = min(m, rowBlocks * (split + 1) / splits * height)
+                        let (firstRow, endRow) = filterSplits.bounds(split)
                         let count = lines * pitch, stride = PanelConvolution.panelStride(count)
                         let product = PanelBuffers.take(floats: (endRow - firstRow) * stride)
                         defer { PanelBuffers.give(product) }
