@@ -33,17 +33,9 @@ void plx_cpu_sgemm_pack(const float *a, size_t m, size_t k, float *packed) {
     }
 }
 
-void plx_cpu_sgemm_unpack(const float *packed, size_t m, size_t k, float *a) {
-    for (size_t first = 0; first < m;) {
-        const size_t rows = block_rows(m, first);
-        const float *block = packed + first * k;
-        for (size_t p = 0; p < k; p++)
-            for (size_t i = 0; i < rows; i++) a[(first + i) * k + p] = block[p * rows + i];
-        first += rows;
-    }
-}
-
-int plx_cpu_sgemm_packed_boundary(size_t m, size_t row) {
+/// Whether `row` starts a block of the packed layout of an m-row matrix (or is m itself): the
+/// row ranges the products accept begin and end at such rows (multiples of 12 up to m always do).
+static int packed_boundary(size_t m, size_t row) {
     if (row > m) return 0;
     size_t first = 0;
     while (first < row) first += block_rows(m, first);
@@ -235,7 +227,7 @@ static void finish_rows(const plx_cpu_epilogue *epilogue, size_t first, size_t r
 /// blocks, 0 when nothing is left to do (no rows or columns, or k = 0, whose product is zeros,
 /// written here), 1 when the caller has a product to compute.
 static int check_or_finish(size_t m, size_t k, size_t row_begin, size_t row_end, size_t n, float *c, size_t ldc) {
-    if (row_begin > row_end || !plx_cpu_sgemm_packed_boundary(m, row_begin) || !plx_cpu_sgemm_packed_boundary(m, row_end))
+    if (row_begin > row_end || !packed_boundary(m, row_begin) || !packed_boundary(m, row_end))
         return -1;
     if (row_begin == row_end || n == 0) return 0;
     if (k == 0) {

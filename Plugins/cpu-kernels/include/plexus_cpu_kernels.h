@@ -56,14 +56,6 @@ enum { PLX_CPU_SGEMM_PACKED_ROWS = 12 };
 /// (f + i, p) at packed[f·k + p·r + i]. Portable; pure; thread-safe.
 void plx_cpu_sgemm_pack(const float *a, size_t m, size_t k, float *packed);
 
-/// The inverse of plx_cpu_sgemm_pack: writes the row-major m × k matrix held in `packed` to `a`.
-void plx_cpu_sgemm_unpack(const float *packed, size_t m, size_t k, float *a);
-
-/// Whether `row` starts a block of the packed layout of an m-row matrix (or is m itself): the
-/// row ranges plx_cpu_sgemm_packed accepts begin and end at such rows. Multiples of 12 up to
-/// m always are.
-int plx_cpu_sgemm_packed_boundary(size_t m, size_t row);
-
 /// What a product does to each element of C once it is complete, before it is stored:
 /// c[i, j] = clamp(c[i, j] + bias[i] + residual[i·ldc + j], low, high), with C's row index i and
 /// stride ldc. `bias` and `residual` may be NULL; ±∞ bounds leave values unclamped (NaN stays NaN).
@@ -75,7 +67,8 @@ typedef struct plx_cpu_epilogue {
 
 /// Rows [row_begin, row_end) of the float32 product C = A · B for columns [0, n), overwriting
 /// them: A is m × k, packed by plx_cpu_sgemm_pack; B[p, j] is b[p·ldb + j]; C[i, j] is
-/// c[i·ldc + j] (c points at row 0 of C even when row_begin > 0). Uses the AVX-512 kernel when
+/// c[i·ldc + j] (c points at row 0 of C even when row_begin > 0). The row bounds must start packed
+/// blocks (or be m): multiples of 12 up to m always do. Uses the AVX-512 kernel when
 /// plx_cpu_avx512_available(), else the AVX2 one, else portable loops; results use fused
 /// multiply-adds and may differ from a plain dot product by rounding. Returns 0, −1 (writing
 /// nothing) when a row bound is not a block boundary, or −2 when out of memory (k > 1024 needs a
