@@ -27,6 +27,8 @@ def onnxruntime_conv(x, w, b, attributes):
     {"strides": [2, 1], "pads": [0, 2, 1, 0]},
     {"dilations": [2, 2], "pads": [2, 2, 2, 2]},
     {"kernel_shape": [5, 3], "pads": [2, 1, 2, 1], "strides": [1, 3]},
+    {"kernel_shape": [5, 5], "pads": [2, 2, 2, 2]},
+    {"kernel_shape": [5, 5], "strides": [2, 2], "dilations": [1, 2], "pads": [1, 3, 2, 4]},
     {},
 ], ids=str)
 @pytest.mark.parametrize("bias", [True, False])
@@ -37,6 +39,18 @@ def test_depthwise_matches_onnxruntime(attributes, bias):
     b = RNG.standard_normal(6).astype(np.float32) if bias else None
     got = op("Conv", [x, w] + ([b] if bias else []), {"group": 6, **attributes})[0].numpy()
     np.testing.assert_allclose(got, onnxruntime_conv(x, w, b, {"group": 6, **attributes}), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("kernel", [3, 5])
+@pytest.mark.parametrize("stride", [1, 2])
+def test_wide_planes_span_several_blocks_of_sixteen(kernel, stride):
+    """Rows of 16k + r outputs: the vector kernels' full blocks and a masked last one, every tap row."""
+    attributes = {"group": 4, "strides": [stride, stride], "pads": [kernel // 2] * 4}
+    x = RNG.standard_normal((1, 4, 23, 70)).astype(np.float32)
+    w = RNG.standard_normal((4, 1, kernel, kernel)).astype(np.float32)
+    b = RNG.standard_normal(4).astype(np.float32)
+    got = op("Conv", [x, w, b], attributes)[0].numpy()
+    np.testing.assert_allclose(got, onnxruntime_conv(x, w, b, attributes), rtol=1e-5, atol=1e-5)
 
 
 def test_depthwise_float64_and_gradients():
