@@ -7,31 +7,49 @@
 #if defined(__x86_64__)
 #include "window_lanes.h"
 
+// "Keep a unless b is strictly larger" is the scalar rule's step, and it is max(b, a) on the
+// vector unit (vmaxps returns its second operand when the first is not larger, NaNs included).
+// Over taps that are not NaN it is associative (a maximum whose ties keep the earlier tap), so
+// the taps of a window combine as a tree, a row's taps and then the rows, instead of one chain
+// through every tap. A later NaN tap is never taken, exactly like −∞, so taps are read with NaN
+// (and lanes outside the row) as −∞; only the window's first tap inside may be NaN and decide
+// the result, and it is tracked apart.
+#define MAXPOOL_ROWS(KW)                                                                                               \
+    for (int ox = 0; ox < out_width; ox += 16) {                                                                       \
+        const int count = out_width - ox < 16 ? out_width - ox : 16;                                                   \
+        const __mmask16 present = (__mmask16)((1u << count) - 1);                                                      \
+        window_lanes lanes[KW];                                                                                        \
+        for (int kw = 0; kw < (KW); kw++) lanes[kw] = window_lanes_at(ox, count, kw, stride_x, 1, pad_left, width);    \
+        for (int oy = 0; oy < out_height; oy++) {                                                                      \
+            __m512 best = lowest, first = lowest; /* first: each lane's first tap inside, NaN or not */               \
+            int started = 0;                                                                                           \
+            for (int kh = 0; kh < kernel_height; kh++) {                                                               \
+                const int iy = oy * stride_y + kh - pad_top;                                                           \
+                if (iy < 0 || iy >= height) continue;                                                                  \
+                const float *line = x + (size_t)iy * width;                                                            \
+                __m512 row = lowest;                                                                                   \
+                for (int kw = 0; kw < (KW); kw++) {                                                                    \
+                    const __m512 values = window_load(line, lanes[kw], stride_x);                                      \
+                    row = _mm512_max_ps(_mm512_mask_max_ps(lowest, lanes[kw].inside, values, lowest), row);            \
+                    if (!started) first = _mm512_mask_mov_ps(first, lanes[(KW) - 1 - kw].inside,                       \
+                                                             window_load(line, lanes[(KW) - 1 - kw], stride_x));       \
+                }                                                                                                      \
+                best = started ? _mm512_max_ps(row, best) : row;                                                       \
+                started = 1;                                                                                           \
+            }                                                                                                          \
+            const __mmask16 nan_first = _mm512_cmp_ps_mask(first, first, _CMP_UNORD_Q);                               \
+            _mm512_mask_storeu_ps(y + (size_t)oy * out_width + ox, present, _mm512_mask_mov_ps(best, nan_first, first)); \
+        }                                                                                                              \
+    }
+
 __attribute__((target("avx512f")))
 void plx_cpu_maxpool_plane_avx512(const float *x, int height, int width, int kernel_height, int kernel_width, int stride_y,
                                   int stride_x, int pad_top, int pad_left, float *y, int out_height, int out_width) {
     const __m512 lowest = _mm512_set1_ps(-__builtin_inff());
-    window_lanes lanes[kernel_width];
-    for (int ox = 0; ox < out_width; ox += 16) {
-        const int count = out_width - ox < 16 ? out_width - ox : 16;
-        const __mmask16 present = (__mmask16)((1u << count) - 1);
-        for (int kw = 0; kw < kernel_width; kw++) lanes[kw] = window_lanes_at(ox, count, kw, stride_x, 1, pad_left, width);
-        for (int oy = 0; oy < out_height; oy++) {
-            __m512 best = lowest;
-            __mmask16 started = 0;
-            for (int kh = 0; kh < kernel_height; kh++) {
-                const int iy = oy * stride_y + kh - pad_top;
-                if (iy < 0 || iy >= height) continue;
-                const float *line = x + (size_t)iy * width;
-                for (int kw = 0; kw < kernel_width; kw++) {
-                    const __m512 values = window_load(line, lanes[kw], stride_x);
-                    const __mmask16 take = lanes[kw].inside & (__mmask16)(~started | _mm512_cmp_ps_mask(values, best, _CMP_GT_OQ));
-                    best = _mm512_mask_mov_ps(best, take, values);
-                    started |= lanes[kw].inside;
-                }
-            }
-            _mm512_mask_storeu_ps(y + (size_t)oy * out_width + ox, present, _mm512_mask_mov_ps(lowest, started, best));
-        }
+    switch (kernel_width) {
+    case 2: MAXPOOL_ROWS(2) return;
+    case 3: MAXPOOL_ROWS(3) return;
+    default: MAXPOOL_ROWS(kernel_width) return;
     }
 }
 

@@ -26,8 +26,11 @@ CASES = [
 ]
 
 
-def case_input(index, nans=False):
-    x = np.random.default_rng(index).standard_normal(CASES[index][0]).astype(np.float32)
+def case_input(index, nans=False, ties=False):
+    rng = np.random.default_rng(index)
+    if ties:  # windows of zeros of both signs, −1, −∞ and NaN: which tap wins shows in the bits
+        return rng.choice(np.array([-0.0, 0.0, -1.0, -np.inf, np.nan], np.float32), CASES[index][0])
+    x = rng.standard_normal(CASES[index][0]).astype(np.float32)
     if nans:
         flat = x.reshape(-1, x.shape[-1])
         flat[::3, 0] = np.nan  # the first tap of border windows
@@ -50,16 +53,20 @@ def test_vector_max_pool_matches_onnxruntime(index):
     np.testing.assert_array_equal(op("MaxPool", [x], attributes)[0].numpy(), onnxruntime_pool(x, attributes))
 
 
-def test_vector_max_pool_keeps_the_scalar_rule_for_nans(tmp_path):
+@pytest.mark.parametrize("kind", ["nans", "ties"])
+def test_vector_max_pool_keeps_the_scalar_rule(kind, tmp_path):
+    """Bit for bit: a NaN first tap wins, a later NaN never does, and of equal taps (−0 and +0) the first wins."""
     script = ("import sys, numpy as np; sys.path.insert(0, %r)\n"
               "from test_maxpool_kernel import case_input, CASES; from plexus_c import op\n"
-              "np.savez(sys.argv[1], *[op('MaxPool', [case_input(i, True)], CASES[i][1])[0].numpy() for i in range(len(CASES))])\n"
-              ) % str(HERE)
+              "np.savez(sys.argv[1], *[op('MaxPool', [case_input(i, %s)], CASES[i][1])[0].numpy() for i in range(len(CASES))])\n"
+              ) % (str(HERE), "nans=True" if kind == "nans" else "ties=True")
     result = subprocess.run([sys.executable, "-c", script, str(tmp_path / "out.npz")], cwd=HERE,
                             env={**os.environ, "PLEXUS_CPU_PORTABLE": "1"}, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     portable = np.load(tmp_path / "out.npz")
     for index in range(len(CASES)):
-        got = op("MaxPool", [case_input(index, True)], CASES[index][1])[0].numpy()
+        got = op("MaxPool", [case_input(index, nans=kind == "nans", ties=kind == "ties")], CASES[index][1])[0].numpy()
         assert np.isnan(got).any()
-        np.testing.assert_array_equal(got, portable[f"arr_{index}"])
+        if kind == "ties":
+            assert (np.signbit(got) & (got == 0)).any() and (~np.signbit(got) & (got == 0)).any()
+        np.testing.assert_array_equal(got.view(np.uint32), portable[f"arr_{index}"].view(np.uint32))
