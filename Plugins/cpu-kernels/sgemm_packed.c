@@ -166,6 +166,13 @@ static size_t chunk_blocks(const float *packed, size_t m, size_t k, size_t group
     return count;
 }
 
+/// How many packed blocks rows [group, group_end) hold.
+static size_t group_blocks(size_t m, size_t group, size_t group_end) {
+    size_t count = 0;
+    for (size_t first = group; first < group_end; count++) first += block_rows(m, first);
+    return count;
+}
+
 KERNEL static void product_avx512(const float *packed, size_t m, size_t k, size_t row_begin, size_t row_end,
                                   const float *b, const size_t *b_rows, size_t n, float *c, size_t ldc,
                                   const plx_cpu_epilogue *epilogue) {
@@ -190,11 +197,26 @@ KERNEL static void product_avx512(const float *packed, size_t m, size_t k, size_
                 const size_t next_depth = k - p0 - depth < depth ? k - p0 - depth : depth;
                 upcoming = chunk_blocks(packed, m, k, row_begin, next_end, p0 + depth, next_depth, next, lengths, MAX_BLOCKS);
             }
+            const size_t blocks = group_blocks(m, group, group_end);
+            const size_t b_slice = (kk + blocks - 1) / blocks;
             for (size_t strip = 0; strip < strips; strip++) {
                 const size_t j = strip * STRIP, columns = n - j < STRIP ? n - j : STRIP;
                 size_t index = 0;
                 for (size_t first = group; first < group_end; index++) {
                     const size_t rows = block_rows(m, first);
+                    // The next strip's chunk of B, fetched into L2 a slice of its rows per block:
+                    // B's rows lie far apart (a row of an image, a shifted plane), a pattern the
+                    // hardware prefetchers miss, so a strip's first block would wait on every row.
+                    if (strip + 1 < strips) {
+                        const size_t next_columns = n - j - STRIP < STRIP ? n - j - STRIP : STRIP;
+                        const size_t from = p0 + index * b_slice, to = from + b_slice < p0 + kk ? from + b_slice : p0 + kk;
+                        for (size_t p = from; p < to; p++) {
+                            const float *row = b + b_rows[p] + j + STRIP;
+                            _mm_prefetch((const char *)row, _MM_HINT_T1);
+                            _mm_prefetch((const char *)(row + next_columns - 1), _MM_HINT_T1);
+                            if (next_columns > 16) _mm_prefetch((const char *)(row + 16), _MM_HINT_T1);
+                        }
+                    }
                     block_strip(packed + first * k + p0 * rows, rows, rows, b + j, b_rows + p0, c + first * ldc + j, ldc,
                                 columns, kk, p0 > 0, p0 + kk == k ? epilogue : NULL, first, j);
                     first += rows;
