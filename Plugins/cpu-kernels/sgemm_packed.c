@@ -33,6 +33,8 @@ void plx_cpu_sgemm_pack(const float *a, size_t m, size_t k, float *packed) {
     }
 }
 
+size_t plx_cpu_sgemm_packed_block_rows(size_t m, size_t first) { return block_rows(m, first); }
+
 /// Whether `row` starts a block of the packed layout of an m-row matrix (or is m itself): the
 /// row ranges the products accept begin and end at such rows (multiples of 12 up to m always do).
 static int packed_boundary(size_t m, size_t row) {

@@ -65,6 +65,10 @@ enum Conv {
                 let epilogue = PanelConvolution.Epilogue(bias: bias.map { UnsafePointer($0.pointer(as: Float.self)) },
                                                          residual: residual.map { UnsafePointer($0.pointer(as: Float.self)) },
                                                          activation: activation)
+                if packedFilters && WinogradConvolution.applies(geometry) {
+                    return WinogradConvolution.run(geometry, x.pointer(as: Float.self), w.pointer(as: Float.self), y.pointer(as: Float.self),
+                                                   epilogue)
+                }
                 if packedFilters && ShiftedConvolution.applies(geometry) {
                     return ShiftedConvolution.run(geometry, x.pointer(as: Float.self), w.pointer(as: Float.self), y.pointer(as: Float.self),
                                                   epilogue)

@@ -65,6 +65,10 @@ typedef struct plx_cpu_epilogue {
     float low, high;
 } plx_cpu_epilogue;
 
+/// Rows of the block of plx_cpu_sgemm_pack's layout that starts at row `first` (< m) of an m-row
+/// matrix. Pure; thread-safe.
+size_t plx_cpu_sgemm_packed_block_rows(size_t m, size_t first);
+
 /// Rows [row_begin, row_end) of the float32 product C = A · B for columns [0, n), overwriting
 /// them: A is m × k, packed by plx_cpu_sgemm_pack; B[p, j] is b[p·ldb + j]; C[i, j] is
 /// c[i·ldc + j] (c points at row 0 of C even when row_begin > 0). The row bounds must start packed
@@ -123,6 +127,33 @@ void plx_cpu_depthwise_plane_avx512(const float *x, int height, int width, const
                                     int kernel_width, int stride_y, int stride_x, int dilation_y, int dilation_x,
                                     int pad_top, int pad_left, float bias, float low, float high, float *y, int out_height,
                                     int out_width);
+
+/// Winograd F(2×2, 3×3) filter transform: from 3×3 filters W [m, channels, 3, 3] in
+/// plx_cpu_sgemm_pack's layout (k = 9·channels), writes the 16 matrices U_ξ = (G g Gᵀ)_ξ
+/// (ξ = 4·row + column of the 4×4 transform), each m × channels in the same packed layout
+/// (k = channels), one after another into `u` (16·m·channels floats). Requires
+/// plx_cpu_avx512_available(). Pure; thread-safe.
+void plx_cpu_winograd_filters_avx512(const float *packed, size_t m, size_t channels, float *u);
+
+/// Winograd F(2×2, 3×3) input transform of the tile rows [first_tile_row, first_tile_row +
+/// tile_rows) of an image x [channels, height, width] (tile (ty, tx) is the 4×4 window at input
+/// row 2·ty − pad_top, column 2·tx − pad_left; outside the image counts as 0): V_ξ[c, t] = (Bᵀ d
+/// B)_ξ for local tile t = (ty − first_tile_row)·tiles_wide + tx, at v[ξ·v_matrix + c·v_stride
+/// + t]. Requires plx_cpu_avx512_available(). Pure; thread-safe.
+void plx_cpu_winograd_input_avx512(const float *x, size_t channels, int height, int width, int pad_top, int pad_left,
+                                   int first_tile_row, int tile_rows, int tiles_wide, float *v, size_t v_stride,
+                                   size_t v_matrix);
+
+/// Winograd F(2×2, 3×3) output transform: from the 16 products M_ξ[f, t] at products[ξ·p_matrix
+/// + f·p_stride + t] (local tiles t as in the input transform), writes each tile's 2×2 outputs
+/// Aᵀ M A of `filters` filters into y [filters, out_height, out_width] (plane size `positions`),
+/// finished as y = clamp(value + bias[f] + residual[same index], low, high); outputs past the
+/// plane's edge are dropped. `bias` and `residual` may be NULL; NaN stays NaN. Requires
+/// plx_cpu_avx512_available(). Pure; thread-safe.
+void plx_cpu_winograd_output_avx512(const float *products, size_t p_stride, size_t p_matrix, size_t filters,
+                                    int first_tile_row, int tile_rows, int tiles_wide, int out_height, int out_width,
+                                    float *y, size_t positions, const float *bias, const float *residual, float low,
+                                    float high);
 
 /// One plane of a 2-D max pooling in float32 without dilation: y[oy, ox] = the maximum of x over
 /// the window at (oy·stride_y − pad_top, ox·stride_x − pad_left), taps outside the
