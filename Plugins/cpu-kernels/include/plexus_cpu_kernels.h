@@ -163,6 +163,11 @@ void plx_cpu_winograd_output_avx512(const float *products, size_t p_stride, size
 void plx_cpu_maxpool_plane_avx512(const float *x, int height, int width, int kernel_height, int kernel_width, int stride_y,
                                   int stride_x, int pad_top, int pad_left, float *y, int out_height, int out_width);
 
+/// y[i] = erf(x[i]) for n float32 values (x and y may be the same array), within 3.6e-7 of the
+/// exact value (the rational approximation of PlexusPluginKit's Float.erf), NaN kept: AVX-512 or
+/// AVX2 lanes where the CPU has them, portable code otherwise. Pure; thread-safe.
+void plx_cpu_erf(const float *x, float *y, size_t n);
+
 #ifdef __cplusplus
 }
 #endif
