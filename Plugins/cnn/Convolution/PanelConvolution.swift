@@ -96,8 +96,8 @@ enum PanelConvolution {
         }
         // With the filters split, every split of a tile reads the same panel: unfold each tile
         // once, up front (over channel ranges, so every thread helps), into one shared buffer.
-        let shared = splits > 1 && !direct ? PanelBuffers.take(floats: tiles * k * panelStride(width)) : nil
-        defer { shared.map(PanelBuffers.give) }
+        let shared = splits > 1 && !direct ? KernelBuffers.take(floats: tiles * k * panelStride(width)) : nil
+        defer { shared.map(KernelBuffers.give) }
         if let shared {
             let ranges = max(1, min(geometry.channels, 2 * threads))
             Host.parallelFor(tiles * ranges, grain: grain == 1 ? 1 : tiles * ranges) { range in
@@ -112,8 +112,8 @@ enum PanelConvolution {
         }
         Host.parallelFor(tasks, grain: grain) { range in
             // Each call gets its own panel buffer: calls may run on any thread, several at once.
-            let buffer = direct || shared != nil ? nil : PanelBuffers.take(floats: k * panelStride(width))
-            defer { buffer.map(PanelBuffers.give) }
+            let buffer = direct || shared != nil ? nil : KernelBuffers.take(floats: k * panelStride(width))
+            defer { buffer.map(KernelBuffers.give) }
             for task in range {
                 let tile = task / splits, split = task % splits
                 let image = tile / panels, j0 = (tile % panels) * width, count = min(width, positions - j0)

@@ -62,8 +62,8 @@ enum ShiftedConvolution {
         let splits = filterSplits.count
         let bounds = PanelConvolution.clampBounds(epilogue.activation)
         let small = k * m * positions < (1 << 21)  // too little work to be worth waking a thread for
-        let padded = PanelBuffers.take(floats: paddedCount)
-        defer { PanelBuffers.give(padded) }
+        let padded = KernelBuffers.take(floats: paddedCount)
+        defer { KernelBuffers.give(padded) }
         offsets.withUnsafeBufferPointer { offsets in
             for image in 0..<geometry.batch {
                 phases.copy(x + image * channels * volume.inputCount, channels: channels, into: padded.pointer, count: paddedCount)
@@ -75,8 +75,8 @@ enum ShiftedConvolution {
                         let firstLine = band * bandRows, lines = min(bandRows, rows.output - firstLine)
                         let (firstRow, endRow) = filterSplits.bounds(split)
                         let count = lines * pitch, stride = PanelConvolution.panelStride(count)
-                        let product = PanelBuffers.take(floats: (endRow - firstRow) * stride)
-                        defer { PanelBuffers.give(product) }
+                        let product = KernelBuffers.take(floats: (endRow - firstRow) * stride)
+                        defer { KernelBuffers.give(product) }
                         // The kernel addresses C from row 0; this buffer holds rows firstRow ..< endRow.
                         let status = plx_cpu_sgemm_packed_gather(w, m, k, firstRow, endRow, padded.pointer + firstLine * pitch,
                                                                  offsets.baseAddress, count, product.pointer - firstRow * stride, stride)

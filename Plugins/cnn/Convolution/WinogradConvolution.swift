@@ -36,8 +36,8 @@ enum WinogradConvolution {
         let channels = geometry.channels, m = geometry.filters
         let positions = rows.output * columns.output, inputSize = rows.input * columns.input
         let tilesHigh = (rows.output + 1) / 2, tilesWide = (columns.output + 1) / 2
-        let transformed = PanelBuffers.take(floats: 16 * m * channels)
-        defer { PanelBuffers.give(transformed) }
+        let transformed = KernelBuffers.take(floats: 16 * m * channels)
+        defer { KernelBuffers.give(transformed) }
         plx_cpu_winograd_filters_avx512(w, m, channels, transformed.pointer)
         // Bands of tile rows whose V (16 × channels × tiles) stays near 512 KB, as many as a
         // multiple of the threads, their sizes differing by at most a row.
@@ -54,11 +54,11 @@ enum WinogradConvolution {
                 for band in range {
                     let firstTileRow = band * tilesHigh / bands, tileRows = (band + 1) * tilesHigh / bands - firstTileRow
                     let tiles = tileRows * tilesWide, stride = PanelConvolution.panelStride(tiles)
-                    let inputs = PanelBuffers.take(floats: 16 * channels * stride)
-                    let products = PanelBuffers.take(floats: 16 * m * stride)
+                    let inputs = KernelBuffers.take(floats: 16 * channels * stride)
+                    let products = KernelBuffers.take(floats: 16 * m * stride)
                     defer {
-                        PanelBuffers.give(inputs)
-                        PanelBuffers.give(products)
+                        KernelBuffers.give(inputs)
+                        KernelBuffers.give(products)
                     }
                     plx_cpu_winograd_input_avx512(source, channels, Int32(rows.input), Int32(columns.input), Int32(rows.padBegin),
                                                   Int32(columns.padBegin), Int32(firstTileRow), Int32(tileRows), Int32(tilesWide),
