@@ -152,7 +152,7 @@ KERNEL static void block_strip(const float *a, size_t step, size_t rows, const f
 }
 
 /// Rows per group whose chunk of A stays in L2 while the strips of B pass over it.
-enum { GROUP_ROWS = 192, CHUNK_DEPTH = 256, STRIP = 32 };
+enum { GROUP_ROWS = 192, CHUNK_DEPTH = 256, PANEL_CHUNK_DEPTH = 128, STRIP = PLX_CPU_SGEMM_PANEL_COLUMNS };
 
 /// Where the blocks of rows [group, group_end) keep their chunk p0 ..< p0 + depth of A: up to
 /// `capacity` (start, floats) pairs, one per block; returns how many.
@@ -175,11 +175,14 @@ static size_t group_blocks(size_t m, size_t group, size_t group_end) {
     return count;
 }
 
+/// The blocked product; strip s of B (columns 32·s ...) starts at b + s · strip_stride, its row p
+/// at b_rows[p] from there (strip_stride 32 for B's own rows, 32·k for pre-packed panels), and k
+/// runs in chunks of at most `chunk_depth`.
 KERNEL static void product_avx512(const float *packed, size_t m, size_t k, size_t row_begin, size_t row_end,
-                                  const float *b, const size_t *b_rows, size_t n, float *c, size_t ldc,
-                                  const plx_cpu_epilogue *epilogue) {
+                                  const float *b, const size_t *b_rows, size_t strip_stride, size_t chunk_depth, size_t n,
+                                  float *c, size_t ldc, const plx_cpu_epilogue *epilogue) {
     enum { MAX_BLOCKS = GROUP_ROWS / PLX_CPU_SGEMM_PACKED_ROWS + 4 };
-    const size_t chunks = (k + CHUNK_DEPTH - 1) / CHUNK_DEPTH;
+    const size_t chunks = (k + chunk_depth - 1) / chunk_depth;
     const size_t depth = (k + chunks - 1) / chunks;
     const size_t strips = (n + STRIP - 1) / STRIP;
     for (size_t p0 = 0; p0 < k; p0 += depth) {
@@ -213,13 +216,13 @@ KERNEL static void product_avx512(const float *packed, size_t m, size_t k, size_
                         const size_t next_columns = n - j - STRIP < STRIP ? n - j - STRIP : STRIP;
                         const size_t from = p0 + index * b_slice, to = from + b_slice < p0 + kk ? from + b_slice : p0 + kk;
                         for (size_t p = from; p < to; p++) {
-                            const float *row = b + b_rows[p] + j + STRIP;
+                            const float *row = b + (strip + 1) * strip_stride + b_rows[p];
                             _mm_prefetch((const char *)row, _MM_HINT_T1);
                             _mm_prefetch((const char *)(row + next_columns - 1), _MM_HINT_T1);
                             if (next_columns > 16) _mm_prefetch((const char *)(row + 16), _MM_HINT_T1);
                         }
                     }
-                    block_strip(packed + first * k + p0 * rows, rows, rows, b + j, b_rows + p0, c + first * ldc + j, ldc,
+                    block_strip(packed + first * k + p0 * rows, rows, rows, b + strip * strip_stride, b_rows + p0, c + first * ldc + j, ldc,
                                 columns, kk, p0 > 0, p0 + kk == k ? epilogue : NULL, first, j);
                     first += rows;
                     if (index < upcoming) {
@@ -275,7 +278,7 @@ int plx_cpu_sgemm_packed(const float *packed, size_t m, size_t k, size_t row_beg
         size_t *rows = k <= 1024 ? stack : malloc(k * sizeof(size_t));
         if (!rows) return -2;
         for (size_t p = 0; p < k; p++) rows[p] = p * ldb;
-        product_avx512(packed, m, k, row_begin, row_end, b, rows, n, c, ldc, epilogue);
+        product_avx512(packed, m, k, row_begin, row_end, b, rows, STRIP, CHUNK_DEPTH, n, c, ldc, epilogue);
         if (rows != stack) free(rows);
         return 0;
     }
@@ -306,13 +309,62 @@ int plx_cpu_sgemm_packed_gather(const float *packed, size_t m, size_t k, size_t 
     if (checked <= 0) return checked;
 #if defined(__x86_64__)
     if (plx_cpu_avx512_available()) {
-        product_avx512(packed, m, k, row_begin, row_end, b, b_rows, n, c, ldc, NULL);
+        product_avx512(packed, m, k, row_begin, row_end, b, b_rows, STRIP, CHUNK_DEPTH, n, c, ldc, NULL);
         return 0;
     }
 #endif
     for (size_t first = row_begin; first < row_end;) {
         const size_t rows = block_rows(m, first);
         scalar_block(packed + first * k, rows, rows, b, 0, b_rows, c + first * ldc, ldc, 0, n, k);
+        first += rows;
+    }
+    return 0;
+}
+
+void plx_cpu_sgemm_pack_panels(const float *b, size_t k, size_t n, size_t ldb, float *panels) {
+    for (size_t j0 = 0; j0 < n; j0 += PLX_CPU_SGEMM_PANEL_COLUMNS) {
+        float *panel = panels + j0 * k;
+        const size_t width = n - j0 < PLX_CPU_SGEMM_PANEL_COLUMNS ? n - j0 : PLX_CPU_SGEMM_PANEL_COLUMNS;
+        for (size_t p = 0; p < k; p++) {
+            for (size_t j = 0; j < width; j++) panel[p * PLX_CPU_SGEMM_PANEL_COLUMNS + j] = b[p * ldb + j0 + j];
+            for (size_t j = width; j < PLX_CPU_SGEMM_PANEL_COLUMNS; j++) panel[p * PLX_CPU_SGEMM_PANEL_COLUMNS + j] = 0;
+        }
+    }
+}
+
+int plx_cpu_sgemm_packed_panels(const float *packed, size_t m, size_t k, size_t row_begin, size_t row_end,
+                                const float *panels, size_t n, float *c, size_t ldc, const plx_cpu_epilogue *epilogue) {
+    const int checked = check_or_finish(m, k, row_begin, row_end, n, c, ldc);
+    if (checked < 0) return checked;
+    if (checked == 0) {
+        finish_rows(epilogue, row_begin, row_end - row_begin, c, ldc, n);
+        return 0;
+    }
+#if defined(__x86_64__)
+    if (plx_cpu_avx512_available()) {
+        size_t stack[1024];
+        size_t *rows = k <= 1024 ? stack : malloc(k * sizeof(size_t));
+        if (!rows) return -2;
+        for (size_t p = 0; p < k; p++) rows[p] = p * PLX_CPU_SGEMM_PANEL_COLUMNS;
+        // Chunks of 128: a panel's chunk (16 KB) and a block's (6 KB) then share L1 with room to
+        // spare; at 256 they filled it and BERT-4's products ran about 15% slower.
+        product_avx512(packed, m, k, row_begin, row_end, panels, rows, k * PLX_CPU_SGEMM_PANEL_COLUMNS, PANEL_CHUNK_DEPTH, n, c,
+                       ldc, epilogue);
+        if (rows != stack) free(rows);
+        return 0;
+    }
+#endif
+    for (size_t first = row_begin; first < row_end;) {  // portable: dot products over the panels
+        const size_t rows = block_rows(m, first);
+        const float *block = packed + first * k;
+        for (size_t i = 0; i < rows; i++)
+            for (size_t j = 0; j < n; j++) {
+                const float *column = panels + (j / PLX_CPU_SGEMM_PANEL_COLUMNS) * k * PLX_CPU_SGEMM_PANEL_COLUMNS + j % PLX_CPU_SGEMM_PANEL_COLUMNS;
+                float sum = 0;
+                for (size_t p = 0; p < k; p++) sum += block[p * rows + i] * column[p * PLX_CPU_SGEMM_PANEL_COLUMNS];
+                c[(first + i) * ldc + j] = sum;
+            }
+        finish_rows(epilogue, first, rows, c, ldc, n);
         first += rows;
     }
     return 0;

@@ -29,7 +29,7 @@ enum CPUOperators {
             + Bitwise.definitions + SumReductions.definitions + Hardmax.definitions + SmoothActivations.definitions
             + ThresholdActivations.definitions + ParametricRelu.definitions + ArcAndHyperbolic.definitions
             + EyeLike.definitions + NDGathering.definitions + NDScattering.definitions + Compression.definitions
-            + NonZeroPositions.definitions + SequenceReversal.definitions
+            + NonZeroPositions.definitions + SequenceReversal.definitions + PackedMatMul.definitions
             + Normalizations.definitions + Determinant.definitions + Einsum.definitions + Uniqueness.definitions
             + SignalAndQuantization.definitions + RecentOperators.definitions
     }

@@ -89,6 +89,23 @@ int plx_cpu_sgemm_packed(const float *packed, size_t m, size_t k, size_t row_beg
 int plx_cpu_sgemm_packed_gather(const float *packed, size_t m, size_t k, size_t row_begin, size_t row_end,
                                 const float *b, const size_t *b_rows, size_t n, float *c, size_t ldc);
 
+/// Columns per panel of plx_cpu_sgemm_pack_panels's layout.
+enum { PLX_CPU_SGEMM_PANEL_COLUMNS = 32 };
+
+/// Writes the k × n matrix B (B[p, j] at b[p·ldb + j]) into `panels` as ⌈n / 32⌉ panels of 32
+/// columns, panel s holding B[p, 32·s + j] at panels[s·32·k + p·32 + j], zero past column n:
+/// ⌈n / 32⌉·32·k floats, each panel contiguous (a weight matrix packed once for
+/// plx_cpu_sgemm_packed_panels). Portable; pure; thread-safe.
+void plx_cpu_sgemm_pack_panels(const float *b, size_t k, size_t n, size_t ldb, float *panels);
+
+/// As plx_cpu_sgemm_packed, with B given as panels (plx_cpu_sgemm_pack_panels): the kernel reads
+/// each panel as one contiguous stream. To compute only columns [32·s, 32·s + n'), pass
+/// panels + s·32·k, n' and c + 32·s. Portable loops stand in without AVX-512. Returns 0, −1 for
+/// row bounds that are not block boundaries, −2 when out of memory (k > 1024). Pure; thread-safe
+/// for disjoint C.
+int plx_cpu_sgemm_packed_panels(const float *packed, size_t m, size_t k, size_t row_begin, size_t row_end,
+                                const float *panels, size_t n, float *c, size_t ldc, const plx_cpu_epilogue *epilogue);
+
 /// The window of a 2-D convolution (a 1-D one has height 1, kernel 1, stride 1, no padding):
 /// output (oh, ow), tap (kh, kw) reads input (oh·stride_height + kh·dilation_height − pad_top,
 /// ow·stride_width + kw·dilation_width − pad_left), zero outside the input.

@@ -28,7 +28,9 @@ public struct GraphOptimizations: OptionSet, Sendable {
 
     /// A group-1 float32 Conv or FusedConv over 1 or 2 spatial dims with constant filters reads
     /// them packed for the CPU's GEMM kernel (`ai.plexus` PackFilters, run once here), instead
-    /// of rearranging them on every run. Applies where the CNN plugin provides PackFilters.
+    /// of rearranging them on every run, and so does a MatMul by a constant float32 matrix
+    /// (`ai.plexus` PackMatMulWeights / PackedMatMul). Applies where the CNN and CPU plugins
+    /// provide those ops (on CPUs with their vector kernels).
     public static let packFilters = GraphOptimizations(rawValue: 64)
 
     /// Every rewrite and memory optimisation.
@@ -44,7 +46,10 @@ public struct GraphOptimizations: OptionSet, Sendable {
         if contains(.foldBatchNormalization) { try BatchNormalizationFolding.run(&rewriter) }
         if contains(.fuseResiduals) { ResidualFusion.run(&rewriter) }
         if contains(.fuseActivations) { ActivationFusion.run(&rewriter) }
-        if contains(.packFilters) { try FilterPacking.run(&rewriter) }
+        if contains(.packFilters) {
+            try FilterPacking.run(&rewriter)
+            try MatMulPacking.run(&rewriter)
+        }
         return rewriter.result()
     }
 }
