@@ -75,7 +75,8 @@ class SessionOptions:
     not kept for reuse, which also stops in-place ops), ``enable_mem_pattern`` (False: elementwise
     ops do not write into a dying input) and ``backend_order`` (Plexus-specific, e.g.
     ``"openblas,cpu"``), and onnxruntime's config entry ``session.disable_prepacking`` (``"1"``:
-    constant Conv filters are not packed for the GEMM kernel at session creation). Accepted for
+    constant Conv filters and MatMul weights are not packed for the GEMM kernel at session
+    creation). Accepted for
     compatibility, with no effect on how Plexus runs: ``inter_op_num_threads``, ``execution_mode``,
     ``log_severity_level``, ``log_verbosity_level``, ``logid``, ``enable_profiling``,
     ``optimized_model_filepath`` and other config entries. Unknown attributes raise AttributeError.
