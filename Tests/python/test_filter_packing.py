@@ -14,6 +14,8 @@ import onnxruntime
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
+import conv_models
+
 from plexus_c import PlexusError, Session, SessionOptions, bench, op
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -50,28 +52,8 @@ CASES = [
 
 
 def conv_model(index, activation=None, residual=False, feed_filters=False):
-    """x → Conv(w, b) [→ Add z] [→ activation] → y, with w and b initializers (w also a graph
-    input when `feed_filters`, so a caller may override it)."""
     shape, filters, kernel, attributes = CASES[index]
-    rng = np.random.default_rng(index)
-    w = (rng.standard_normal((filters, shape[1], *kernel)) / np.sqrt(shape[1] * np.prod(kernel))).astype(np.float32)
-    b = rng.standard_normal(filters).astype(np.float32)
-    nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"], **attributes)]
-    last = "c"
-    inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(shape))]
-    if residual:
-        nodes.append(helper.make_node("Add", [last, "z"], ["s"]))
-        inputs.append(helper.make_tensor_value_info("z", TensorProto.FLOAT, None))
-        last = "s"
-    if activation:
-        extra = {"alpha": 0.2} if activation == "LeakyRelu" else {}
-        nodes.append(helper.make_node(activation, [last], ["y"], **extra))
-        last = "y"
-    if feed_filters:
-        inputs.append(helper.make_tensor_value_info("w", TensorProto.FLOAT, list(w.shape)))
-    graph = helper.make_graph(nodes, "g", inputs, [helper.make_tensor_value_info(last, TensorProto.FLOAT, None)],
-                              [numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b")])
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
+    return conv_models.conv_model(shape, filters, kernel, attributes, index, activation, residual, feed_filters)
 
 
 def feeds_for(index, residual=False, seed=7):

@@ -11,7 +11,8 @@ import sys
 import numpy as np
 import onnxruntime
 import pytest
-from onnx import TensorProto, helper, numpy_helper
+
+import conv_models
 
 from plexus_c import Session, SessionOptions
 
@@ -30,23 +31,7 @@ CASES = [
 
 def conv_model(index, activation=None, residual=False):
     shape, filters, attributes = CASES[index]
-    rng = np.random.default_rng(index)
-    w = (rng.standard_normal((filters, shape[1], 3, 3)) / np.sqrt(9 * shape[1])).astype(np.float32)
-    b = rng.standard_normal(filters).astype(np.float32)
-    nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"], kernel_shape=[3, 3], **attributes)]
-    inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(shape))]
-    last = "c"
-    if residual:
-        nodes.append(helper.make_node("Add", [last, "z"], ["s"]))
-        inputs.append(helper.make_tensor_value_info("z", TensorProto.FLOAT, None))
-        last = "s"
-    if activation:
-        extra = {"alpha": 0.2} if activation == "LeakyRelu" else {}
-        nodes.append(helper.make_node(activation, [last], ["y"], **extra))
-        last = "y"
-    graph = helper.make_graph(nodes, "g", inputs, [helper.make_tensor_value_info(last, TensorProto.FLOAT, None)],
-                              [numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b")])
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
+    return conv_models.conv_model(shape, filters, [3, 3], attributes, index, activation, residual)
 
 
 def feeds_for(index, residual=False):

@@ -19,16 +19,8 @@ enum FilterPacking {
                   conv.attributes["packed_filters"] == nil, (try? conv.attributes.number("group", default: 1)) == 1,
                   let filters = rewriter.constant(conv.inputs[1]), filters.dtype == .float32,
                   (3...4).contains(filters.rank), filters.count > 0 else { continue }
-            let name: String
-            if let known = packed[conv.inputs[1]] {
-                name = known
-            } else {
-                let result = try withoutGradients { try OpRegistry.shared.call(packFilters, [filters]) }
-                name = rewriter.addConstant(result[0], suggestedName: conv.inputs[1] + "_packed")
-                packed[conv.inputs[1]] = name
-            }
             var inputs = conv.inputs
-            inputs[1] = name
+            inputs[1] = try rewriter.transformedConstant(conv.inputs[1], filters, by: packFilters, suffix: "_packed", done: &packed)
             var settings: [(String, AttributeValue)] = [("packed_filters", .int(1))]
             if conv.op.name == "Conv" { settings.append(("activation", .string("None"))) }
             rewriter.replace(index, with: ActivationFusion.fused(conv, inputs: inputs, outputs: conv.outputs, settings: settings))

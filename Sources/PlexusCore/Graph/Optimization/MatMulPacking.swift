@@ -17,14 +17,7 @@ enum MatMulPacking {
             let node = rewriter.nodes[index]
             guard node.op == OpKey(name: "MatMul"), node.inputs.count == 2, !node.inputs[0].isEmpty,
                   let weights = rewriter.constant(node.inputs[1]), weights.dtype == .float32, weights.rank == 2 else { continue }
-            let name: String
-            if let known = packed[node.inputs[1]] {
-                name = known
-            } else {
-                let result = try withoutGradients { try OpRegistry.shared.call(packWeights, [weights]) }
-                name = rewriter.addConstant(result[0], suggestedName: node.inputs[1] + "_panels")
-                packed[node.inputs[1]] = name
-            }
+            let name = try rewriter.transformedConstant(node.inputs[1], weights, by: packWeights, suffix: "_panels", done: &packed)
             let attributes = Attributes()
             attributes["columns"] = .int(Int64(weights.shape[1]))
             rewriter.replace(index, with: Graph.Node(op: packedMatMul, name: node.name, inputs: [node.inputs[0], name],
