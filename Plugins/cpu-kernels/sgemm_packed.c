@@ -236,6 +236,21 @@ KERNEL static void product_avx512(const float *packed, size_t m, size_t k, size_
     }
 }
 
+
+/// product_avx512 over rows of B `row_step` floats apart: 0, or −2 when the offset table (k > 1024)
+/// cannot be allocated.
+KERNEL static int product_evenly_spaced(const float *packed, size_t m, size_t k, size_t row_begin, size_t row_end,
+                                        const float *b, size_t row_step, size_t strip_stride, size_t chunk_depth, size_t n,
+                                        float *c, size_t ldc, const plx_cpu_epilogue *epilogue) {
+    size_t stack[1024];  // B's row offsets; most products have k ≤ 1024
+    size_t *rows = k <= 1024 ? stack : malloc(k * sizeof(size_t));
+    if (!rows) return -2;
+    for (size_t p = 0; p < k; p++) rows[p] = p * row_step;
+    product_avx512(packed, m, k, row_begin, row_end, b, rows, strip_stride, chunk_depth, n, c, ldc, epilogue);
+    if (rows != stack) free(rows);
+    return 0;
+}
+
 #endif
 
 /// Applies `epilogue` to rows [first, first + rows) of C, columns [0, n) (the paths without the
@@ -273,15 +288,8 @@ int plx_cpu_sgemm_packed(const float *packed, size_t m, size_t k, size_t row_beg
         return 0;
     }
 #if defined(__x86_64__)
-    if (plx_cpu_avx512_available()) {
-        size_t stack[1024];  // B's row offsets; most products have k ≤ 1024
-        size_t *rows = k <= 1024 ? stack : malloc(k * sizeof(size_t));
-        if (!rows) return -2;
-        for (size_t p = 0; p < k; p++) rows[p] = p * ldb;
-        product_avx512(packed, m, k, row_begin, row_end, b, rows, STRIP, CHUNK_DEPTH, n, c, ldc, epilogue);
-        if (rows != stack) free(rows);
-        return 0;
-    }
+    if (plx_cpu_avx512_available())
+        return product_evenly_spaced(packed, m, k, row_begin, row_end, b, ldb, STRIP, CHUNK_DEPTH, n, c, ldc, epilogue);
 #endif
     for (size_t first = row_begin; first < row_end;) {
         const size_t rows = block_rows(m, first);
@@ -341,18 +349,11 @@ int plx_cpu_sgemm_packed_panels(const float *packed, size_t m, size_t k, size_t 
         return 0;
     }
 #if defined(__x86_64__)
-    if (plx_cpu_avx512_available()) {
-        size_t stack[1024];
-        size_t *rows = k <= 1024 ? stack : malloc(k * sizeof(size_t));
-        if (!rows) return -2;
-        for (size_t p = 0; p < k; p++) rows[p] = p * PLX_CPU_SGEMM_PANEL_COLUMNS;
-        // Chunks of 128: a panel's chunk (16 KB) and a block's (6 KB) then share L1 with room to
-        // spare; at 256 they filled it and BERT-4's products ran about 15% slower.
-        product_avx512(packed, m, k, row_begin, row_end, panels, rows, k * PLX_CPU_SGEMM_PANEL_COLUMNS, PANEL_CHUNK_DEPTH, n, c,
-                       ldc, epilogue);
-        if (rows != stack) free(rows);
-        return 0;
-    }
+    // Chunks of 128: a panel's chunk (16 KB) and a block's (6 KB) then share L1 with room to
+    // spare; at 256 they filled it and BERT-4's products ran about 15% slower.
+    if (plx_cpu_avx512_available())
+        return product_evenly_spaced(packed, m, k, row_begin, row_end, panels, PLX_CPU_SGEMM_PANEL_COLUMNS,
+                                     k * PLX_CPU_SGEMM_PANEL_COLUMNS, PANEL_CHUNK_DEPTH, n, c, ldc, epilogue);
 #endif
     for (size_t first = row_begin; first < row_end;) {  // portable: dot products over the panels
         const size_t rows = block_rows(m, first);

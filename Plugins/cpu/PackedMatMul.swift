@@ -7,7 +7,7 @@ import Synchronization
 /// (`plx_cpu_sgemm_pack_panels`), and `ai.plexus` PackedMatMul computes X [..., K] · W with
 /// them through the packed GEMM kernel, packing X's rows per call (X is the activation, usually
 /// far smaller than W). Unpacked, every call had OpenBLAS repack all of W (a BERT FFN weight is
-/// 9 MB), and W's rows, a power-of-two stride apart, fall into the same few L1 sets. Sessions
+/// 9 MB), and W's rows, often a power-of-two stride apart, fall into the same few L1 sets. Sessions
 /// rewrite MatMul nodes with constant float32 2-D weights into these (GraphOptimizations
 /// `packFilters`); registered only where the AVX-512 kernel runs.
 enum PackedMatMul {
@@ -18,10 +18,9 @@ enum PackedMatMul {
                          doc: "W [K, N] as ceil(N / 32) contiguous panels [K, 32] (zero past column N), for PackedMatMul",
                          supports: DTypes.first([.float32]),
                          infer: { context in
-                             guard let w = context.input(0), let shape = w.shape, shape.count == 2 else {
-                                 throw PlexusError.invalid("PackMatMulWeights: W must be a matrix")
-                             }
-                             try context.setOutput(0, .float32, [shape[1].map { ($0 + panel - 1) / panel }, shape[0], panel])
+                             let shape = context.input(0)?.shape
+                             guard shape == nil || shape!.count == 2 else { throw PlexusError.invalid("PackMatMulWeights: W must be a matrix") }
+                             try context.setOutput(0, .float32, [shape?[1].map { ($0 + panel - 1) / panel }, shape?[0], panel])
                          },
                          compute: pack),
             OpDefinition("PackedMatMul", domain: "ai.plexus", since: 1, inputs: 2...2,

@@ -13,9 +13,10 @@ import PlexusPluginKit
 /// transforms add and subtract inputs, so errors grow with their magnitude: a few units in the
 /// last place of the largest values).
 ///
-/// The filters are transformed on every call (a twentieth of a 3×3 layer's multiplies at most),
-/// so PackFilters stays one layout; the images in bands of tile rows small enough that a band's
-/// V and M stay in L2 while its 16 products run.
+/// The filters are transformed on every call (about 30 additions per filter and channel, where
+/// the product does 4 multiply-adds per output position and tile), so PackFilters keeps one
+/// layout; the image goes in bands of tile rows small enough that a band's V and M stay in L2
+/// while its 16 products run.
 enum WinogradConvolution {
     /// Whether this path computes `geometry` (with packed filters) on this CPU. On maps narrower
     /// than 16 columns (ResNet's 14 × 14 and 7 × 7 stages) it measured no faster than
@@ -23,7 +24,7 @@ enum WinogradConvolution {
     static func applies(_ geometry: ConvolutionGeometry) -> Bool {
         guard enabled, VectorKernels.available, geometry.group == 1, geometry.axes.count == 2 else { return false }
         return geometry.axes.allSatisfy { $0.kernel == 3 && $0.stride == 1 && $0.dilation == 1 }
-            && geometry.axes[1].output >= 16 && geometry.axes[0].output >= 2
+            && geometry.axes[1].output >= 16
     }
 
     /// `PLX_WINOGRAD=0` turns the path off (for comparisons).
