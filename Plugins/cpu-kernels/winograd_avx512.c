@@ -3,7 +3,8 @@
 // from the 4×4 input window under it as Y = Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A. Summed over channels, the
 // 16 elementwise products become 16 matrix products U_ξ · V_ξ (U_ξ: filters × channels,
 // V_ξ: channels × tiles), 4 multiplies per output instead of 9, run by the packed GEMM. These
-// kernels are the three transforms; each vectorises across 16 filters' blocks or 16 tiles.
+// kernels are the three transforms: the filters' vectorised across a packed block of filters, the
+// input's and output's across 16 tiles.
 #include "plexus_cpu_kernels.h"
 
 #if defined(__x86_64__)
