@@ -4,10 +4,6 @@ packed GEMM kernel — straight from a padded copy of the image split by stride 
 (ShiftedConvolution), or over unfolded panels (pointwise, and under the AVX2 kernel). Checked against the unpacked session and onnxruntime over
 filter counts that leave every kind of packed block (12, 4 and 1-3 rows), strides, dilations,
 pads, 1-D, pointwise, activations and residuals, with 1 and 2 threads and the AVX2 kernel."""
-import os
-import pathlib
-import subprocess
-import sys
 
 import numpy as np
 import onnxruntime
@@ -15,10 +11,10 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 import conv_models
+from other_process import arrays_in_another_process
 
 from plexus_c import PlexusError, Session, SessionOptions, bench, op
 
-HERE = pathlib.Path(__file__).resolve().parent
 PACK_FILTERS = 64
 
 
@@ -161,13 +157,8 @@ def test_packed_filters_refuse_what_only_the_unpacked_path_runs():
 def test_the_avx2_kernel_reads_packed_filters_too(tmp_path):
     """Under PLEXUS_CPU_ISA=avx2 the packed product runs the AVX2 kernel through strides (and
     every convolution unfolds panels, the shifted path being AVX-512 only)."""
-    script = ("import sys, numpy as np; sys.path.insert(0, %r)\n"
-              "from test_filter_packing import conv_model, feeds_for, outputs, CASES\n"
-              "np.savez(sys.argv[1], *[outputs(conv_model(i, 'Relu'), feeds_for(i)) for i in range(len(CASES))])\n") % str(HERE)
-    result = subprocess.run([sys.executable, "-c", script, str(tmp_path / "out.npz")], cwd=HERE,
-                            env={**os.environ, "PLEXUS_CPU_ISA": "avx2"}, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
-    got = np.load(tmp_path / "out.npz")
+    got = arrays_in_another_process("test_filter_packing", "[outputs(conv_model(i, 'Relu'), feeds_for(i)) for i in range(len(CASES))]",
+                                    {"PLEXUS_CPU_ISA": "avx2"}, tmp_path)
     for index in range(len(CASES)):
         model, feeds = conv_model(index, "Relu"), feeds_for(index)
-        np.testing.assert_allclose(got[f"arr_{index}"], reference(model, feeds), rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(got[index], reference(model, feeds), rtol=1e-4, atol=1e-4)

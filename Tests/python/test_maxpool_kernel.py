@@ -2,19 +2,14 @@
 and against the portable path (PLEXUS_CPU_PORTABLE=1, the scalar rule) where NaNs sit at a
 window's first tap, at a later tap, and in the padding's shadow — over strides 1, 2 and 3, pads,
 ceil_mode and rows of more than sixteen outputs."""
-import os
-import pathlib
-import subprocess
-import sys
 
 import numpy as np
 import onnxruntime
 import pytest
 from onnx import TensorProto, helper
 
+from other_process import arrays_in_another_process
 from plexus_c import op
-
-HERE = pathlib.Path(__file__).resolve().parent
 
 CASES = [
     ((1, 3, 112, 112), {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1]}),  # ResNet's stem pool
@@ -56,17 +51,13 @@ def test_vector_max_pool_matches_onnxruntime(index):
 @pytest.mark.parametrize("kind", ["nans", "ties"])
 def test_vector_max_pool_keeps_the_scalar_rule(kind, tmp_path):
     """Bit for bit: a NaN first tap wins, a later NaN never does, and of equal taps (−0 and +0) the first wins."""
-    script = ("import sys, numpy as np; sys.path.insert(0, %r)\n"
-              "from test_maxpool_kernel import case_input, CASES; from plexus_c import op\n"
-              "np.savez(sys.argv[1], *[op('MaxPool', [case_input(i, %s)], CASES[i][1])[0].numpy() for i in range(len(CASES))])\n"
-              ) % (str(HERE), "nans=True" if kind == "nans" else "ties=True")
-    result = subprocess.run([sys.executable, "-c", script, str(tmp_path / "out.npz")], cwd=HERE,
-                            env={**os.environ, "PLEXUS_CPU_PORTABLE": "1"}, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
-    portable = np.load(tmp_path / "out.npz")
+    flag = "nans=True" if kind == "nans" else "ties=True"
+    portable = arrays_in_another_process(
+        "test_maxpool_kernel", f"[op('MaxPool', [case_input(i, {flag})], CASES[i][1])[0].numpy() for i in range(len(CASES))]",
+        {"PLEXUS_CPU_PORTABLE": "1"}, tmp_path)
     for index in range(len(CASES)):
         got = op("MaxPool", [case_input(index, nans=kind == "nans", ties=kind == "ties")], CASES[index][1])[0].numpy()
         assert np.isnan(got).any()
         if kind == "ties":
             assert (np.signbit(got) & (got == 0)).any() and (~np.signbit(got) & (got == 0)).any()
-        np.testing.assert_array_equal(got.view(np.uint32), portable[f"arr_{index}"].view(np.uint32))
+        np.testing.assert_array_equal(got.view(np.uint32), portable[index].view(np.uint32))

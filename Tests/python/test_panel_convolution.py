@@ -2,19 +2,15 @@
 C micro-kernel into Y, finish with bias / residual / activation) against onnxruntime over
 strides, dilations, pads, auto_pad, batches, pointwise and large-K shapes, with the AVX-512,
 AVX2 and portable kernels; and the Conv → Add (→ Relu) residual fusion of sessions."""
-import os
-import pathlib
-import subprocess
-import sys
 
 import numpy as np
 import onnxruntime
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
+from other_process import arrays_in_another_process
 from plexus_c import Session, SessionOptions, bench, op
 
-HERE = pathlib.Path(__file__).resolve().parent
 RNG = np.random.default_rng(44)
 
 # (x shape, filters, kernel, attributes): odd sizes so panels, strips and row blocks have tails.
@@ -62,19 +58,12 @@ def test_panel_conv_matches_onnxruntime(index, bias):
 @pytest.mark.parametrize("setting", [{"PLEXUS_CPU_ISA": "avx2"}, {"PLEXUS_CPU_PORTABLE": "1"}], ids=["avx2", "portable"])
 def test_other_kernels_agree(tmp_path, setting):
     """The AVX2 micro-kernel (with its scalar column tail) and, without either, the im2col path."""
-    script = ("import sys, numpy as np; sys.path.insert(0, %r)\n"
-              "from test_panel_convolution import case_data, CASES; from plexus_c import op\n"
-              "outs = []\n"
-              "for i in range(len(CASES)):\n"
-              "    x, w, b, a = case_data(i); outs.append(op('Conv', [x, w, b], a)[0].numpy())\n"
-              "np.savez(sys.argv[1], *outs)\n") % str(HERE)
-    result = subprocess.run([sys.executable, "-c", script, str(tmp_path / "out.npz")], cwd=HERE,
-                            env={**os.environ, **setting}, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
-    outputs = np.load(tmp_path / "out.npz")
+    outputs = arrays_in_another_process(
+        "test_panel_convolution", "[op('Conv', list(d[:3]), d[3])[0].numpy() for d in map(case_data, range(len(CASES)))]",
+        setting, tmp_path)
     for index in range(len(CASES)):
         x, w, b, attributes = case_data(index)
-        np.testing.assert_allclose(outputs[f"arr_{index}"], onnxruntime_conv(x, w, b, attributes), rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(outputs[index], onnxruntime_conv(x, w, b, attributes), rtol=1e-4, atol=1e-4)
 
 
 def residual_block(z_shape=(1, 12, 9, 9), conv_first=True, relu=True, conv_output_read=False, dtype=np.float32):

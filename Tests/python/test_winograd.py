@@ -4,19 +4,15 @@ rows of tiles past one vector, filter counts that leave every packed block shape
 residuals and activations, NaN inputs, 1 and 2 threads; and against the direct path
 (PLX_WINOGRAD=0) in a subprocess."""
 import os
-import pathlib
-import subprocess
-import sys
 
 import numpy as np
 import onnxruntime
 import pytest
 
 import conv_models
+from other_process import arrays_in_another_process
 
 from plexus_c import Session, SessionOptions
-
-HERE = pathlib.Path(__file__).resolve().parent
 
 # (x shape, filters, attributes): every case has a 3×3 kernel at stride 1 and an output ≥ 16 wide.
 CASES = [
@@ -83,18 +79,13 @@ def test_nan_inputs_reach_exactly_the_outputs_whose_windows_hold_them():
 
 def test_the_direct_path_agrees(tmp_path):
     """PLX_WINOGRAD=0 sends the same convolutions through ShiftedConvolution."""
-    script = ("import sys, numpy as np; sys.path.insert(0, %r)\n"
-              "from test_winograd import conv_model, feeds_for, outputs, CASES\n"
-              "np.savez(sys.argv[1], *[outputs(conv_model(i, 'Relu'), feeds_for(i)) for i in range(len(CASES))])\n") % str(HERE)
-    result = subprocess.run([sys.executable, "-c", script, str(tmp_path / "out.npz")], cwd=HERE,
-                            env={**os.environ, "PLX_WINOGRAD": "0"}, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
-    direct = np.load(tmp_path / "out.npz")
+    direct = arrays_in_another_process("test_winograd", "[outputs(conv_model(i, 'Relu'), feeds_for(i)) for i in range(len(CASES))]",
+                                       {"PLX_WINOGRAD": "0"}, tmp_path)
     identical = 0
     for index in range(len(CASES)):
         got = outputs(conv_model(index, "Relu"), feeds_for(index))
-        assert_close(got, direct[f"arr_{index}"])
-        identical += np.array_equal(got, direct[f"arr_{index}"])
+        assert_close(got, direct[index])
+        identical += np.array_equal(got, direct[index])
     if avx512_kernels_run():  # then the two paths round differently: Winograd did run
         assert identical == 0
 
