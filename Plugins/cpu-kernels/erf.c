@@ -23,39 +23,30 @@ static float erf_one(float x) {
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-__attribute__((target("avx512f"))) static size_t erf_avx512(const float *x, float *y, size_t n) {
-    const __m512 four = _mm512_set1_ps(4.0f), one = _mm512_set1_ps(1.0f);
-    size_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        const __m512 c = _mm512_min_ps(four, _mm512_max_ps(_mm512_sub_ps(_mm512_setzero_ps(), four), _mm512_loadu_ps(x + i)));
-        const __m512 z = _mm512_mul_ps(c, c);
-        __m512 p = _mm512_set1_ps(P[0]), q = _mm512_set1_ps(Q[0]);
-        for (int k = 1; k < 6; k++) {
-            p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(P[k]));
-            q = _mm512_fmadd_ps(q, z, _mm512_set1_ps(Q[k]));
-        }
-        const __m512 r = _mm512_div_ps(_mm512_mul_ps(c, p), q);
-        _mm512_storeu_ps(y + i, _mm512_min_ps(one, _mm512_max_ps(_mm512_sub_ps(_mm512_setzero_ps(), one), r)));
+/// The vector loop over the whole vectors of x, for one instruction set: `V` is the vector type,
+/// `OP(name)` its intrinsic; returns how many values it wrote.
+#define DEFINE_ERF_LOOP(NAME, TARGET, V, LANES, OP)                                                            \
+    __attribute__((target(TARGET))) static size_t NAME(const float *x, float *y, size_t n) {                   \
+        const V four = OP(set1)(4.0f), one = OP(set1)(1.0f);                                                   \
+        size_t i = 0;                                                                                          \
+        for (; i + LANES <= n; i += LANES) {                                                                   \
+            const V c = OP(min)(four, OP(max)(OP(sub)(OP(setzero)(), four), OP(loadu)(x + i)));                \
+            const V z = OP(mul)(c, c);                                                                         \
+            V p = OP(set1)(P[0]), q = OP(set1)(Q[0]);                                                          \
+            for (int k = 1; k < 6; k++) {                                                                      \
+                p = OP(fmadd)(p, z, OP(set1)(P[k]));                                                           \
+                q = OP(fmadd)(q, z, OP(set1)(Q[k]));                                                           \
+            }                                                                                                  \
+            const V r = OP(div)(OP(mul)(c, p), q);                                                             \
+            OP(storeu)(y + i, OP(min)(one, OP(max)(OP(sub)(OP(setzero)(), one), r)));                          \
+        }                                                                                                      \
+        return i;                                                                                              \
     }
-    return i;
-}
 
-__attribute__((target("avx2,fma"))) static size_t erf_avx2(const float *x, float *y, size_t n) {
-    const __m256 four = _mm256_set1_ps(4.0f), one = _mm256_set1_ps(1.0f);
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        const __m256 c = _mm256_min_ps(four, _mm256_max_ps(_mm256_sub_ps(_mm256_setzero_ps(), four), _mm256_loadu_ps(x + i)));
-        const __m256 z = _mm256_mul_ps(c, c);
-        __m256 p = _mm256_set1_ps(P[0]), q = _mm256_set1_ps(Q[0]);
-        for (int k = 1; k < 6; k++) {
-            p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(P[k]));
-            q = _mm256_fmadd_ps(q, z, _mm256_set1_ps(Q[k]));
-        }
-        const __m256 r = _mm256_div_ps(_mm256_mul_ps(c, p), q);
-        _mm256_storeu_ps(y + i, _mm256_min_ps(one, _mm256_max_ps(_mm256_sub_ps(_mm256_setzero_ps(), one), r)));
-    }
-    return i;
-}
+#define AVX512(name) _mm512_##name##_ps
+#define AVX2(name) _mm256_##name##_ps
+DEFINE_ERF_LOOP(erf_avx512, "avx512f", __m512, 16, AVX512)
+DEFINE_ERF_LOOP(erf_avx2, "avx2,fma", __m256, 8, AVX2)
 #endif
 
 void plx_cpu_erf(const float *x, float *y, size_t n) {
