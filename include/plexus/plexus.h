@@ -439,7 +439,7 @@ typedef struct plx_session plx_session;
 #define PLX_OPTIMIZE_FUSE_RESIDUALS 8u        /**< Conv → Add (a residual connection) runs as one node. */
 #define PLX_OPTIMIZE_REUSE_BUFFERS 16u        /**< Intermediate buffers are kept in the session's arena and reused. */
 #define PLX_OPTIMIZE_IN_PLACE 32u             /**< Elementwise ops write into an input that dies there (needs REUSE_BUFFERS). */
-#define PLX_OPTIMIZE_PACK_FILTERS 64u         /**< Constant float32 Conv filters are packed once for the CPU's GEMM kernel. */
+#define PLX_OPTIMIZE_PACK_FILTERS 64u         /**< Constant float32 Conv filters and MatMul weights are packed once for the CPU's GEMM kernel. */
 
 /**
  * Session options; pass NULL for the defaults. Set `struct_size` to sizeof(plx_session_options).
