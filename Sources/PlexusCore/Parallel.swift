@@ -31,6 +31,15 @@ public enum Parallel {
         return value == 0 ? coreCount : value
     }
 
+    /// Calls `body(threadCount)` on the caller while the worker pool is held idle, for a library
+    /// that runs that many threads of its own; returns false without calling it when the thread
+    /// count is 1, the pool is busy, or the caller is inside a pool loop.
+    public static func lendThreads(_ body: (Int) -> Void) -> Bool {
+        let threads = threadCount
+        guard threads > 1 else { return false }
+        return pool.lend { body(threads) }
+    }
+
     /// Calls `body` on sub-ranges covering `0..<count`, in parallel when there are at least two
     /// chunks of `grain` items; returns when all are done.
     public static func forRange(_ count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {

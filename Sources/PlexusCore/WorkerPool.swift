@@ -94,6 +94,20 @@ final class WorkerPool: @unchecked Sendable {
         return true
     }
 
+    /// Runs `body` on the caller alone while holding the pool, so the workers stay idle (they
+    /// finish their spin and sleep) and no other caller's loop gets them; returns true after it.
+    /// Returns false at once, running nothing, when the pool is busy or the caller is itself
+    /// inside a pool loop. For libraries that bring their own threads.
+    func lend(_ body: () -> Void) -> Bool {
+        guard workers > 0, pthread_getspecific(Self.inside) == nil, !Self.forked.load(ordering: .relaxed),
+              busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
+        pthread_setspecific(Self.inside, UnsafeRawPointer(bitPattern: 1))
+        body()
+        pthread_setspecific(Self.inside, nil)
+        busy.store(false, ordering: .releasing)
+        return true
+    }
+
     /// Runs chunks of a loop until none are left.
     private func claim(_ body: (Int) -> Void, _ chunks: Int) {
         while true {
