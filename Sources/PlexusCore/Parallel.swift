@@ -31,11 +31,12 @@ public enum Parallel {
         return value == 0 ? coreCount : value
     }
 
-    /// Calls `body(threadCount)` on the caller while the worker pool is held idle, for a library
-    /// that runs that many threads of its own; returns false without calling it when the thread
-    /// count is 1, the pool is busy, or the caller is inside a pool loop.
+    /// Calls `body(threads)` on the caller while the worker pool is held idle, for a library that
+    /// runs that many threads of its own: the thread count, but no more than the pool has (one
+    /// per core), as a loop on the pool never runs more. Returns false without calling it when
+    /// that is 1, the pool is busy, or the caller is inside a pool loop.
     public static func lendThreads(_ body: (Int) -> Void) -> Bool {
-        let threads = threadCount
+        let threads = min(threadCount, pool.threads)
         guard threads > 1 else { return false }
         return pool.lend { body(threads) }
     }

@@ -44,6 +44,9 @@ final class WorkerPool: @unchecked Sendable {
         return key
     }()
 
+    /// Threads that run a loop: the workers and the caller.
+    var threads: Int { workers + 1 }
+
     /// A pool of `workers` threads (the caller's thread works too).
     init(workers: Int) {
         self.workers = workers

@@ -142,12 +142,16 @@ static void check_lend_probe(int32_t threads, int64_t lent, int64_t nested) {
     plx_tensor_release(x);
 }
 
-/* parallel_lend (ABI 1.1) lends the cores to a kernel's own thread when it may use several, and
- * never inside a parallel loop, whose threads are busy. */
+/* parallel_lend (ABI 1.1) lends the cores to a kernel's own thread when it may use several (no
+ * more threads than cores, however many the setting allows), and never inside a parallel loop,
+ * whose threads are busy. */
 static void test_parallel_lend(void) {
     CHECK_STATUS(plx_set_num_threads(0), PLX_OK);
     int32_t cores = plx_num_threads();
-    if (cores > 1) check_lend_probe(2, 2, 0);
+    if (cores > 1) {
+        check_lend_probe(2, 2, 0);
+        check_lend_probe(cores + 3, cores, 0);
+    }
     check_lend_probe(1, 0, 0);
     CHECK_STATUS(plx_set_num_threads(0), PLX_OK);
 }

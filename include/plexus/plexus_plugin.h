@@ -387,11 +387,12 @@ typedef struct plx_host_api {
     /**
      * Lends the host's cores to a library that runs its own threads (a BLAS, say), so they are
      * not shared with the host's workers. When the calling thread is not inside a parallel_for
-     * body, num_threads() is above 1 and no other loop holds the worker pool, it holds the pool
-     * (other callers' loops run elsewhere meanwhile), calls `body(user, num_threads())` on the
-     * calling thread, and returns 1 after it. Otherwise it returns 0 at once without calling
-     * `body`; the caller then does the work another way (with parallel_for, or on one thread).
-     * `body` should not call parallel_for: its loops would not get the pool. Thread-safe.
+     * body, no other loop holds the worker pool and `threads` — num_threads(), but at most one
+     * per core — is above 1, it holds the pool (other callers' loops run elsewhere meanwhile),
+     * calls `body(user, threads)` on the calling thread, and returns 1 after it. Otherwise it
+     * returns 0 at once without calling `body`; the caller then does the work another way (with
+     * parallel_for, or on one thread). `body` should not call parallel_for: its loops would not
+     * get the pool. Thread-safe.
      */
     int32_t (*parallel_lend)(void (*body)(void *user, int32_t threads), void *user);
 } plx_host_api;
