@@ -33,19 +33,14 @@ static void load_once(void) {
         setenv("OPENBLAS_CORETYPE", "SkylakeX", 1);
         chose = 1;
     }
-    /* OpenBLAS starts on one thread: the plugin splits most large products across Plexus's own
-     * workers (BLASThreads.swift), and lends OpenBLAS the cores only for the largest, while
-     * those workers are idle. Its threads must then go to sleep as soon as a call ends, not
-     * spin on sched_yield for the default 2^28 cycles, competing with the workers' next loop:
-     * OPENBLAS_THREAD_TIMEOUT=4 (2^4 cycles, its minimum) unless the user set it. */
+    /* OpenBLAS runs on one thread: the plugin splits large products across Plexus's own workers
+     * (BLASThreads.swift). Its own pool would compete with them for the cores: idle, its
+     * threads spin on sched_yield for about 2^28 cycles after each call. */
     const char *preset_threads = getenv("OPENBLAS_NUM_THREADS");
     char *user_threads = preset_threads ? strdup(preset_threads) : NULL;
     setenv("OPENBLAS_NUM_THREADS", "1", 1);
-    int chose_timeout = getenv("OPENBLAS_THREAD_TIMEOUT") == NULL;
-    if (chose_timeout) setenv("OPENBLAS_THREAD_TIMEOUT", "4", 1);
     void *library = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_LOCAL);
     if (chose) unsetenv("OPENBLAS_CORETYPE");
-    if (chose_timeout) unsetenv("OPENBLAS_THREAD_TIMEOUT");
     if (user_threads) setenv("OPENBLAS_NUM_THREADS", user_threads, 1);
     else unsetenv("OPENBLAS_NUM_THREADS");
     free(user_threads);
@@ -84,8 +79,6 @@ int plx_openblas_lacks_avx512(void) {
         if (strcasecmp(core, avx512_cores[i]) == 0) return 0;
     return 1;
 }
-
-void plx_openblas_set_threads(int threads) { set_threads_fn(threads); }
 
 static enum CBLAS_TRANSPOSE transposition(int flag) { return flag ? CblasTrans : CblasNoTrans; }
 

@@ -120,10 +120,6 @@ enum HostAPI {
                 body(user, Int64(range.lowerBound), Int64(range.upperBound))
             }
         }
-        table.pointee.parallel_lend = { body, user in
-            guard let body else { return 0 }
-            return Parallel.lendThreads { threads in body(user, Int32(clamping: threads)) } ? 1 : 0
-        }
     }
 
     fileprivate static func gradientContext(_ pointer: OpaquePointer?) -> GradientContext? {

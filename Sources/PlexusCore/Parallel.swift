@@ -31,16 +31,6 @@ public enum Parallel {
         return value == 0 ? coreCount : value
     }
 
-    /// Calls `body(threads)` on the caller while the worker pool is held idle, for a library that
-    /// runs that many threads of its own: the thread count, but no more than the pool has (one
-    /// per core), as a loop on the pool never runs more. Returns false without calling it when
-    /// that is 1, the pool is busy, or the caller is inside a pool loop.
-    public static func lendThreads(_ body: (Int) -> Void) -> Bool {
-        let threads = min(threadCount, pool.threads)
-        guard threads > 1 else { return false }
-        return pool.lend { body(threads) }
-    }
-
     /// Calls `body` on sub-ranges covering `0..<count`, in parallel when there are at least two
     /// chunks of `grain` items; returns when all are done.
     public static func forRange(_ count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {

@@ -44,9 +44,6 @@ final class WorkerPool: @unchecked Sendable {
         return key
     }()
 
-    /// Threads that run a loop: the workers and the caller.
-    var threads: Int { workers + 1 }
-
     /// A pool of `workers` threads (the caller's thread works too).
     init(workers: Int) {
         self.workers = workers
@@ -93,20 +90,6 @@ final class WorkerPool: @unchecked Sendable {
             self.body = nil
             pthread_mutex_unlock(&mutex)
         }
-        busy.store(false, ordering: .releasing)
-        return true
-    }
-
-    /// Runs `body` on the caller alone while holding the pool, so the workers stay idle (they
-    /// finish their spin and sleep) and no other caller's loop gets them; returns true after it.
-    /// Returns false at once, running nothing, when the pool is busy or the caller is itself
-    /// inside a pool loop. For libraries that bring their own threads.
-    func lend(_ body: () -> Void) -> Bool {
-        guard workers > 0, pthread_getspecific(Self.inside) == nil, !Self.forked.load(ordering: .relaxed),
-              busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
-        pthread_setspecific(Self.inside, UnsafeRawPointer(bitPattern: 1))
-        body()
-        pthread_setspecific(Self.inside, nil)
         busy.store(false, ordering: .releasing)
         return true
     }

@@ -41,23 +41,6 @@ public enum Host {
         }
     }
 
-    /// Calls `body(threads)` on this thread with the host's worker pool held idle, for a library
-    /// that runs `threads` threads of its own (see `parallel_lend` in plexus_plugin.h). Returns
-    /// false without calling it when the host cannot lend its cores now (one thread, a loop
-    /// already running, or a host older than ABI 1.1); the caller then uses `parallelFor`.
-    public static func withLentThreads(_ body: (Int) -> Void) -> Bool {
-        let entry = MemoryLayout<plx_host_api>.offset(of: \.parallel_lend)! + MemoryLayout<UnsafeRawPointer>.size
-        guard Int(api.pointee.struct_size) >= entry, let lend = api.pointee.parallel_lend else { return false }
-        return withoutActuallyEscaping(body) { body in
-            var box = body
-            return withUnsafeMutablePointer(to: &box) { pointer in
-                lend({ user, threads in
-                    user!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(threads))
-                }, pointer) != 0
-            }
-        }
-    }
-
     /// Calls another operator through the host and returns its outputs (owned by the caller
     /// as `OwnedTensor`s, released when they go).
     public static func call(_ op: String, domain: String = "", _ inputs: [KernelTensor?],

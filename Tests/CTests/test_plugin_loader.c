@@ -1,8 +1,8 @@
 /*
  * test_plugin_loader.c - plx_plugin_load with the fixture plugins in argv[1]: missing file, a
  * text file, a library without plx_plugin_init, a too-new ABI, a failing init (leaves nothing
- * registered), a good plugin (idempotent reload, its ops Twice and Fail, error surfacing, its
- * LendProbe of host->parallel_lend), a duplicate op registration, and the plugin listing.
+ * registered), a good plugin (idempotent reload, its ops Twice and Fail, error surfacing), a
+ * duplicate op registration, and the plugin listing.
  */
 #include "check.h"
 
@@ -125,37 +125,6 @@ static void test_good_plugin(void) {
     plx_tensor_release(x);
 }
 
-/* LendProbe's output for `threads` threads: {threads lent to the kernel, chunks of a loop lent to}. */
-static void check_lend_probe(int32_t threads, int64_t lent, int64_t nested) {
-    CHECK_STATUS(plx_set_num_threads(threads), PLX_OK);
-    int64_t one = 1;
-    float v = 0;
-    plx_tensor *x = NULL, *y = NULL;
-    CHECK_STATUS(plx_tensor_create(PLX_FLOAT32, &one, 1, &v, &x), PLX_OK);
-    CHECK_STATUS(call_test_op("LendProbe", x, NULL, &y), PLX_OK);
-    if (CHECK(y != NULL && plx_tensor_numel(y) == 2)) {
-        const int64_t *d = plx_tensor_data(y);
-        CHECK_EQ(d[0], lent);
-        CHECK_EQ(d[1], nested);
-    }
-    plx_tensor_release(y);
-    plx_tensor_release(x);
-}
-
-/* parallel_lend (ABI 1.1) lends the cores to a kernel's own thread when it may use several (no
- * more threads than cores, however many the setting allows), and never inside a parallel loop,
- * whose threads are busy. */
-static void test_parallel_lend(void) {
-    CHECK_STATUS(plx_set_num_threads(0), PLX_OK);
-    int32_t cores = plx_num_threads();
-    if (cores > 1) {
-        check_lend_probe(2, 2, 0);
-        check_lend_probe(cores + 3, cores, 0);
-    }
-    check_lend_probe(1, 0, 0);
-    CHECK_STATUS(plx_set_num_threads(0), PLX_OK);
-}
-
 /* SoftSign has a kernel and a decomposition but no gradient rule: without gradients the kernel
  * runs; with an input that requires grad the decomposition runs and backward goes through it. */
 static void test_decomposition(void) {
@@ -198,7 +167,7 @@ static void test_listing(void) {
     if (!CHECK(i >= 0)) return;
     CHECK(plx_plugin_version((size_t)i) != NULL && strcmp(plx_plugin_version((size_t)i), "1.2.3") == 0);
     CHECK_CONTAINS(plx_plugin_path((size_t)i), "good_plugin.so");
-    CHECK_EQ(plx_plugin_op_count((size_t)i), 4);
+    CHECK_EQ(plx_plugin_op_count((size_t)i), 3);
 }
 
 int main(int argc, char **argv) {
@@ -213,7 +182,6 @@ int main(int argc, char **argv) {
     test_bad_definitions_are_refused();
     test_good_plugin();
     test_decomposition();
-    test_parallel_lend();
     test_duplicate();
     test_listing();
     return check_finish();

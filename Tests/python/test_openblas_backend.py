@@ -132,29 +132,6 @@ def test_large_gemm_slices_across_threads_match_numpy(m, n, k, trans_a, trans_b)
         np.testing.assert_allclose(single, (a.T if trans_a else a) @ (b.T if trans_b else b), rtol=1e-10, atol=1e-9)
 
 
-@pytest.mark.parametrize("trans_a, trans_b", [(0, 0), (1, 1)])
-def test_the_largest_products_run_on_openblas_threads_and_give_them_back(trans_a, trans_b):
-    """Products of 2^30 multiply-adds or more run as one OpenBLAS call on its own threads while
-    the host lends it the cores; after the call OpenBLAS is back to one thread, so the slices of
-    later products do not each start threads of their own. A batch of them runs inside a
-    parallel loop, where nothing is lent: one slice per thread as before."""
-    a, b = RNG.standard_normal((1024, 1024)), RNG.standard_normal((1024, 1024))
-    c = RNG.standard_normal((1024, 1))
-    want = 0.5 * (a.T if trans_a else a) @ (b.T if trans_b else b) + 2.0 * c
-    batch = RNG.standard_normal((2, 1024, 1024)).astype(np.float32)
-    check(lib.plx_set_num_threads(2))
-    try:
-        with backends("openblas"):
-            got = op("Gemm", [a, b, c], {"transA": trans_a, "transB": trans_b, "alpha": 0.5, "beta": 2.0})[0].numpy()
-            batched = op("MatMul", [batch, batch])[0].numpy()
-    finally:
-        check(lib.plx_set_num_threads(0))
-    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-9)
-    np.testing.assert_allclose(batched, batch @ batch, rtol=1e-3, atol=2e-3)
-    openblas = ctypes.CDLL("libopenblas.so.0")  # the plugin's instance: dlopen finds it loaded
-    assert openblas.openblas_get_num_threads() == 1
-
-
 def test_batched_products_split_across_threads_match_numpy():
     """Attention-shaped batches, each product its own OpenBLAS call on some thread."""
     q, keys = RNG.standard_normal((12, 128, 64)), RNG.standard_normal((12, 64, 128))

@@ -39,7 +39,7 @@ extern "C" {
 /** Major version of the plugin ABI: a plugin built for another major is refused. */
 #define PLX_PLUGIN_ABI_MAJOR 1
 /** Minor version of the plugin ABI: grows when entries are appended to the tables. */
-#define PLX_PLUGIN_ABI_MINOR 1
+#define PLX_PLUGIN_ABI_MINOR 0
 
 /** Attribute types; the values equal ONNX `AttributeProto.AttributeType`. */
 #define PLX_ATTR_FLOAT 1
@@ -381,20 +381,6 @@ typedef struct plx_host_api {
 
     /** Message of the last failed host call on this thread (e.g. an op_call), as plx_last_error(). */
     const char *(*last_error)(void);
-
-    /* ABI 1.1 */
-
-    /**
-     * Lends the host's cores to a library that runs its own threads (a BLAS, say), so they are
-     * not shared with the host's workers. When the calling thread is not inside a parallel_for
-     * body, no other loop holds the worker pool and `threads` — num_threads(), but at most one
-     * per core — is above 1, it holds the pool (other callers' loops run elsewhere meanwhile),
-     * calls `body(user, threads)` on the calling thread, and returns 1 after it. Otherwise it
-     * returns 0 at once without calling `body`; the caller then does the work another way (with
-     * parallel_for, or on one thread). `body` should not call parallel_for: its loops would not
-     * get the pool. Thread-safe.
-     */
-    int32_t (*parallel_lend)(void (*body)(void *user, int32_t threads), void *user);
 } plx_host_api;
 
 /** Name of the one symbol a plugin exports. */

@@ -26,13 +26,6 @@ const char *plx_openblas_core(void);
  */
 int plx_openblas_lacks_avx512(void);
 
-/**
- * Sets how many threads OpenBLAS's calls use (openblas_set_num_threads), after a successful
- * load. Process-wide: the plugin raises it only around a call made while the host lends it the
- * cores (BLASThreads.swift), and sets it back to 1 after.
- */
-void plx_openblas_set_threads(int threads);
-
 /** Row-major C[m×n] = alpha·op(A)·op(B) + beta·C (cblas_sgemm / cblas_dgemm). */
 void plx_openblas_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda,
                         const float *b, int ldb, float beta, float *c, int ldc);
