@@ -399,7 +399,7 @@ def main():
     parser.add_argument("--threads", type=int, default=2, help="threads for every runtime (default 2)")
     parser.add_argument("--repeats", type=int, help="timed runs per runner (default: by case size)")
     parser.add_argument("--rounds", type=int, help="run every runner this many times, alternating runtimes; "
-                        "median of medians (default 5, 1 with --quick)")
+                        "median of medians (default 9, 1 with --quick)")
     parser.add_argument("--retries", type=int, default=2,
                         help=f"re-run a runner up to this many times when other processes took > {CONTENTION * 100:.0f}%% "
                              "of the CPUs during it (default 2)")
@@ -413,7 +413,7 @@ def main():
     parser.add_argument("--markdown", help="write the table (and environment) to this Markdown file")
     parser.add_argument("--json", help="write every raw result to this JSON file")
     args = parser.parse_args()
-    args.rounds = args.rounds or (1 if args.quick else 5)
+    args.rounds = args.rounds or (1 if args.quick else 9)
     started = time.time()
     args.torch_python = torch_python(args.torch_python)
     if not plexus_has_bench():
