@@ -49,7 +49,12 @@ enum BLASProducts {
             return BLASThreads.gemm(transA: false, transB: false, m: batch.count * m, n: n, k: k, alpha: 1, a: pa, lda: k,
                                     b: pb, ldb: n, beta: 0, c: po, ldc: n)
         }
-        if batch.count == 1 && m > 1 {
+        if batch.count == 1 && m == 1 {
+            let (left, right) = batch.offsets(0)
+            return BLASThreads.rowTimesMatrix(transB: false, n: n, k: k, x: pa + left * k, b: pb + right * k * n, ldb: n, beta: 0,
+                                              y: po)
+        }
+        if batch.count == 1 {
             let (left, right) = batch.offsets(0)
             return BLASThreads.gemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: pa + left * m * k, lda: k,
                                     b: pb + right * k * n, ldb: n, beta: 0, c: po, ldc: n)
@@ -98,8 +103,9 @@ enum BLASProducts {
             return
         }
         if m == 1 && alpha == 1 {
-            return T.rowTimesMatrix(transB: transB, n: n, k: k, x: UnsafePointer(a.pointer(as: T.self)),
-                                    b: UnsafePointer(b.pointer(as: T.self)), ldb: transB ? k : n, beta: useBias ? beta : 0, y: po)
+            return BLASThreads.rowTimesMatrix(transB: transB, n: n, k: k, x: UnsafePointer(a.pointer(as: T.self)),
+                                              b: UnsafePointer(b.pointer(as: T.self)), ldb: transB ? k : n, beta: useBias ? beta : 0,
+                                              y: po)
         }
         BLASThreads.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
                          a: UnsafePointer(a.pointer(as: T.self)), lda: transA ? m : k,

@@ -132,6 +132,31 @@ def test_large_gemm_slices_across_threads_match_numpy(m, n, k, trans_a, trans_b)
         np.testing.assert_allclose(single, (a.T if trans_a else a) @ (b.T if trans_b else b), rtol=1e-10, atol=1e-9)
 
 
+@pytest.mark.parametrize("trans_b", [0, 1])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_large_matrix_vector_products_slice_across_threads_match_numpy(trans_b, dtype):
+    """One row times a matrix of at least 2^18 elements is cut into slices of the output (whole
+    16-output blocks; 1000 leaves a partial one) — rows of B when transposed, columns otherwise:
+    Gemm with bias and beta (a classifier), and MatMul from a vector and from a one-row matrix."""
+    x = RNG.standard_normal((1, 700)).astype(dtype)
+    b = RNG.standard_normal((1000, 700) if trans_b else (700, 1000)).astype(dtype)
+    c = RNG.standard_normal(1000).astype(dtype)
+    weights = b.T if trans_b else b
+    tolerance = 1e-10 if dtype == np.float64 else 2e-4
+    for threads in (2, 3):
+        check(lib.plx_set_num_threads(threads))
+        try:
+            with backends("openblas"):
+                got = op("Gemm", [x, b, c], {"transB": trans_b, "beta": 0.5})[0].numpy()
+                vector = op("MatMul", [x[0], np.ascontiguousarray(weights)])[0].numpy()
+                row = op("MatMul", [x, np.ascontiguousarray(weights)])[0].numpy()
+        finally:
+            check(lib.plx_set_num_threads(0))
+        np.testing.assert_allclose(got, x @ weights + 0.5 * c, rtol=tolerance, atol=tolerance)
+        np.testing.assert_allclose(vector, x[0] @ weights, rtol=tolerance, atol=tolerance)
+        np.testing.assert_allclose(row, x @ weights, rtol=tolerance, atol=tolerance)
+
+
 def test_batched_products_split_across_threads_match_numpy():
     """Attention-shaped batches, each product its own OpenBLAS call on some thread."""
     q, keys = RNG.standard_normal((12, 128, 64)), RNG.standard_normal((12, 64, 128))
