@@ -7,7 +7,8 @@ struct Broadcast {
     let shape: [Int]
     /// Output element count.
     let count: Int
-    /// Collapsed dimensions (adjacent dims merged where every input allows it).
+    /// Collapsed dimensions (adjacent dims merged where every input allows it, then a very long
+    /// innermost one cut in two: see `longestRun`).
     private let dims: [Int]
     /// Per input, the element stride for each collapsed dim (0 where broadcast).
     private let strides: [[Int]]
@@ -57,9 +58,20 @@ struct Broadcast {
             dims = [1]
             strides = strides.map { _ in [0] }
         }
+        // A long innermost dim (same-shape inputs collapse to one) is walked as runs of a
+        // divisor of it, so that its runs can be spread over threads.
+        if let length = dims.last, length > Broadcast.longestRun,
+           let run = stride(from: Broadcast.longestRun, through: Broadcast.longestRun / 4, by: -16).first(where: { length % $0 == 0 }) {
+            dims[dims.count - 1] = length / run
+            dims.append(run)
+            for input in 0..<strides.count { strides[input].append(strides[input].last!); strides[input][strides[input].count - 2] *= run }
+        }
         self.dims = dims
         self.strides = strides
     }
+
+    /// Runs longer than this are cut (when a divisor allows): 64 KB of float32.
+    static let longestRun = 16_384
 
     /// Length of each run (the innermost collapsed dim).
     var runLength: Int { dims.last! }

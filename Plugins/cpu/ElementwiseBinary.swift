@@ -1,3 +1,4 @@
+import CPlexusCPUKernels
 import PlexusPluginKit
 
 /// Add, Sub, Mul, Div, Pow and Mod with numpy broadcasting, for every numeric dtype
@@ -70,10 +71,18 @@ enum ElementwiseBinary {
 
 /// Add, Sub, Mul or Div over two broadcast inputs. The operation is chosen once per run and the
 /// inner loops call the element type's operators directly, so they inline and vectorise (a
-/// function value passed down would be an indirect call per element).
+/// function value passed down would be an indirect call per element). Float32 runs whose inputs
+/// are arrays or repeated values go to `plx_cpu_arithmetic`'s AVX-512/AVX2 loops, which the
+/// compiler's own vectorisation did not reach for an in-place output.
 func broadcastArithmetic<T: CPUNumber>(_ plan: Broadcast, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ out: UnsafeMutablePointer<T>,
                                        _ operation: ElementwiseBinary.Operation) {
     let n = plan.runLength, sa = plan.innerStride(0), sb = plan.innerStride(1)
+    if T.self == Float.self, sa <= 1, sb <= 1, let code = operation.kernelCode {
+        let a = UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), b = UnsafeRawPointer(b).assumingMemoryBound(to: Float.self)
+        let out = UnsafeMutableRawPointer(out).assumingMemoryBound(to: Float.self)
+        plan.parallelRuns { offsets, o in plx_cpu_arithmetic(code, a + offsets[0], sa, b + offsets[1], sb, out + o, n) }
+        return
+    }
     plan.parallelRuns { offsets, o in
         let pa = a + offsets[0], pb = b + offsets[1], po = out + o
         switch (operation, sa, sb) {
@@ -93,6 +102,19 @@ func broadcastArithmetic<T: CPUNumber>(_ plan: Broadcast, _ a: UnsafePointer<T>,
         case (.sub, _, _): for i in 0..<n { po[i] = T.sub(pa[i &* sa], pb[i &* sb]) }
         case (.mul, _, _): for i in 0..<n { po[i] = T.mul(pa[i &* sa], pb[i &* sb]) }
         default: for i in 0..<n { po[i] = T.div(pa[i &* sa], pb[i &* sb]) }
+        }
+    }
+}
+
+extension ElementwiseBinary.Operation {
+    /// The operation's code for plx_cpu_arithmetic (Add, Sub, Mul and Div only).
+    var kernelCode: Int32? {
+        switch self {
+        case .add: Int32(PLX_CPU_ADD)
+        case .sub: Int32(PLX_CPU_SUB)
+        case .mul: Int32(PLX_CPU_MUL)
+        case .div: Int32(PLX_CPU_DIV)
+        default: nil
         }
     }
 }

@@ -180,6 +180,15 @@ void plx_cpu_winograd_output_avx512(const float *products, size_t p_stride, size
 void plx_cpu_maxpool_plane_avx512(const float *x, int height, int width, int kernel_height, int kernel_width, int stride_y,
                                   int stride_x, int pad_top, int pad_left, float *y, int out_height, int out_width);
 
+/// The operations of plx_cpu_arithmetic.
+enum { PLX_CPU_ADD = 0, PLX_CPU_SUB = 1, PLX_CPU_MUL = 2, PLX_CPU_DIV = 3 };
+
+/// out[i] = a[i · a_stride] op b[i · b_stride] for n float32 values, each stride 1 (an array) or 0
+/// (one value repeated), op one of PLX_CPU_ADD/SUB/MUL/DIV: AVX-512 or AVX2 lanes where the CPU
+/// has them, else one at a time, the same IEEE result either way. `out` may be `a` or `b` itself
+/// (in place), but must not otherwise overlap them. Pure; thread-safe.
+void plx_cpu_arithmetic(int op, const float *a, size_t a_stride, const float *b, size_t b_stride, float *out, size_t n);
+
 /// y[i] = erf(x[i]) for n float32 values (x and y may be the same array), within 3.6e-7 of the
 /// exact value (the rational approximation of PlexusPluginKit's Float.erf), NaN kept: AVX-512 or
 /// AVX2 lanes where the CPU has them, portable code otherwise. Pure; thread-safe.
