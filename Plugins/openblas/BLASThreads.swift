@@ -19,18 +19,12 @@ enum BLASThreads {
     /// B when transposed, columns otherwise — across the host's threads when B is large enough.
     static func rowTimesMatrix<T: BLASScalar>(transB: Bool, n: Int, k: Int, x: UnsafePointer<T>, b: UnsafePointer<T>, ldb: Int,
                                               beta: Double, y: UnsafeMutablePointer<T>) {
-        let threads = Host.threadCount, units = (n + 15) / 16  // slices of whole 16-output blocks
-        guard threads > 1, n * k >= smallVectorProduct, units > 1 else {
+        guard Host.threadCount > 1, n * k >= smallVectorProduct, n > 16 else {
             return T.rowTimesMatrix(transB: transB, n: n, k: k, x: x, b: b, ldb: ldb, beta: beta, y: y)
         }
-        let parts = min(threads, units)
-        Host.parallelFor(parts, grain: 1) { range in
-            for part in range {
-                let first = min(n, units * part / parts * 16), end = min(n, units * (part + 1) / parts * 16)
-                guard end > first else { continue }
-                T.rowTimesMatrix(transB: transB, n: end - first, k: k, x: x, b: transB ? b + first * ldb : b + first, ldb: ldb,
-                                 beta: beta, y: y + first)
-            }
+        inSlices(n, unit: 16) { first, end in  // whole 16-output blocks
+            T.rowTimesMatrix(transB: transB, n: end - first, k: k, x: x, b: transB ? b + first * ldb : b + first, ldb: ldb,
+                             beta: beta, y: y + first)
         }
     }
 
@@ -39,27 +33,31 @@ enum BLASThreads {
     static func gemm<T: BLASScalar>(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Double,
                                     a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
                                     beta: Double, c: UnsafeMutablePointer<T>, ldc: Int) {
-        let threads = Host.threadCount
-        guard threads > 1, m * n * k >= smallProduct else {
+        guard Host.threadCount > 1, m * n * k >= smallProduct else {
             return T.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
                           beta: beta, c: c, ldc: ldc)
         }
         let byColumns = n > m
-        let extent = byColumns ? n : m
         // Slices of whole 16-column (or 8-row) blocks, so OpenBLAS's kernels see full tiles.
-        let unit = byColumns ? 16 : 8, units = (extent + unit - 1) / unit
-        let parts = min(threads, units)
+        inSlices(byColumns ? n : m, unit: byColumns ? 16 : 8) { first, end in
+            if byColumns {
+                T.gemm(transA: transA, transB: transB, m: m, n: end - first, k: k, alpha: alpha, a: a, lda: lda,
+                       b: b + (transB ? first * ldb : first), ldb: ldb, beta: beta, c: c + first, ldc: ldc)
+            } else {
+                T.gemm(transA: transA, transB: transB, m: end - first, n: n, k: k, alpha: alpha,
+                       a: a + (transA ? first : first * lda), lda: lda, b: b, ldb: ldb, beta: beta, c: c + first * ldc, ldc: ldc)
+            }
+        }
+    }
+
+    /// Calls `body(first, end)` for one slice of `0..<extent` per host thread (fewer when there
+    /// are fewer blocks), each made of whole `unit`-long blocks, on the host's threads.
+    static func inSlices(_ extent: Int, unit: Int, _ body: (_ first: Int, _ end: Int) -> Void) {
+        let units = (extent + unit - 1) / unit, parts = min(Host.threadCount, units)
         Host.parallelFor(parts, grain: 1) { range in
             for part in range {
                 let first = min(extent, units * part / parts * unit), end = min(extent, units * (part + 1) / parts * unit)
-                guard end > first else { continue }
-                if byColumns {
-                    T.gemm(transA: transA, transB: transB, m: m, n: end - first, k: k, alpha: alpha, a: a, lda: lda,
-                           b: b + (transB ? first * ldb : first), ldb: ldb, beta: beta, c: c + first, ldc: ldc)
-                } else {
-                    T.gemm(transA: transA, transB: transB, m: end - first, n: n, k: k, alpha: alpha,
-                           a: a + (transA ? first : first * lda), lda: lda, b: b, ldb: ldb, beta: beta, c: c + first * ldc, ldc: ldc)
-                }
+                if end > first { body(first, end) }
             }
         }
     }

@@ -49,7 +49,8 @@ def arithmetic_cases():
             for array in (a, b):
                 flat = array.reshape(-1)
                 flat[: min(len(special), flat.size)] = special[: flat.size]
-                flat[-3:] = special[:3] if flat.size > 3 else flat[-3:]
+                if flat.size > len(special):
+                    flat[-3:] = special[:3]
             cases.append((name, a, b))
     return cases
 
