@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "PlexusCPU", dependencies: ["PlexusPluginKit", "CPlexusCPUKernels"], path: "Plugins/cpu"),
         .target(name: "PlexusMLP", dependencies: ["PlexusPluginKit"], path: "Plugins/mlp"),
         .target(name: "PlexusCNN", dependencies: ["PlexusPluginKit", "CPlexusCPUKernels"], path: "Plugins/cnn"),
-        .target(name: "PlexusRNN", dependencies: ["PlexusPluginKit"], path: "Plugins/rnn"),
+        .target(name: "PlexusRNN", dependencies: ["PlexusPluginKit", "CPlexusCPUKernels"], path: "Plugins/rnn"),
         .target(name: "PlexusTransformer", dependencies: ["PlexusPluginKit"], path: "Plugins/transformer"),
         .target(name: "CPlexusOpenBLAS", path: "Plugins/openblas-loader"),
         .target(name: "PlexusOpenBLAS", dependencies: ["PlexusPluginKit", "CPlexusOpenBLAS"], path: "Plugins/openblas"),

@@ -100,7 +100,11 @@ struct Signum: NumberMap {
 }
 struct Rectify: NumberMap { func apply<T: CPUNumber>(_ x: T) -> T { x < T.zero ? T.zero : x } }
 
-struct Exponential: FloatMap { func apply<T: CPUFloat>(_ x: T) -> T { T.exp(x) } }
+struct Exponential: FloatMap {
+    func apply<T: CPUFloat>(_ x: T) -> T { T.exp(x) }
+    /// Sixteen or eight lanes at a time, within 1.02 ulp (libm's expf is a call per element).
+    var float32Loop: ((UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)? { { plx_cpu_exp($0, $1, $2) } }
+}
 struct Logarithm: FloatMap { func apply<T: CPUFloat>(_ x: T) -> T { T.log(x) } }
 struct SquareRoot: FloatMap { func apply<T: CPUFloat>(_ x: T) -> T { x.squareRoot() } }
 struct Reciprocal: FloatMap { func apply<T: CPUFloat>(_ x: T) -> T { 1 / x } }
@@ -110,7 +114,11 @@ struct RoundEven: FloatMap { func apply<T: CPUFloat>(_ x: T) -> T { x.rounded(.t
 struct Sine: FloatMap { func apply<T: CPUFloat>(_ x: T) -> T { T.sin(x) } }
 struct Cosine: FloatMap { func apply<T: CPUFloat>(_ x: T) -> T { T.cos(x) } }
 struct Tangent: FloatMap { func apply<T: CPUFloat>(_ x: T) -> T { T.tan(x) } }
-struct HyperbolicTangent: FloatMap { func apply<T: CPUFloat>(_ x: T) -> T { T.tanh(x) } }
+struct HyperbolicTangent: FloatMap {
+    func apply<T: CPUFloat>(_ x: T) -> T { T.tanh(x) }
+    /// Sixteen or eight lanes at a time, within 1.5 ulp (libm's tanhf is a call per element).
+    var float32Loop: ((UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)? { { plx_cpu_tanh($0, $1, $2) } }
+}
 struct ErrorFunction: FloatMap {
     func apply<T: CPUFloat>(_ x: T) -> T { T.erf(x) }
     /// The same approximation as Float.erf, sixteen or eight lanes at a time (the Swift loop does
@@ -123,6 +131,8 @@ struct Logistic: FloatMap {
         let e = T.exp(x)
         return e / (1 + e)
     }
+    /// Sixteen or eight lanes at a time, within 2.5 ulp (two libm calls per element otherwise).
+    var float32Loop: ((UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)? { { plx_cpu_sigmoid($0, $1, $2) } }
 }
 
 /// Neg … Erf, IsNaN, IsInf: one-input elementwise operators.

@@ -1,3 +1,4 @@
+import CPlexusCPUKernels
 import PlexusPluginKit
 
 /// An activation function named in a recurrent op's `activations` attribute. The names are
@@ -28,5 +29,17 @@ enum GateActivation: String {
         case .tanh: return T.tanh(x)
         case .sigmoid: return 1 / (1 + T.exp(-x))
         }
+    }
+
+    /// Applies the function to `count` values in place: float32 Sigmoid and Tanh through the
+    /// vectorised kernels (within a few ulp of `apply`'s libm results), everything else element
+    /// by element.
+    func apply<T: CPUFloat>(_ values: UnsafeMutablePointer<T>, count: Int) {
+        if T.self == Float.self, self != .relu {
+            let floats = UnsafeMutableRawPointer(values).assumingMemoryBound(to: Float.self)
+            if self == .tanh { plx_cpu_tanh(floats, floats, count) } else { plx_cpu_sigmoid(floats, floats, count) }
+            return
+        }
+        for j in 0..<count { values[j] = apply(values[j]) }
     }
 }
