@@ -24,8 +24,10 @@ struct BenchCommand: ParsableCommand {
     var dims: [String] = []
     @Option(help: "Preferred backends, e.g. openblas,cpu (default: every loaded backend by priority).")
     var backends: String?
-    @Flag(help: "Also print the time per operator type (to stderr), most first.")
+    @Flag(help: "Also print the mean time per run of each operator type over the timed runs (to stderr), most first.")
     var profile = false
+    @Flag(help: "Also print the mean time per run of each node over the timed runs (to stderr), in run order.")
+    var profileNodes = false
     @Option(name: .customLong("disable"), help: "An optimisation to skip: identities, batchnorm, activations, residuals, buffers, inplace, packing, all (repeatable).")
     var disabled: [String] = []
 
@@ -52,7 +54,7 @@ struct BenchCommand: ParsableCommand {
         let loadStart = monotonicSeconds()
         let graph = try ONNXModel(path: model).graph()
         let order = backends.map { $0.split(separator: ",").map(String.init) }
-        let session = try Session(graph: graph, options: Session.Options(threads: threads, backendOrder: order, profile: profile,
+        let session = try Session(graph: graph, options: Session.Options(threads: threads, backendOrder: order, profile: profile || profileNodes,
                                                                          optimizations: optimizations))
         let loadMilliseconds = (monotonicSeconds() - loadStart) * 1000
         var feeds: [String: Tensor] = [:]
@@ -60,6 +62,7 @@ struct BenchCommand: ParsableCommand {
             feeds[input.name] = try randomTensor(input, sizes: sizes)
         }
         for _ in 0..<warmup { _ = try session.run(feeds) }
+        session.profile?.reset()  // the profiles cover the timed runs only
         var times: [Double] = []
         for _ in 0..<repeats {
             let start = monotonicSeconds()
@@ -75,15 +78,28 @@ struct BenchCommand: ParsableCommand {
                                     ("reused_buffers", .number(Double(session.memoryStatistics.reusedBuffers) / Double(warmup + repeats))),
                                     ("in_place_outputs", .number(Double(session.memoryStatistics.inPlaceOutputs) / Double(warmup + repeats)))])
         print(report.serialized)
-        if let entries = session.profile?.entries {  // to stderr, so stdout stays one JSON line
-            let runs = Double(warmup + repeats), total = entries.reduce(0) { $0 + $1.seconds }
-            let rows = entries.map { entry in
-                [entry.op, String(entry.calls / (warmup + repeats)), formatted(entry.seconds * 1000 / runs, 3),
-                 formatted(100 * entry.seconds / max(total, 1e-12), 1)]
-            }
-            let text = tableLines(header: ["op", "nodes", "ms/run", "%"], rows: rows).joined(separator: "\n") + "\n"
-            _ = text.withCString { write(2, $0, strlen($0)) }
+        // The profiles go to stderr, so stdout stays one JSON line.
+        guard let sessionProfile = session.profile else { return }
+        let runs = repeats
+        if profile {
+            let entries = sessionProfile.entries, total = entries.reduce(0) { $0 + $1.seconds }
+            printTable(header: ["op", "nodes"], rows: entries.map { ([$0.op, String($0.calls / runs)], $0.seconds) }, runs: runs,
+                       total: total)
         }
+        if profileNodes {
+            let entries = sessionProfile.nodeEntries, total = entries.reduce(0) { $0 + $1.seconds }
+            printTable(header: ["node", "op"], rows: entries.map { ([$0.node, $0.op], $0.seconds) }, runs: runs, total: total)
+        }
+    }
+
+    /// Writes a profile table to stderr: the given leading columns, then milliseconds per run and
+    /// the share of `total`.
+    func printTable(header: [String], rows: [([String], Double)], runs: Int, total: Double) {
+        let lines = rows.map { columns, seconds in
+            columns + [formatted(seconds * 1000 / Double(runs), 3), formatted(100 * seconds / max(total, 1e-12), 1)]
+        }
+        let text = tableLines(header: header + ["ms/run", "%"], rows: lines).joined(separator: "\n") + "\n"
+        _ = text.withCString { write(2, $0, strlen($0)) }
     }
 
     /// Standard normal floats, zero integers and false booleans, with symbolic dims from --dim (else 1).

@@ -161,3 +161,22 @@ def test_bench_refuses_bad_arguments_clearly(tmp_path):
         assert result.returncode != 0 and message in result.stderr, result.stderr
     missing = subprocess.run([plexus, "bench", str(tmp_path / "missing.onnx")], capture_output=True, text=True)
     assert missing.returncode != 0 and "missing.onnx" in missing.stderr
+
+
+def test_the_node_profile_lists_every_node_in_run_order(tmp_path):
+    """`--profile-nodes` prints one row per node — its name, else its first output's — in the
+    order the session runs them, next to the per-op table of `--profile`."""
+    nodes = [helper.make_node("Relu", ["x"], ["r"], name="first"), helper.make_node("Sigmoid", ["r"], ["s"]),
+             helper.make_node("Add", ["s", "r"], ["y"], name="sum")]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [64, 64])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [64, 64])])
+    path = tmp_path / "m.onnx"
+    path.write_bytes(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString())
+    result = subprocess.run([str(ROOT / ".build/release/plexus"), "bench", str(path), "--repeats", "3", "--disable", "all",
+                             "--profile", "--profile-nodes"], capture_output=True, text=True, check=True)
+    lines = result.stderr.splitlines()
+    split = next(i for i, line in enumerate(lines) if line.split()[:2] == ["node", "op"])
+    assert lines[0].split() == ["op", "nodes", "ms/run", "%"] and {line.split()[0] for line in lines[1:split]} == {"Relu", "Sigmoid", "Add"}
+    rows = [line.split() for line in lines[split + 1:]]
+    assert [row[:2] for row in rows] == [["first", "Relu"], ["s", "Sigmoid"], ["sum", "Add"]]
+    assert all(float(row[2]) >= 0 for row in rows) and abs(sum(float(row[3]) for row in rows) - 100) < 0.5

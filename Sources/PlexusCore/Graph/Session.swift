@@ -10,7 +10,7 @@ public final class Session: @unchecked Sendable {
         public var foldConstants = true
         /// Preferred backends for this session's runs (nil = the process order).
         public var backendOrder: [String]?
-        /// Keep per-operator timings (`Session.profile`); off by default since reading the clock
+        /// Keep per-operator and per-node timings (`Session.profile`); off by default since reading the clock
         /// around every node costs a little.
         public var profile = false
         /// Graph rewrites applied before planning (all by default).
@@ -142,7 +142,7 @@ extension Session {
         let start = profile == nil ? 0 : monotonicSeconds()
         do {
             results = try OpRegistry.shared.call(node.op, arguments, attributes: node.attributes, outputCount: node.outputs.count)
-            profile?.add(node.op, seconds: monotonicSeconds() - start)
+            profile?.add(step: index, node: node, seconds: monotonicSeconds() - start)
         } catch let error as PlexusError {
             throw PlexusError(error.code, "node \(node.label): \(error.message)")
         }
