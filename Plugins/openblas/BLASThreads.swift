@@ -12,11 +12,8 @@ import PlexusPluginKit
 enum BLASThreads {
     static let smallProduct = 1 << 21
     /// Matrix-vector products stream B once and do little else, so one is split from a smaller
-    /// B: a 1024 × 1000 classifier's 4 MB took 0.44 ms of MobileNet's run on one thread. Not
-    /// below 2¹⁹ elements: an LSTM's per-step 1024 × 256 product, split, made the whole LSTM
-    /// slower on two threads than on one (the threads met at every step for a few microseconds'
-    /// work each).
-    static let smallVectorProduct = 1 << 19
+    /// B: a 1024 × 1000 classifier's 4 MB took 0.44 ms of MobileNet's run on one thread.
+    static let smallVectorProduct = 1 << 18
 
     /// y[n] = x[k] · op(B) + beta · y (see `BLASScalar.rowTimesMatrix`), in slices of y — rows of
     /// B when transposed, columns otherwise — across the host's threads when B is large enough.

@@ -135,7 +135,7 @@ def test_large_gemm_slices_across_threads_match_numpy(m, n, k, trans_a, trans_b)
 @pytest.mark.parametrize("trans_b", [0, 1])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_large_matrix_vector_products_slice_across_threads_match_numpy(trans_b, dtype):
-    """One row times a matrix of at least 2^19 elements is cut into slices of the output (whole
+    """One row times a matrix of at least 2^18 elements is cut into slices of the output (whole
     16-output blocks; 1000 leaves a partial one) — rows of B when transposed, columns otherwise:
     Gemm with bias and beta (a classifier), and MatMul from a vector and from a one-row matrix."""
     x = RNG.standard_normal((1, 700)).astype(dtype)
