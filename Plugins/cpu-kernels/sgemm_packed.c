@@ -153,8 +153,6 @@ KERNEL static void block_strip(const float *a, size_t step, size_t rows, const f
 
 /// Rows per group whose chunk of A stays in L2 while the strips of B pass over it.
 enum { GROUP_ROWS = 192, CHUNK_DEPTH = 256, PANEL_CHUNK_DEPTH = 128, STRIP = PLX_CPU_SGEMM_PANEL_COLUMNS };
-/// Floats of C (2 MB) from which its tiles are prefetched before they are written.
-enum { COLD_OUTPUT = 1 << 19 };
 
 /// Where the blocks of rows [group, group_end) keep their chunk p0 ..< p0 + depth of A: up to
 /// `capacity` (start, floats) pairs, one per block; returns how many.
@@ -187,7 +185,6 @@ KERNEL static void product_avx512(const float *packed, size_t m, size_t k, size_
     const size_t chunks = (k + chunk_depth - 1) / chunk_depth;
     const size_t depth = (k + chunks - 1) / chunks;
     const size_t strips = (n + STRIP - 1) / STRIP;
-    const int cold_c = m * n >= COLD_OUTPUT;
     for (size_t p0 = 0; p0 < k; p0 += depth) {
         const size_t kk = k - p0 < depth ? k - p0 : depth;
         for (size_t group = row_begin; group < row_end; group += GROUP_ROWS) {
@@ -227,19 +224,6 @@ KERNEL static void product_avx512(const float *packed, size_t m, size_t k, size_
                     }
                     block_strip(packed + first * k + p0 * rows, rows, rows, b + strip * strip_stride, b_rows + p0, c + first * ldc + j, ldc,
                                 columns, kk, p0 > 0, p0 + kk == k ? epilogue : NULL, first, j);
-                    // The block's tile of the next strip of C, fetched for writing when C is
-                    // larger than a core's L2 (it cannot still be in cache then) and this chunk
-                    // writes it first: C's rows lie far apart too, so each store would wait for
-                    // its line. (MobileNet's 64 × 112² pointwise layer: 17% faster; on outputs
-                    // that fit in L2 the prefetches cost a few percent.)
-                    if (cold_c && p0 == 0 && strip + 1 < strips) {
-                        const float *next_c = c + first * ldc + j + STRIP;
-                        const size_t next_columns = n - j - STRIP < STRIP ? n - j - STRIP : STRIP;
-                        for (size_t i = 0; i < rows; i++) {
-                            _mm_prefetch((const char *)(next_c + i * ldc), _MM_HINT_T0);
-                            if (next_columns > 16) _mm_prefetch((const char *)(next_c + i * ldc + 16), _MM_HINT_T0);
-                        }
-                    }
                     first += rows;
                     if (index < upcoming) {
                         const size_t slice = (lengths[index] + strips - 1) / strips;
