@@ -22,3 +22,12 @@ def arrays_in_another_process(module, expression, env, tmp_path, timeout=300):
     assert result.returncode == 0, result.stderr
     saved = np.load(tmp_path / "out.npz")
     return [saved[f"arr_{index}"] for index in range(len(saved.files))]
+
+
+def check_in_another_process(module, function, env, timeout=300):
+    """Calls `function()`, a check of the test module `module` that asserts, in a fresh Python
+    whose environment adds `env`. Fails the test with the child's stderr when the check fails."""
+    script = "import sys; sys.path.insert(0, %r)\nfrom %s import %s\n%s()\n" % (str(HERE), module, function, function)
+    result = subprocess.run([sys.executable, "-c", script], cwd=HERE, env={**os.environ, **env}, capture_output=True, text=True,
+                            timeout=timeout)
+    assert result.returncode == 0, result.stderr

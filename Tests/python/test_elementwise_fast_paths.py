@@ -2,19 +2,14 @@
 distinguishes (both contiguous, a scalar on either side, strided) and dtype, and float32 Erf's
 rational approximation against math.erf on a dense grid and at the special values."""
 import math
-import os
-import pathlib
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 
 from onnx import TensorProto, helper, numpy_helper
-from other_process import arrays_in_another_process
+from other_process import arrays_in_another_process, check_in_another_process
 from plexus_c import Session, op
 
-HERE = pathlib.Path(__file__).resolve().parent
 RNG = np.random.default_rng(4)
 LAYOUTS = [((4, 5), (4, 5)), ((4, 5), (5,)), ((4, 5), (1,)), ((1,), (4, 5)), ((4, 1), (4, 5)), ((4, 5), (4, 1)),
            ((3, 1, 5), (1, 4, 1)), ((), (2, 3)), ((2, 3), ())]
@@ -117,7 +112,4 @@ def test_float32_erf_is_within_4e7_of_the_exact_value():
 @pytest.mark.parametrize("isa", [{"PLEXUS_CPU_ISA": "avx2"}, {"PLEXUS_CPU_PORTABLE": "1"}], ids=["avx2", "portable"])
 def test_float32_erf_on_the_other_instruction_sets(isa):
     """plx_cpu_erf's AVX2 lanes and its portable loop keep the same accuracy and special values."""
-    script = "import sys; sys.path.insert(0, %r)\nfrom test_elementwise_fast_paths import check_float32_erf\ncheck_float32_erf()\n" % str(HERE)
-    result = subprocess.run([sys.executable, "-c", script], cwd=HERE, env={**os.environ, **isa}, capture_output=True,
-                            text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
+    check_in_another_process("test_elementwise_fast_paths", "check_float32_erf", isa)

@@ -3,19 +3,20 @@ exponential.c (AVX-512, AVX2 or the portable loop). Each is checked in ulps agai
 over its whole useful range, at the values where its method switches, and at the special values,
 on all three paths; and the recurrent cells, whose gates now use the same kernels, still match a
 float64 reference."""
-import os
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 
 from plexus_c import op
-from other_process import HERE
+from other_process import check_in_another_process
+
+
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
 
 # The largest error in ulps each kernel may show (measured over all 2^32 inputs: 1.02, 2.40, 1.47).
 BOUNDS = {"Exp": 1.1, "Sigmoid": 2.5, "Tanh": 1.5}
-EXACT = {"Exp": np.exp, "Sigmoid": lambda x: 1 / (1 + np.exp(-x)), "Tanh": np.tanh}
+EXACT = {"Exp": np.exp, "Sigmoid": sigmoid, "Tanh": np.tanh}
 
 
 def grid():
@@ -64,11 +65,7 @@ def test_float32_exp_sigmoid_and_tanh_are_within_their_ulp_bounds():
 
 @pytest.mark.parametrize("isa", [{"PLEXUS_CPU_ISA": "avx2"}, {"PLEXUS_CPU_PORTABLE": "1"}], ids=["avx2", "portable"])
 def test_float32_exp_sigmoid_and_tanh_on_the_other_instruction_sets(isa):
-    script = ("import sys; sys.path.insert(0, %r)\nfrom test_exponential_kernels import check_float32_kernels\n"
-              "check_float32_kernels()\n") % str(HERE)
-    result = subprocess.run([sys.executable, "-c", script], cwd=HERE, env={**os.environ, **isa}, capture_output=True,
-                            text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
+    check_in_another_process("test_exponential_kernels", "check_float32_kernels", isa)
 
 
 def test_in_place_chains_give_the_same_values():
@@ -85,10 +82,6 @@ def test_in_place_chains_give_the_same_values():
     for name in names:
         expected = op(name, [expected])[0].numpy()
     np.testing.assert_array_equal(Session(model).run({"v0": x})[0], expected)
-
-
-def sigmoid(x):
-    return 1 / (1 + np.exp(-x))
 
 
 @pytest.mark.parametrize("cell,linear_before_reset", [("LSTM", 0), ("GRU", 0), ("GRU", 1), ("RNN", 0)])

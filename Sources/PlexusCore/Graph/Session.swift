@@ -10,8 +10,8 @@ public final class Session: @unchecked Sendable {
         public var foldConstants = true
         /// Preferred backends for this session's runs (nil = the process order).
         public var backendOrder: [String]?
-        /// Keep per-operator and per-node timings (`Session.profile`); off by default since reading the clock
-        /// around every node costs a little.
+        /// Keep per-operator and per-node timings (`Session.profile`); off by default since reading
+        /// the clock around every node costs a little.
         public var profile = false
         /// Graph rewrites applied before planning (all by default).
         public var optimizations = GraphOptimizations.all
