@@ -73,16 +73,46 @@ typedef struct tile_finish {
     float low, high;
 } tile_finish;
 
+/// Lines of the next step's A fetched into L2 while a tile computes, one every `every` steps of k:
+/// issued together they would fill the miss queue and stall the tile's own loads behind them.
+typedef struct line_fetch {
+    const char *next;
+    size_t left, every, countdown;
+} line_fetch;
+
+static inline line_fetch line_fetch_over(const char *lines, size_t count, size_t steps) {
+    const size_t every = count ? (steps / count > 0 ? steps / count : 1) : 0;
+    return (line_fetch){lines, count, every, every};
+}
+
+/// Called once per step of k: fetches the next line when its turn has come.
+KERNEL static inline void line_fetch_step(line_fetch *fetch) {
+    if (fetch->left && --fetch->countdown == 0) {
+        _mm_prefetch(fetch->next, _MM_HINT_T1);
+        fetch->next += 64;
+        fetch->left--;
+        fetch->countdown = fetch->every;
+    }
+}
+
+/// Fetches the lines the steps left (more lines than steps).
+KERNEL static inline void line_fetch_rest(line_fetch *fetch) {
+    for (; fetch->left; fetch->left--, fetch->next += 64) _mm_prefetch(fetch->next, _MM_HINT_T1);
+}
+
 #define DEFINE_TILE(R, V)                                                                                              \
     KERNEL static void tile_##R##x##V(const float *a, size_t step, const float *b, const size_t *b_rows, float *c,     \
-                                      size_t ldc, size_t k, __mmask16 last, int accumulate, const tile_finish *finish) { \
+                                      size_t ldc, size_t k, __mmask16 last, int accumulate, const tile_finish *finish, \
+                                      const char *lines, size_t line_count) {                                          \
         __m512 acc[R][V];                                                                                              \
         __mmask16 mask[V];                                                                                             \
         UNROLL for (int v = 0; v < V; v++) mask[v] = v == V - 1 ? last : (__mmask16)0xFFFF;                                   \
         UNROLL for (int i = 0; i < R; i++)                                                                             \
             UNROLL for (int v = 0; v < V; v++)                                                                         \
                 acc[i][v] = accumulate ? _mm512_maskz_loadu_ps(mask[v], c + i * ldc + 16 * v) : _mm512_setzero_ps();  \
+        line_fetch fetch = line_fetch_over(lines, line_count, k);                                                    \
         for (size_t p = 0; p < k; p++) {                                                                               \
+            line_fetch_step(&fetch);                                                                                   \
             __m512 row[V];                                                                                             \
             UNROLL for (int v = 0; v < V; v++) row[v] = _mm512_maskz_loadu_ps(mask[v], b + b_rows[p] + 16 * v);           \
             const float *values = a + p * step;                                                                        \
@@ -91,6 +121,7 @@ typedef struct tile_finish {
                 UNROLL for (int v = 0; v < V; v++) acc[i][v] = _mm512_fmadd_ps(x, row[v], acc[i][v]);                        \
             }                                                                                                          \
         }                                                                                                              \
+        line_fetch_rest(&fetch);                                                                                       \
         if (finish) {                                                                                                  \
             const __m512 lower = _mm512_set1_ps(finish->low), upper = _mm512_set1_ps(finish->high);                   \
             UNROLL for (int i = 0; i < R; i++) {                                                                       \
@@ -115,12 +146,83 @@ DEFINE_TILE(4, 1)
 DEFINE_TILE(1, 2)
 DEFINE_TILE(1, 1)
 
+/// The last Q (< 16) columns of a strip for one block of `rows` ≤ 16 rows, with the block's rows in
+/// the vector lanes: each step loads the block's values of A once (contiguous in the packed
+/// block) and does one FMA per column, where a 16-column tile would spend a FMA per row mostly on
+/// masked-off lanes (a 7 × 7 image has 49 = 3 · 16 + 1 positions). C is gathered and scattered
+/// down its columns.
+#define DEFINE_COLUMNS(Q)                                                                                              \
+    KERNEL static void columns_##Q(const float *a, size_t step, size_t rows, const float *b, const size_t *b_rows,     \
+                                   float *c, size_t ldc, size_t k, int accumulate, const tile_finish *finish,          \
+                                   const char *lines, size_t line_count) {                                             \
+        const __mmask16 present = (__mmask16)((1u << rows) - 1);                                                       \
+        const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);                  \
+        const __m512i offsets = _mm512_mullo_epi32(lane, _mm512_set1_epi32((int)ldc));                                 \
+        /* U steps of k at a time into separate sums, so at least 8 FMA chains are in flight. */                    \
+        enum { U = (8 + Q - 1) / Q };                                                                                  \
+        __m512 acc[Q], part[Q][U];                                                                                     \
+        UNROLL for (int j = 0; j < Q; j++) UNROLL for (int u = 0; u < U; u++) part[j][u] = _mm512_setzero_ps();        \
+        line_fetch fetch = line_fetch_over(lines, line_count, k / U);                                                  \
+        size_t p = 0;                                                                                                  \
+        for (; p + U <= k; p += U) {                                                                                   \
+            line_fetch_step(&fetch);                                                                                   \
+            UNROLL for (int u = 0; u < U; u++) {                                                                       \
+                const __m512 values = _mm512_maskz_loadu_ps(present, a + (p + u) * step);                              \
+                const float *row = b + b_rows[p + u];                                                                  \
+                UNROLL for (int j = 0; j < Q; j++)                                                                     \
+                    part[j][u] = _mm512_fmadd_ps(values, _mm512_set1_ps(row[j]), part[j][u]);                          \
+            }                                                                                                          \
+        }                                                                                                              \
+        for (; p < k; p++) {                                                                                           \
+            const __m512 values = _mm512_maskz_loadu_ps(present, a + p * step);                                        \
+            const float *row = b + b_rows[p];                                                                          \
+            UNROLL for (int j = 0; j < Q; j++) part[j][0] = _mm512_fmadd_ps(values, _mm512_set1_ps(row[j]), part[j][0]); \
+        }                                                                                                              \
+        line_fetch_rest(&fetch);                                                                                       \
+        UNROLL for (int j = 0; j < Q; j++) {                                                                           \
+            acc[j] = accumulate ? _mm512_mask_i32gather_ps(_mm512_setzero_ps(), present, offsets, c + j, 4)            \
+                                : _mm512_setzero_ps();                                                                 \
+            UNROLL for (int u = 0; u < U; u++) acc[j] = _mm512_add_ps(acc[j], part[j][u]);                             \
+        }                                                                                                              \
+        if (finish) {                                                                                                  \
+            const __m512 lower = _mm512_set1_ps(finish->low), upper = _mm512_set1_ps(finish->high);                   \
+            const __m512 shift = finish->bias ? _mm512_maskz_loadu_ps(present, finish->bias) : _mm512_setzero_ps();    \
+            UNROLL for (int j = 0; j < Q; j++) {                                                                       \
+                __m512 x = _mm512_add_ps(acc[j], shift);                                                               \
+                if (finish->residual)                                                                                  \
+                    x = _mm512_add_ps(x, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), present, offsets,               \
+                                                                  finish->residual + j, 4));                           \
+                x = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, lower, _CMP_LT_OQ), x, lower);                          \
+                acc[j] = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, upper, _CMP_GT_OQ), x, upper);                     \
+            }                                                                                                          \
+        }                                                                                                              \
+        UNROLL for (int j = 0; j < Q; j++) _mm512_mask_i32scatter_ps(c + j, present, offsets, acc[j], 4);              \
+    }
+
+DEFINE_COLUMNS(1)
+DEFINE_COLUMNS(2)
+DEFINE_COLUMNS(3)
+DEFINE_COLUMNS(4)
+DEFINE_COLUMNS(5)
+DEFINE_COLUMNS(6)
+DEFINE_COLUMNS(7)
+DEFINE_COLUMNS(8)
+
+/// The column kernels by count (index Q − 1).
+typedef void (*column_kernel)(const float *, size_t, size_t, const float *, const size_t *, float *, size_t, size_t, int,
+                              const tile_finish *, const char *, size_t);
+static const column_kernel column_kernels[] = {columns_1, columns_2, columns_3, columns_4,
+                                               columns_5, columns_6, columns_7, columns_8};
+
+/// Leftover columns of a 12-row block the column kernels take (more cost no less than a masked tile).
+enum { MAX_LEFTOVER_COLUMNS = 8 };
+
 /// One block (`rows` rows, packed with stride `step`) times a strip of up to 32 columns of B
 /// (row p of the strip at b + b_rows[p]); `epilogue`, on the last chunk of k, finishes the tile
 /// (`first`: the block's first row of C, `column`: the strip's first column).
 KERNEL static void block_strip(const float *a, size_t step, size_t rows, const float *b, const size_t *b_rows, float *c,
                                size_t ldc, size_t columns, size_t k, int accumulate, const plx_cpu_epilogue *epilogue,
-                               size_t first, size_t column) {
+                               size_t first, size_t column, const char *fetch, size_t fetches) {
     const int two = columns > 16;
     const size_t tail = columns - (two ? 16 : 0);
     const __mmask16 last = tail >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << tail) - 1);
@@ -132,12 +234,22 @@ KERNEL static void block_strip(const float *a, size_t step, size_t rows, const f
         finish.high = epilogue->high;
     }
     const tile_finish *done = epilogue ? &finish : NULL;
+    const size_t leftover = columns % 16, whole = columns - leftover;
+    if (rows == 12 && leftover > 0 && leftover <= MAX_LEFTOVER_COLUMNS) {
+        if (whole == 32) tile_12x2(a, step, b, b_rows, c, ldc, k, 0xFFFF, accumulate, done, fetch, fetches);
+        else if (whole == 16) tile_12x1(a, step, b, b_rows, c, ldc, k, 0xFFFF, accumulate, done, fetch, fetches);
+        tile_finish rest = finish;
+        if (done && rest.residual) rest.residual += whole;
+        column_kernels[leftover - 1](a, step, rows, b + whole, b_rows, c + whole, ldc, k, accumulate, done ? &rest : NULL,
+                                     whole ? NULL : fetch, whole ? 0 : fetches);
+        return;
+    }
     if (rows == 12) {
-        if (two) tile_12x2(a, step, b, b_rows, c, ldc, k, last, accumulate, done);
-        else tile_12x1(a, step, b, b_rows, c, ldc, k, last, accumulate, done);
+        if (two) tile_12x2(a, step, b, b_rows, c, ldc, k, last, accumulate, done, fetch, fetches);
+        else tile_12x1(a, step, b, b_rows, c, ldc, k, last, accumulate, done, fetch, fetches);
     } else if (rows == 4) {
-        if (two) tile_4x2(a, step, b, b_rows, c, ldc, k, last, accumulate, done);
-        else tile_4x1(a, step, b, b_rows, c, ldc, k, last, accumulate, done);
+        if (two) tile_4x2(a, step, b, b_rows, c, ldc, k, last, accumulate, done, fetch, fetches);
+        else tile_4x1(a, step, b, b_rows, c, ldc, k, last, accumulate, done, fetch, fetches);
     } else {
         for (size_t i = 0; i < rows; i++) {
             tile_finish row = finish;
@@ -145,8 +257,10 @@ KERNEL static void block_strip(const float *a, size_t step, size_t rows, const f
                 row.bias = finish.bias ? finish.bias + i : NULL;
                 row.residual = finish.residual ? finish.residual + i * ldc : NULL;
             }
-            if (two) tile_1x2(a + i, step, b, b_rows, c + i * ldc, ldc, k, last, accumulate, done ? &row : NULL);
-            else tile_1x1(a + i, step, b, b_rows, c + i * ldc, ldc, k, last, accumulate, done ? &row : NULL);
+            const size_t share = i + 1 < rows ? fetches / rows : fetches - fetches / rows * i;
+            if (two) tile_1x2(a + i, step, b, b_rows, c + i * ldc, ldc, k, last, accumulate, done ? &row : NULL, fetch, share);
+            else tile_1x1(a + i, step, b, b_rows, c + i * ldc, ldc, k, last, accumulate, done ? &row : NULL, fetch, share);
+            fetch += 64 * share;
         }
     }
 }
@@ -222,14 +336,20 @@ KERNEL static void product_avx512(const float *packed, size_t m, size_t k, size_
                             if (next_columns > 16) _mm_prefetch((const char *)(row + 16), _MM_HINT_T1);
                         }
                     }
-                    block_strip(packed + first * k + p0 * rows, rows, rows, b + strip * strip_stride, b_rows + p0, c + first * ldc + j, ldc,
-                                columns, kk, p0 > 0, p0 + kk == k ? epilogue : NULL, first, j);
-                    first += rows;
+                    // A slice of the next step's chunk of this block, fetched while the tile computes.
+                    const char *fetch = NULL;
+                    size_t fetches = 0;
                     if (index < upcoming) {
                         const size_t slice = (lengths[index] + strips - 1) / strips;
                         const size_t from = strip * slice, to = from + slice < lengths[index] ? from + slice : lengths[index];
-                        for (size_t f = from; f < to; f += 16) _mm_prefetch((const char *)(next[index] + f), _MM_HINT_T1);
+                        if (from < to) {
+                            fetch = (const char *)(next[index] + from);
+                            fetches = (to - from + 15) / 16;
+                        }
                     }
+                    block_strip(packed + first * k + p0 * rows, rows, rows, b + strip * strip_stride, b_rows + p0, c + first * ldc + j, ldc,
+                                columns, kk, p0 > 0, p0 + kk == k ? epilogue : NULL, first, j, fetch, fetches);
+                    first += rows;
                 }
             }
         }

@@ -28,12 +28,15 @@ enum DepthwiseConv {
                 let source = x + plane * inPlane, target = y + plane * outPlane, weights = w + channel * taps
                 let start = bias.map { $0[channel] } ?? 0
                 if vectorized {
+                    // The next plane of this range is fetched while this one computes (its input is cold).
+                    let next = plane + 1 < range.upperBound ? UnsafeRawPointer(source + inPlane).assumingMemoryBound(to: Float.self) : nil
                     plx_cpu_depthwise_plane_avx512(
                         UnsafeRawPointer(source).assumingMemoryBound(to: Float.self), Int32(rows.input), Int32(columns.input),
                         UnsafeRawPointer(weights).assumingMemoryBound(to: Float.self), Int32(rows.kernel), Int32(columns.kernel),
                         Int32(rows.stride), Int32(columns.stride), Int32(rows.dilation), Int32(columns.dilation),
                         Int32(rows.padBegin), Int32(columns.padBegin), unsafeBitCast(start, to: Float.self), low, high,
-                        UnsafeMutableRawPointer(target).assumingMemoryBound(to: Float.self), Int32(rows.output), Int32(columns.output))
+                        UnsafeMutableRawPointer(target).assumingMemoryBound(to: Float.self), Int32(rows.output), Int32(columns.output),
+                        next, next == nil ? 0 : inPlane)
                     continue
                 }
                 for i in 0..<outPlane { target[i] = start }

@@ -138,12 +138,14 @@ void plx_cpu_finish_tile_avx512(const float *source, size_t source_stride, size_
 /// One plane of a depthwise 2-D convolution in float32: y[oy, ox] = clamp(bias + Σ w[kh, kw] ·
 /// x[oy·stride_y + kh·dilation_y − pad_top, ox·stride_x + kw·dilation_x − pad_left], low, high),
 /// taps outside the [height × width] plane counting as 0 (pass −∞/∞ for no clamp; NaN stays
-/// NaN). Requires plx_cpu_avx512_available() (the CNN plugin links these kernels too). Pure;
-/// thread-safe.
+/// NaN). `next` (NULL for none) is the plane the caller computes next, `next_floats` long: it is
+/// fetched into the cache while this one computes (only read as a prefetch hint, never
+/// dereferenced). Requires plx_cpu_avx512_available() (the CNN plugin links these kernels too).
+/// Pure; thread-safe.
 void plx_cpu_depthwise_plane_avx512(const float *x, int height, int width, const float *weights, int kernel_height,
                                     int kernel_width, int stride_y, int stride_x, int dilation_y, int dilation_x,
                                     int pad_top, int pad_left, float bias, float low, float high, float *y, int out_height,
-                                    int out_width);
+                                    int out_width, const float *next, size_t next_floats);
 
 /// Winograd F(2×2, 3×3) filter transform: from 3×3 filters W [m, channels, 3, 3] in
 /// plx_cpu_sgemm_pack's layout (k = 9·channels), writes the 16 matrices U_ξ = (G g Gᵀ)_ξ
