@@ -1,3 +1,4 @@
+import CPlexusCPUKernels
 import PlexusPluginKit
 
 /// MatMul (numpy semantics: 1-D promotion and batch broadcasting) and Gemm.
@@ -125,9 +126,19 @@ enum LinearAlgebra {
 }
 
 extension LinearAlgebra.GemmBody {
-    /// out[i, j] = Σ_p a[i, p]·b[j, p] for float32/float64, eight lanes at a time, parallel over j.
+    /// out[i, j] = Σ_p a[i, p]·b[j, p] for float32 (the C kernel, four rows of B at a time) and
+    /// float64 (eight lanes at a time), parallel over j.
     func dotRows(m: Int, n: Int, k: Int) {
-        if a.dtype == .float32 { rows(Float.self, m: m, n: n, k: k) } else if a.dtype == .float64 { rows(Double.self, m: m, n: n, k: k) }
+        if a.dtype == .float32 {
+            let pa = a.pointer(as: Float.self), pb = b.pointer(as: Float.self), po = out.pointer(as: Float.self)
+            // Split by B's size, not the arithmetic: the product waits on B's rows streaming in
+            // from memory, and each thread brings its own share at once.
+            Host.parallelFor(n, grain: max(4, (1 << 16) / max(k, 1))) { columns in
+                plx_cpu_sgemm_dot_rows(pa, m, pb + columns.lowerBound * k, columns.count, k, po + columns.lowerBound, n)
+            }
+        } else if a.dtype == .float64 {
+            rows(Double.self, m: m, n: n, k: k)
+        }
     }
 
     private func rows<T: BinaryFloatingPoint & SIMDScalar>(_ type: T.Type, m: Int, n: Int, k: Int) {

@@ -47,6 +47,14 @@ size_t plx_cpu_sgemm_rows_avx512(const float *a, size_t a_row_stride, size_t a_c
                                  const float *b, size_t b_row_stride, float *c, size_t c_row_stride,
                                  size_t rows, size_t n, size_t k);
 
+/// C[i, j] = Σ_p A[i, p] · B[j, p] for i < m and j < n, overwriting C: A is m × k and B n × k,
+/// both row-major and contiguous (Gemm with transB, a Linear layer's weights), C[i, j] at
+/// c[i·ldc + j]. Meant for few rows of A (a batch of one): B is read once, four rows at a time,
+/// and every row of A meets them while they are in L1. AVX-512, else AVX2 + FMA, else a portable
+/// loop (PLEXUS_CPU_PORTABLE / PLEXUS_CPU_ISA choose as for the other kernels). Pure; thread-safe
+/// for disjoint C.
+void plx_cpu_sgemm_dot_rows(const float *a, size_t m, const float *b, size_t n, size_t k, float *c, size_t ldc);
+
 /// Rows of the full blocks of plx_cpu_sgemm_pack's layout.
 enum { PLX_CPU_SGEMM_PACKED_ROWS = 12 };
 
