@@ -1,3 +1,4 @@
+import CPlexusCPUKernels
 import PlexusPluginKit
 
 /// One direction of the fused kernel: walks the steps in its order, multiplies the hidden
@@ -25,8 +26,8 @@ struct RecurrentPass<T: CPUFloat> {
         // A GRU without linear_before_reset needs r before it can multiply by Rh: two products per step.
         let splitsCandidate = setup.cell == .gru && !setup.linearBeforeReset
         let leading = splitsCandidate ? 2 * hidden : width
-        let transposedWeights = try transposed(rows: 0..<leading)
-        let candidateWeights = splitsCandidate ? try transposed(rows: (2 * hidden)..<width) : nil
+        let transposedWeights = try RecurrentProduct(self, rows: 0..<leading)
+        let candidateWeights = splitsCandidate ? try RecurrentProduct(self, rows: (2 * hidden)..<width) : nil
         var current = try state(from: initialHidden), next = try OwnedTensor.create(T.dtype, [batch, hidden])
         let cell = setup.cell == .lstm ? try state(from: initialCell) : nil
         let update = splitsCandidate ? try OwnedTensor.create(T.dtype, [batch, hidden]) : nil
@@ -35,7 +36,7 @@ struct RecurrentPass<T: CPUFloat> {
         try withExtendedLifetime((transposedWeights, candidateWeights, cell, update, resetState)) {
             for k in 0..<setup.steps {
                 let t = reversed ? setup.steps - 1 - k : k
-                let product = try Host.call("MatMul", [current.view, transposedWeights.view])[0]
+                let product = try transposedWeights.multiply(current)
                 let previous = UnsafePointer(current.view.pointer(as: T.self)), states = next.view.pointer(as: T.self)
                 if let update, let resetState, let candidateWeights {
                     let z = update.view.pointer(as: T.self), reset = resetState.view.pointer(as: T.self)
@@ -47,7 +48,7 @@ struct RecurrentPass<T: CPUFloat> {
                                                update: z + b &* hidden, resetState: reset + b &* hidden)
                             }
                         }
-                        let candidate = try Host.call("MatMul", [resetState.view, candidateWeights.view])[0]
+                        let candidate = try candidateWeights.multiply(resetState)
                         withExtendedLifetime(candidate) {
                             let products = UnsafePointer(candidate.view.pointer(as: T.self))
                             forEachEntry(step: t, previous: previous, states: states) { b, x, row in
@@ -103,6 +104,50 @@ struct RecurrentPass<T: CPUFloat> {
     /// The projected input row of step `t`, batch entry `b`, for this pass.
     private func input(step t: Int, batch b: Int) -> UnsafePointer<T> {
         projection + (setup.inputRow(step: t, batch: b) &* setup.passes &+ pass) &* setup.gateWidth
+    }
+
+    /// A step's product of the [batch, hidden] states by the transpose of rows `rows` of R. For
+    /// float32 and a few batch entries (one sequence at inference), dot products of the states
+    /// with R's rows as they lie (`plx_cpu_sgemm_dot_rows`) into a buffer kept for the pass: no
+    /// transposed copy, no operator call per step, and each thread takes the same rows at every
+    /// step, so they stay in its core's cache. Otherwise the MatMul op on a transposed copy.
+    struct RecurrentProduct {
+        let weights: UnsafePointer<T>, rows: Int, hidden: Int
+        /// The direct path's output; nil when products go through MatMul.
+        let buffer: OwnedTensor?
+        /// The MatMul path's right-hand side, Rᵀ: [hidden, rows].
+        let transposedWeights: OwnedTensor?
+
+        /// Up to this many batch entries take dot products (as Gemm with transB does).
+        static var directBatch: Int { 8 }
+
+        init(_ pass: RecurrentPass, rows range: Range<Int>) throws {
+            weights = pass.recurrentWeights + range.lowerBound &* pass.setup.hidden
+            rows = range.count
+            hidden = pass.setup.hidden
+            if T.self == Float.self && pass.setup.batch <= Self.directBatch {
+                buffer = try OwnedTensor.create(T.dtype, [pass.setup.batch, rows])
+                transposedWeights = nil
+            } else {
+                buffer = nil
+                transposedWeights = try pass.transposed(rows: range)
+            }
+        }
+
+        /// states · Rᵀ for these rows: [batch, rows]. The direct path's result is overwritten by the next call.
+        func multiply(_ states: OwnedTensor) throws -> OwnedTensor {
+            guard let buffer else { return try Host.call("MatMul", [states.view, transposedWeights!.view])[0] }
+            let a = UnsafeRawPointer(states.view.pointer(as: T.self)).assumingMemoryBound(to: Float.self)
+            let b = UnsafeRawPointer(weights).assumingMemoryBound(to: Float.self)
+            let c = UnsafeMutableRawPointer(buffer.view.pointer(as: T.self)).assumingMemoryBound(to: Float.self)
+            let (batch, rows, hidden) = (states.view.shape[0], self.rows, self.hidden)
+            // One chunk per thread once R is worth splitting (the pool gives at most one each).
+            let grain = rows &* hidden < (1 << 15) ? rows : max(4, rows / max(Host.threadCount, 1))
+            Host.parallelFor(rows, grain: grain) { range in
+                plx_cpu_sgemm_dot_rows(a, batch, b + range.lowerBound &* hidden, range.count, hidden, c + range.lowerBound, rows)
+            }
+            return buffer
+        }
     }
 
     /// Rows `rows` of the pass's R, transposed: [hidden, rows.count], ready for MatMul. Copied in

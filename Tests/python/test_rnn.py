@@ -139,6 +139,19 @@ def test_large_batch_splits_across_threads(kind):
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.parametrize("kind", GATES)
+def test_one_sequence_with_a_large_state_splits_r_between_threads(kind):
+    """A batch of up to 8 in float32 takes dot products with R's rows, split between threads once
+    R is large (hidden 128: 512 LSTM rows, 256 + 128 GRU rows); a batch of 9 takes MatMul."""
+    for batch in (2, 9):
+        inputs = make_inputs(kind, steps=4, batch=batch, size=7, hidden=128, direction="bidirectional",
+                             lengths=[4, 2, 3, 1, 4, 3, 2, 4, 1][:batch], initial=True)
+        attrs = {"hidden_size": 128, "direction": "bidirectional", **({"linear_before_reset": 0} if kind == "GRU" else {})}
+        outputs = 3 if kind == "LSTM" else 2
+        for got, want in zip(run_plexus(kind, inputs, attrs, outputs), run_onnxruntime(kind, inputs, attrs, outputs)):
+            np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_decomposition_matches_kernel(case):
     kind, options, attrs = case
