@@ -48,6 +48,7 @@ def test_the_other_kernels_match_numpy_too(setting):
               "    a, b = rng.standard_normal((m, k), np.float32), rng.standard_normal((k, n), np.float32)\n"
               "    np.testing.assert_allclose(op('MatMul', [a, b])[0].numpy(), a @ b, rtol=1e-4, atol=1e-3)\n"
               "    np.testing.assert_allclose(op('Gemm', [a.T.copy(), b], {'transA': 1})[0].numpy(), a @ b, rtol=1e-4, atol=1e-3)\n"
+              "    np.testing.assert_allclose(op('Gemm', [a, b.T.copy()], {'transB': 1})[0].numpy(), a @ b, rtol=1e-4, atol=1e-3)\n"
               f"for k, n in {FEW_ROWS_SHAPES!r}:\n"  # the dot products of B's rows (Gemm with transB, few rows)
               "    a, b = rng.standard_normal((2, k), np.float32), rng.standard_normal((n, k), np.float32)\n"
               "    np.testing.assert_allclose(op('Gemm', [a, b], {'transB': 1})[0].numpy(), a @ b.T, rtol=1e-4, atol=1e-3)\n")

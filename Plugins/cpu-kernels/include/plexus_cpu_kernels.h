@@ -55,6 +55,11 @@ size_t plx_cpu_sgemm_rows_avx512(const float *a, size_t a_row_stride, size_t a_c
 /// for disjoint C.
 void plx_cpu_sgemm_dot_rows(const float *a, size_t m, const float *b, size_t n, size_t k, float *c, size_t ldc);
 
+/// target[c·rows + r] = source[r·columns + c]: writes the transpose of the rows × columns
+/// row-major `source` into `target` (rows·columns floats, not overlapping it). 8 × 8 blocks in
+/// AVX registers where plx_cpu_avx2_available(), else a portable loop. Pure; thread-safe.
+void plx_cpu_transpose(const float *source, size_t rows, size_t columns, float *target);
+
 /// Rows of the full blocks of plx_cpu_sgemm_pack's layout.
 enum { PLX_CPU_SGEMM_PACKED_ROWS = 12 };
 
