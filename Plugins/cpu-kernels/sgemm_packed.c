@@ -13,6 +13,7 @@
 // per call, even when it is far larger than the caches (the late layers of a CNN).
 #include "plexus_cpu_kernels.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -214,7 +215,8 @@ typedef void (*column_kernel)(const float *, size_t, size_t, const float *, cons
 static const column_kernel column_kernels[] = {columns_1, columns_2, columns_3, columns_4,
                                                columns_5, columns_6, columns_7, columns_8};
 
-/// Leftover columns of a 12-row block the column kernels take (more cost no less than a masked tile).
+/// Leftover columns of a 12-row block the column kernels take (with more, they would cost about
+/// what the masked tile does).
 enum { MAX_LEFTOVER_COLUMNS = 8 };
 
 /// One block (`rows` rows, packed with stride `step`) times a strip of up to 32 columns of B
@@ -235,7 +237,8 @@ KERNEL static void block_strip(const float *a, size_t step, size_t rows, const f
     }
     const tile_finish *done = epilogue ? &finish : NULL;
     const size_t leftover = columns % 16, whole = columns - leftover;
-    if (rows == 12 && leftover > 0 && leftover <= MAX_LEFTOVER_COLUMNS) {
+    // (The column kernels address C's rows with 32-bit lane offsets, 15 · ldc at most.)
+    if (rows == 12 && leftover > 0 && leftover <= MAX_LEFTOVER_COLUMNS && ldc <= INT32_MAX / 16) {
         if (whole == 32) tile_12x2(a, step, b, b_rows, c, ldc, k, 0xFFFF, accumulate, done, fetch, fetches);
         else if (whole == 16) tile_12x1(a, step, b, b_rows, c, ldc, k, 0xFFFF, accumulate, done, fetch, fetches);
         tile_finish rest = finish;

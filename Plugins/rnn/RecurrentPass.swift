@@ -1,8 +1,7 @@
-import CPlexusCPUKernels
 import PlexusPluginKit
 
 /// One direction of the fused kernel: walks the steps in its order, multiplies the hidden
-/// states by Rᵀ with the MatMul op, applies the gates in parallel over the batch, and writes
+/// states by Rᵀ (RecurrentProduct), applies the gates in parallel over the batch, and writes
 /// Y and the final states. Steps past a sequence's length keep the state and write zeros.
 struct RecurrentPass<T: CPUFloat> {
     /// The checked call.
@@ -26,19 +25,19 @@ struct RecurrentPass<T: CPUFloat> {
         // A GRU without linear_before_reset needs r before it can multiply by Rh: two products per step.
         let splitsCandidate = setup.cell == .gru && !setup.linearBeforeReset
         let leading = splitsCandidate ? 2 * hidden : width
-        let transposedWeights = try RecurrentProduct(self, rows: 0..<leading)
-        let candidateWeights = splitsCandidate ? try RecurrentProduct(self, rows: (2 * hidden)..<width) : nil
+        let gateProduct = try RecurrentProduct(self, rows: 0..<leading)
+        let candidateProduct = splitsCandidate ? try RecurrentProduct(self, rows: (2 * hidden)..<width) : nil
         var current = try state(from: initialHidden), next = try OwnedTensor.create(T.dtype, [batch, hidden])
         let cell = setup.cell == .lstm ? try state(from: initialCell) : nil
         let update = splitsCandidate ? try OwnedTensor.create(T.dtype, [batch, hidden]) : nil
         let resetState = splitsCandidate ? try OwnedTensor.create(T.dtype, [batch, hidden]) : nil
         let reversed = setup.direction.isReversed(pass: pass)
-        try withExtendedLifetime((transposedWeights, candidateWeights, cell, update, resetState)) {
+        try withExtendedLifetime((gateProduct, candidateProduct, cell, update, resetState)) {
             for k in 0..<setup.steps {
                 let t = reversed ? setup.steps - 1 - k : k
-                let product = try transposedWeights.multiply(current)
+                let product = try gateProduct.multiply(current)
                 let previous = UnsafePointer(current.view.pointer(as: T.self)), states = next.view.pointer(as: T.self)
-                if let update, let resetState, let candidateWeights {
+                if let update, let resetState, let candidateProduct {
                     let z = update.view.pointer(as: T.self), reset = resetState.view.pointer(as: T.self)
                     try withExtendedLifetime(product) {
                         let recurrent = UnsafePointer(product.view.pointer(as: T.self))
@@ -48,7 +47,7 @@ struct RecurrentPass<T: CPUFloat> {
                                                update: z + b &* hidden, resetState: reset + b &* hidden)
                             }
                         }
-                        let candidate = try candidateWeights.multiply(resetState)
+                        let candidate = try candidateProduct.multiply(resetState)
                         withExtendedLifetime(candidate) {
                             let products = UnsafePointer(candidate.view.pointer(as: T.self))
                             forEachEntry(step: t, previous: previous, states: states) { b, x, row in
@@ -106,54 +105,10 @@ struct RecurrentPass<T: CPUFloat> {
         projection + (setup.inputRow(step: t, batch: b) &* setup.passes &+ pass) &* setup.gateWidth
     }
 
-    /// A step's product of the [batch, hidden] states by the transpose of rows `rows` of R. For
-    /// float32 and a few batch entries (one sequence at inference), dot products of the states
-    /// with R's rows as they lie (`plx_cpu_sgemm_dot_rows`) into a buffer kept for the pass: no
-    /// transposed copy, no operator call per step, and each thread takes the same rows at every
-    /// step, so they stay in its core's cache. Otherwise the MatMul op on a transposed copy.
-    struct RecurrentProduct {
-        let weights: UnsafePointer<T>, rows: Int, hidden: Int
-        /// The direct path's output; nil when products go through MatMul.
-        let buffer: OwnedTensor?
-        /// The MatMul path's right-hand side, Rᵀ: [hidden, rows].
-        let transposedWeights: OwnedTensor?
-
-        /// Up to this many batch entries take dot products (as Gemm with transB does).
-        static var directBatch: Int { 8 }
-
-        init(_ pass: RecurrentPass, rows range: Range<Int>) throws {
-            weights = pass.recurrentWeights + range.lowerBound &* pass.setup.hidden
-            rows = range.count
-            hidden = pass.setup.hidden
-            if T.self == Float.self && pass.setup.batch <= Self.directBatch {
-                buffer = try OwnedTensor.create(T.dtype, [pass.setup.batch, rows])
-                transposedWeights = nil
-            } else {
-                buffer = nil
-                transposedWeights = try pass.transposed(rows: range)
-            }
-        }
-
-        /// states · Rᵀ for these rows: [batch, rows]. The direct path's result is overwritten by the next call.
-        func multiply(_ states: OwnedTensor) throws -> OwnedTensor {
-            guard let buffer else { return try Host.call("MatMul", [states.view, transposedWeights!.view])[0] }
-            let a = UnsafeRawPointer(states.view.pointer(as: T.self)).assumingMemoryBound(to: Float.self)
-            let b = UnsafeRawPointer(weights).assumingMemoryBound(to: Float.self)
-            let c = UnsafeMutableRawPointer(buffer.view.pointer(as: T.self)).assumingMemoryBound(to: Float.self)
-            let (batch, rows, hidden) = (states.view.shape[0], self.rows, self.hidden)
-            // One chunk per thread once R is worth splitting (the pool gives at most one each).
-            let grain = rows &* hidden < (1 << 15) ? rows : max(4, rows / max(Host.threadCount, 1))
-            Host.parallelFor(rows, grain: grain) { range in
-                plx_cpu_sgemm_dot_rows(a, batch, b + range.lowerBound &* hidden, range.count, hidden, c + range.lowerBound, rows)
-            }
-            return buffer
-        }
-    }
-
     /// Rows `rows` of the pass's R, transposed: [hidden, rows.count], ready for MatMul. Copied in
     /// 16 × 16 tiles so reads and writes both stay in cache (a column-at-a-time copy of a
     /// 1024 × 256 R took a quarter of a short LSTM's run).
-    private func transposed(rows: Range<Int>) throws -> OwnedTensor {
+    func transposed(rows: Range<Int>) throws -> OwnedTensor {
         let hidden = setup.hidden, columns = rows.count, tile = 16
         let result = try OwnedTensor.create(T.dtype, [hidden, columns])
         let target = result.view.pointer(as: T.self), source = recurrentWeights + rows.lowerBound &* hidden
