@@ -18,74 +18,46 @@ static void dot_rows_portable(const float *a, size_t m, const float *b, size_t j
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-/// Four rows of B (j ... j + 3) against every row of A, sixteen lanes at a time; returns the rows done.
-__attribute__((target("avx512f"))) static size_t dot_rows_avx512(const float *a, size_t m, const float *b, size_t n, size_t k,
-                                                                 float *c, size_t ldc) {
-    const size_t whole = k / 16 * 16;
-    const __mmask16 tail = (__mmask16)((1u << (k - whole)) - 1);
-    size_t j = 0;
-    for (; j + 4 <= n; j += 4) {
-        const float *r0 = b + j * k, *r1 = r0 + k, *r2 = r1 + k, *r3 = r2 + k;
-        for (size_t i = 0; i < m; i++) {
-            const float *x = a + i * k;
-            __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps(), s2 = _mm512_setzero_ps(), s3 = _mm512_setzero_ps();
-            size_t p = 0;
-            for (; p < whole; p += 16) {
-                const __m512 v = _mm512_loadu_ps(x + p);
-                s0 = _mm512_fmadd_ps(v, _mm512_loadu_ps(r0 + p), s0);
-                s1 = _mm512_fmadd_ps(v, _mm512_loadu_ps(r1 + p), s1);
-                s2 = _mm512_fmadd_ps(v, _mm512_loadu_ps(r2 + p), s2);
-                s3 = _mm512_fmadd_ps(v, _mm512_loadu_ps(r3 + p), s3);
-            }
-            if (tail) {
-                const __m512 v = _mm512_maskz_loadu_ps(tail, x + p);
-                s0 = _mm512_fmadd_ps(v, _mm512_maskz_loadu_ps(tail, r0 + p), s0);
-                s1 = _mm512_fmadd_ps(v, _mm512_maskz_loadu_ps(tail, r1 + p), s1);
-                s2 = _mm512_fmadd_ps(v, _mm512_maskz_loadu_ps(tail, r2 + p), s2);
-                s3 = _mm512_fmadd_ps(v, _mm512_maskz_loadu_ps(tail, r3 + p), s3);
-            }
-            float *out = c + i * ldc + j;
-            out[0] = _mm512_reduce_add_ps(s0);
-            out[1] = _mm512_reduce_add_ps(s1);
-            out[2] = _mm512_reduce_add_ps(s2);
-            out[3] = _mm512_reduce_add_ps(s3);
-        }
+/// Four rows of B (j ... j + 3) against every row of A, LANES values of k at a time (the last
+/// k % LANES one by one); returns the rows of B done. `REDUCE(v)` sums a vector's lanes.
+#define DEFINE_DOT_ROWS(NAME, TARGET, V, LANES, OP, REDUCE)                                                        \
+    __attribute__((target(TARGET))) static size_t NAME(const float *a, size_t m, const float *b, size_t n, size_t k, \
+                                                       float *c, size_t ldc) {                                     \
+        const size_t whole = k / LANES * LANES;                                                                    \
+        size_t j = 0;                                                                                              \
+        for (; j + 4 <= n; j += 4) {                                                                               \
+            const float *r0 = b + j * k, *r1 = r0 + k, *r2 = r1 + k, *r3 = r2 + k;                                 \
+            for (size_t i = 0; i < m; i++) {                                                                       \
+                const float *x = a + i * k;                                                                        \
+                V s0 = OP(setzero)(), s1 = OP(setzero)(), s2 = OP(setzero)(), s3 = OP(setzero)();                  \
+                for (size_t p = 0; p < whole; p += LANES) {                                                        \
+                    const V v = OP(loadu)(x + p);                                                                  \
+                    s0 = OP(fmadd)(v, OP(loadu)(r0 + p), s0);                                                      \
+                    s1 = OP(fmadd)(v, OP(loadu)(r1 + p), s1);                                                      \
+                    s2 = OP(fmadd)(v, OP(loadu)(r2 + p), s2);                                                      \
+                    s3 = OP(fmadd)(v, OP(loadu)(r3 + p), s3);                                                      \
+                }                                                                                                  \
+                float sums[4] = {REDUCE(s0), REDUCE(s1), REDUCE(s2), REDUCE(s3)};                                  \
+                for (int r = 0; r < 4; r++) {                                                                      \
+                    for (size_t p = whole; p < k; p++) sums[r] += x[p] * b[(j + r) * k + p];                      \
+                    c[i * ldc + j + r] = sums[r];                                                                  \
+                }                                                                                                  \
+            }                                                                                                      \
+        }                                                                                                          \
+        return j;                                                                                                  \
     }
-    return j;
+
+/// The sum of an AVX vector's eight lanes.
+__attribute__((target("avx2,fma"))) static inline float sum_avx(__m256 v) {
+    const __m128 half = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    const __m128 pairs = _mm_add_ps(half, _mm_movehl_ps(half, half));
+    return _mm_cvtss_f32(_mm_add_ss(pairs, _mm_shuffle_ps(pairs, pairs, 1)));
 }
 
-/// The same with eight lanes; k's last k % 8 go through the scalar loop.
-__attribute__((target("avx2,fma"))) static size_t dot_rows_avx2(const float *a, size_t m, const float *b, size_t n, size_t k,
-                                                                float *c, size_t ldc) {
-    const size_t whole = k / 8 * 8;
-    size_t j = 0;
-    for (; j + 4 <= n; j += 4) {
-        const float *r0 = b + j * k, *r1 = r0 + k, *r2 = r1 + k, *r3 = r2 + k;
-        for (size_t i = 0; i < m; i++) {
-            const float *x = a + i * k;
-            __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
-            for (size_t p = 0; p < whole; p += 8) {
-                const __m256 v = _mm256_loadu_ps(x + p);
-                s0 = _mm256_fmadd_ps(v, _mm256_loadu_ps(r0 + p), s0);
-                s1 = _mm256_fmadd_ps(v, _mm256_loadu_ps(r1 + p), s1);
-                s2 = _mm256_fmadd_ps(v, _mm256_loadu_ps(r2 + p), s2);
-                s3 = _mm256_fmadd_ps(v, _mm256_loadu_ps(r3 + p), s3);
-            }
-            float sums[4][8];
-            _mm256_storeu_ps(sums[0], s0);
-            _mm256_storeu_ps(sums[1], s1);
-            _mm256_storeu_ps(sums[2], s2);
-            _mm256_storeu_ps(sums[3], s3);
-            for (int r = 0; r < 4; r++) {
-                float sum = 0;
-                for (int l = 0; l < 8; l++) sum += sums[r][l];
-                for (size_t p = whole; p < k; p++) sum += x[p] * b[(j + r) * k + p];
-                c[i * ldc + j + r] = sum;
-            }
-        }
-    }
-    return j;
-}
+#define AVX512(name) _mm512_##name##_ps
+#define AVX2(name) _mm256_##name##_ps
+DEFINE_DOT_ROWS(dot_rows_avx512, "avx512f", __m512, 16, AVX512, _mm512_reduce_add_ps)
+DEFINE_DOT_ROWS(dot_rows_avx2, "avx2,fma", __m256, 8, AVX2, sum_avx)
 #endif
 
 void plx_cpu_sgemm_dot_rows(const float *a, size_t m, const float *b, size_t n, size_t k, float *c, size_t ldc) {
