@@ -321,6 +321,10 @@ KERNEL static void product_avx512(const float *packed, size_t m, size_t k, size_
             }
             const size_t blocks = group_blocks(m, group, group_end);
             const size_t b_slice = (kk + blocks - 1) / blocks;
+            // Nothing fetched the first step's chunk: there, the first strip's tiles fetch the
+            // next block's chunk of this step, and the later strips share the next step's.
+            const int cold = p0 == 0 && group == row_begin && strips > 1;
+            const size_t slices = cold ? strips - 1 : strips;
             for (size_t strip = 0; strip < strips; strip++) {
                 const size_t j = strip * STRIP, columns = n - j < STRIP ? n - j : STRIP;
                 size_t index = 0;
@@ -342,9 +346,15 @@ KERNEL static void product_avx512(const float *packed, size_t m, size_t k, size_
                     // A slice of the next step's chunk of this block, fetched while the tile computes.
                     const char *fetch = NULL;
                     size_t fetches = 0;
-                    if (index < upcoming) {
-                        const size_t slice = (lengths[index] + strips - 1) / strips;
-                        const size_t from = strip * slice, to = from + slice < lengths[index] ? from + slice : lengths[index];
+                    if (cold && strip == 0) {
+                        if (first + rows < group_end) {
+                            fetch = (const char *)(packed + (first + rows) * k + p0 * block_rows(m, first + rows));
+                            fetches = (block_rows(m, first + rows) * kk + 15) / 16;
+                        }
+                    } else if (index < upcoming) {
+                        const size_t slice = (lengths[index] + slices - 1) / slices;
+                        const size_t from = (strip - (cold ? 1 : 0)) * slice;
+                        const size_t to = from + slice < lengths[index] ? from + slice : lengths[index];
                         if (from < to) {
                             fetch = (const char *)(next[index] + from);
                             fetches = (to - from + 15) / 16;
