@@ -39,6 +39,7 @@ CASES = [
     ((1, 4, 17, 19), 8, [3, 3], {"strides": [3, 2], "dilations": [2, 1], "pads": [2, 1, 1, 3]}),  # six phases, dilated
     ((1, 8, 10, 10), 16, [3, 3], {"auto_pad": "SAME_UPPER"}),
     ((1, 3, 33, 31), 64, [7, 7], {"strides": [2, 2], "pads": [3, 3, 3, 3]}),  # a ResNet stem
+    ((1, 3, 20, 75), 8, [3, 3], {"strides": [2, 2], "pads": [1, 1, 1, 1]}),  # rows split into phases 16 at a time, and a tail
     ((1, 40, 9, 9), 26, [1, 1], {}),  # pointwise; 81 positions: the last one through the column kernel
     ((1, 300, 7, 7), 28, [1, 1], {}),  # pointwise, two chunks of k: the column kernel accumulates
     ((1, 24, 6, 6), 40, [1, 1], {}),  # 36 = 32 + 4 positions: a strip of the column kernel alone
@@ -81,14 +82,14 @@ def test_packed_filters_match_unpacked_and_onnxruntime(index, threads):
 
 
 @pytest.mark.parametrize("activation", [None, "Clip", "LeakyRelu", "Sigmoid"])
-@pytest.mark.parametrize("index", [0, 3, 7, 8, 9], ids=["shifted", "strided", "pointwise", "pointwise-deep", "pointwise-narrow"])
+@pytest.mark.parametrize("index", [0, 3, 8, 9, 10], ids=["shifted", "strided", "pointwise", "pointwise-deep", "pointwise-narrow"])
 def test_packed_filters_with_residuals_and_activations(index, activation):
     model, feeds = conv_model(index, activation, residual=True), feeds_for(index, residual=True)
     np.testing.assert_allclose(outputs(model, feeds), reference(model, feeds), rtol=1e-4, atol=1e-4)
 
 
 def test_nan_input_stays_nan_through_the_packed_paths():
-    for index in (0, 3, 7, 8, 9):
+    for index in (0, 3, 8, 9, 10):
         model, feeds = conv_model(index, "Relu"), feeds_for(index)
         feeds["x"][0, 0, 2, 2] = np.nan
         got = outputs(model, feeds)

@@ -118,31 +118,32 @@ enum ShiftedConvolution {
         func copy(_ image: UnsafePointer<Float>, channels: Int, into target: UnsafeMutablePointer<Float>, count: Int) {
             let (rows, columns, height, width) = (self.rows, self.columns, self.height, self.width)
             let planeSize = self.planeSize, channelSize = self.channelSize
-            Host.parallelFor(channels, grain: max(1, 16_384 / max(channelSize, 1))) { range in
-                for channel in range {
+            // Over (channel, row phase): a 3-channel stem at stride 2 is six even pieces, not three.
+            let pieces = channels * rows.stride
+            Host.parallelFor(pieces, grain: max(1, 16_384 / max(columns.stride * planeSize, 1))) { range in
+                for piece in range {
+                    let channel = piece / rows.stride, rowPhase = piece % rows.stride
                     let source = image + channel * rows.input * columns.input
-                    for rowPhase in 0..<rows.stride {
-                        for columnPhase in 0..<columns.stride {
-                            let plane = target + channel * channelSize + (rowPhase * columns.stride + columnPhase) * planeSize
-                            // Output column j reads input column stride·j + phase − padBegin: these j are inside.
-                            let shift = columnPhase - columns.padBegin
-                            let low = min(width, max(0, (-shift + columns.stride - 1) / columns.stride))
-                            let high = max(low, min(width, (columns.input - shift + columns.stride - 1) / columns.stride))
-                            for i in 0..<height {
-                                let line = plane + i * width, inputRow = rows.stride * i + rowPhase - rows.padBegin
-                                guard inputRow >= 0 && inputRow < rows.input else {
-                                    line.update(repeating: 0, count: width)
-                                    continue
-                                }
-                                let from = source + inputRow * columns.input + shift
-                                line.update(repeating: 0, count: low)
-                                if columns.stride == 1 {
-                                    (line + low).update(from: from + low, count: high - low)
-                                } else {
-                                    for j in low..<high { line[j] = from[j * columns.stride] }
-                                }
-                                (line + high).update(repeating: 0, count: width - high)
+                    for columnPhase in 0..<columns.stride {
+                        let plane = target + channel * channelSize + (rowPhase * columns.stride + columnPhase) * planeSize
+                        // Output column j reads input column stride·j + phase − padBegin: these j are inside.
+                        let shift = columnPhase - columns.padBegin
+                        let low = min(width, max(0, (-shift + columns.stride - 1) / columns.stride))
+                        let high = max(low, min(width, (columns.input - shift + columns.stride - 1) / columns.stride))
+                        for i in 0..<height {
+                            let line = plane + i * width, inputRow = rows.stride * i + rowPhase - rows.padBegin
+                            guard inputRow >= 0 && inputRow < rows.input else {
+                                line.update(repeating: 0, count: width)
+                                continue
                             }
+                            let from = source + inputRow * columns.input + shift
+                            line.update(repeating: 0, count: low)
+                            if columns.stride == 1 {
+                                (line + low).update(from: from + low, count: high - low)
+                            } else {
+                                plx_cpu_copy_strided(from + low * columns.stride, columns.stride, high - low, line + low)
+                            }
+                            (line + high).update(repeating: 0, count: width - high)
                         }
                     }
                 }

@@ -60,6 +60,11 @@ void plx_cpu_sgemm_dot_rows(const float *a, size_t m, const float *b, size_t n, 
 /// AVX registers where plx_cpu_avx2_available(), else a portable loop. Pure; thread-safe.
 void plx_cpu_transpose(const float *source, size_t rows, size_t columns, float *target);
 
+/// target[j] = source[j · stride] for j < count (target not overlapping the values read). Reads
+/// only source[0], source[stride], ..., source[(count − 1) · stride]. Stride 2 uses AVX-512 where
+/// plx_cpu_avx512_available(); other strides, or other CPUs, a portable loop. Pure; thread-safe.
+void plx_cpu_copy_strided(const float *source, size_t stride, size_t count, float *target);
+
 /// Rows of the full blocks of plx_cpu_sgemm_pack's layout.
 enum { PLX_CPU_SGEMM_PACKED_ROWS = 12 };
 
