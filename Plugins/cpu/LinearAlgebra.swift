@@ -75,18 +75,14 @@ enum LinearAlgebra {
                 let scale = T(double: alpha)
                 for i in 0..<(m * n) { po[i] = T.mul(po[i], scale) }
             }
-            if let c, beta == 1, T.self == Float.self, c.count == n, c.shape.last == n {
-                // A bias row (a Linear layer's): added row by row with the vector kernel.
-                let bias = UnsafeRawPointer(c.pointer(as: T.self)).assumingMemoryBound(to: Float.self)
-                let rows = UnsafeMutableRawPointer(po).assumingMemoryBound(to: Float.self)
-                Host.parallelFor(m, grain: max(1, 16_384 / max(n, 1))) { range in
-                    for i in range { plx_cpu_arithmetic(Int32(PLX_CPU_ADD), rows + i * n, 1, bias, 1, rows + i * n, n) }
-                }
-            } else if let c, beta != 0 {
+            if let c, beta != 0 {
                 let plan = try Broadcast([[m, n], c.shape], op: "Gemm")
-                let scale = T(double: beta)
-                broadcastBinary(plan, UnsafePointer(po), UnsafePointer(c.pointer(as: T.self)), po) { y, bias in
-                    T.add(y, T.mul(scale, bias))
+                let bias = UnsafePointer(c.pointer(as: T.self))
+                if beta == 1 {  // a Linear layer's bias: Add's loops (the vector kernel for float32), in place
+                    broadcastArithmetic(plan, UnsafePointer(po), bias, po, .add)
+                } else {
+                    let scale = T(double: beta)
+                    broadcastBinary(plan, UnsafePointer(po), bias, po) { y, bias in T.add(y, T.mul(scale, bias)) }
                 }
             }
         }
