@@ -17,14 +17,18 @@ public struct TensorDataset: Sendable {
     /// Number of samples.
     public var count: Int { inputs.shape[0] }
 
-    /// The samples at `indices`, stacked into new tensors.
-    public func batch(_ indices: [Int]) -> (inputs: Tensor, targets: Tensor) {
-        (rows(of: inputs, indices), rows(of: targets, indices))
+    /// The samples at `indices`, stacked into new tensors; throws for an index outside
+    /// `0..<count` or a failed allocation.
+    public func batch(_ indices: [Int]) throws -> (inputs: Tensor, targets: Tensor) {
+        if let bad = indices.first(where: { $0 < 0 || $0 >= count }) {
+            throw PlexusError.invalid("sample index \(bad) is outside the dataset's \(count) samples")
+        }
+        return (try rows(of: inputs, indices), try rows(of: targets, indices))
     }
 
-    private func rows(of tensor: Tensor, _ indices: [Int]) -> Tensor {
+    private func rows(of tensor: Tensor, _ indices: [Int]) throws -> Tensor {
         let rowBytes = tensor.count / max(tensor.shape[0], 1) * tensor.dtype.elementSize
-        let result = Tensor(dtype: tensor.dtype, shape: [indices.count] + tensor.shape.dropFirst(), zeroed: false)
+        let result = try Tensor(dtype: tensor.dtype, shape: [indices.count] + tensor.shape.dropFirst(), zeroed: false)
         for (position, index) in indices.enumerated() {
             (result.data + position * rowBytes).copyMemory(from: tensor.data + index * rowBytes, byteCount: rowBytes)
         }
@@ -56,21 +60,21 @@ public struct DataLoader: Sendable {
 
     /// Number of batches per epoch.
     public var batchCount: Int {
-        dropLast ? dataset.count / batchSize : (dataset.count + batchSize - 1) / batchSize
+        dataset.count / batchSize + (dropLast || dataset.count % batchSize == 0 ? 0 : 1)  // no overflow for a huge batch size
     }
 
     /// The batches of epoch `epoch` (the permutation depends on the seed and the epoch).
-    public func batches(epoch: Int = 0) -> [(inputs: Tensor, targets: Tensor)] {
+    public func batches(epoch: Int = 0) throws -> [(inputs: Tensor, targets: Tensor)] {
         var order = Array(0..<dataset.count)
         if shuffle {
-            var state = seed &+ UInt64(epoch) &* 0x2545_F491_4F6C_DD1D
+            var state = seed &+ UInt64(truncatingIfNeeded: epoch) &* 0x2545_F491_4F6C_DD1D
             for index in stride(from: order.count - 1, to: 0, by: -1) {
                 let other = Int(SplitMix64.advance(&state) % UInt64(index + 1))
                 order.swapAt(index, other)
             }
         }
-        return (0..<batchCount).map { batch in
-            dataset.batch(Array(order[(batch * batchSize)..<min((batch + 1) * batchSize, order.count)]))
+        return try (0..<batchCount).map { batch in
+            try dataset.batch(Array(order[(batch * batchSize)..<min((batch + 1) * batchSize, order.count)]))
         }
     }
 }

@@ -9,10 +9,10 @@ public enum IDXFormat {
         let types: [UInt8: DType] = [0x08: .uint8, 0x09: .int8, 0x0B: .int16, 0x0C: .int32, 0x0D: .float32, 0x0E: .float64]
         guard let dtype = types[code] else { throw PlexusError(.unsupported, "'\(path)': IDX type code \(code) is unknown") }
         let shape = try (0..<rank).map { Int(try reader.integer(UInt32.self, at: 4 + 4 * $0, bigEndian: true)) }
-        guard let count = Shape.elementCount(shape) else { throw PlexusError.invalid("'\(path)': shape \(shape) is too large") }
-        let size = dtype.elementSize, start = 4 + 4 * rank
-        let data = try reader.slice(start, count * size)
-        let tensor = Tensor(dtype: dtype, shape: shape, zeroed: false)
+        let byteCount = try reader.byteCount(shape, dtype)
+        let size = dtype.elementSize, start = 4 + 4 * rank, count = byteCount / size
+        let data = try reader.slice(start, byteCount)  // present before anything is allocated
+        let tensor = try Tensor(dtype: dtype, shape: shape, zeroed: false)
         let target = tensor.data.assumingMemoryBound(to: UInt8.self)
         // Big-endian elements: reverse the bytes of each.
         for element in 0..<count {

@@ -1,5 +1,9 @@
 /// A small JSON reader and writer for file headers (safetensors). Foundation is kept out of
 /// the core, so this covers what headers need: objects, arrays, strings, numbers, booleans, null.
+///
+/// Parsing untrusted text is bounded: nesting deeper than `maxDepth` is an error (the parser
+/// recurses once per level), and an object that repeats a key is refused rather than resolved
+/// one way or another (readers disagree on first-wins versus last-wins).
 public indirect enum JSON: Equatable, Sendable {
     case object([(String, JSON)])
     case array([JSON])
@@ -58,6 +62,9 @@ public indirect enum JSON: Equatable, Sendable {
         return value
     }
 
+    /// The deepest nesting of arrays and objects `parse` accepts.
+    public static let maxDepth = 100
+
     struct Parser {
         let scalars: [Unicode.Scalar]
         var position = 0
@@ -81,16 +88,18 @@ public indirect enum JSON: Equatable, Sendable {
             guard position < scalars.count else { throw error("unexpected end") }
             depth += 1
             defer { depth -= 1 }
-            guard depth < 100 else { throw error("nested too deeply") }
+            guard depth <= JSON.maxDepth else { throw error("nested deeper than \(JSON.maxDepth) levels") }
             switch scalars[position] {
             case "{":
                 position += 1
                 var members: [(String, JSON)] = []
+                var keys = Set<String>()
                 skipSpace()
                 if position < scalars.count, scalars[position] == "}" { position += 1; return .object(members) }
                 while true {
                     skipSpace()
                     let key = try string()
+                    guard keys.insert(key).inserted else { throw error("the key \(JSON.quote(key)) appears more than once in an object") }
                     skipSpace()
                     try expect(":")
                     members.append((key, try value()))

@@ -19,8 +19,11 @@ public enum NumpyFormat {
         let headerLength: Int, headerStart: Int
         switch major {
         case 1: headerLength = Int(try reader.integer(UInt16.self, at: 8)); headerStart = 10
-        case 2, 3: headerLength = Int(try reader.integer(UInt32.self, at: 8)); headerStart = 12
+        case 2, 3: headerLength = try reader.count(UInt32.self, at: 8, "header length"); headerStart = 12
         default: throw PlexusError(.unsupported, "\(name): .npy version \(major) is not supported")
+        }
+        guard headerLength <= maxHeaderLength else {
+            throw PlexusError.invalid("\(name): header length \(headerLength) is larger than the \(maxHeaderLength) bytes allowed")
         }
         let header = String(decoding: try reader.slice(headerStart, headerLength), as: UTF8.self)
         let descr = try field("descr", in: header, name: name).trimmingCharacters(in: "'\" ")
@@ -34,16 +37,27 @@ public enum NumpyFormat {
             throw PlexusError(.unsupported, "\(name): Fortran-ordered arrays are not supported (save with np.ascontiguousarray)")
         }
         let shapeText = try field("shape", in: header, name: name)
-        let shape = try shapeText.split(whereSeparator: { "(), ".contains($0) }).map { part -> Int in
-            guard let dim = Int(part), dim >= 0 else { throw PlexusError.invalid("\(name): bad shape \(shapeText)") }
+        guard shapeText.first == "(", shapeText.last == ")" else { throw PlexusError.invalid("\(name): shape \(shapeText) is not a tuple") }
+        var parts = shapeText.dropFirst().dropLast().split(separator: ",", omittingEmptySubsequences: false)
+            .map { String($0).trimmingCharacters(in: " ") }
+        if parts.last == "" { parts.removeLast() }  // "(3,)" ends with a comma; "()" (0-d) is one empty part
+        let shape = try parts.map { part -> Int in
+            guard let dim = Int(part), dim >= 0 else {
+                throw PlexusError.invalid("\(name): shape \(shapeText) has \(part), not a non-negative integer that fits 64 bits")
+            }
             return dim
         }
-        guard let count = Shape.elementCount(shape) else { throw PlexusError.invalid("\(name): shape \(shape) is too large") }
-        let data = try reader.slice(headerStart + headerLength, count * dtype.elementSize)
-        let tensor = Tensor(dtype: dtype, shape: shape, zeroed: false)
-        data.withUnsafeBytes { tensor.data.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        let byteCount = try reader.byteCount(shape, dtype)
+        // The data must be present before anything is allocated for it.
+        let data = try reader.slice(headerStart + headerLength, byteCount)
+        let tensor = try Tensor(dtype: dtype, shape: shape, zeroed: false)
+        data.withUnsafeBytes { if $0.count > 0 { tensor.data.copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
         return tensor
     }
+
+    /// The largest header accepted: numpy writes a few hundred bytes and itself refuses headers
+    /// above 10 000 bytes unless told otherwise.
+    static let maxHeaderLength = 1 << 20
 
     /// The text of `key`'s value in a Python dict literal.
     static func field(_ key: String, in header: String, name: String) throws -> String {
@@ -67,9 +81,15 @@ public enum NumpyFormat {
         let order = tensor.dtype.elementSize == 1 ? "|" : "<"
         let shape = tensor.shape.count == 1 ? "(\(tensor.shape[0]),)" : "(" + tensor.shape.map(String.init).joined(separator: ", ") + ")"
         var header = "{'descr': '\(order)\(descr)', 'fortran_order': False, 'shape': \(shape), }"
-        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+        // Version 1.0 has a 16-bit header length; longer headers (high ranks) need version 2.0.
+        let version2 = 10 + header.utf8.count + 64 > 0xFFFF
+        let prefix = version2 ? 12 : 10
+        while (prefix + header.utf8.count + 1) % 64 != 0 { header += " " }
         header += "\n"
-        var bytes = magic + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)] + Array(header.utf8)
+        let length = header.utf8.count
+        var bytes = magic + (version2 ? [2, 0] : [1, 0])
+        bytes += (0..<(version2 ? 4 : 2)).map { UInt8(truncatingIfNeeded: length >> (8 * $0)) }
+        bytes += Array(header.utf8)
         bytes += UnsafeRawBufferPointer(start: tensor.data, count: tensor.count * tensor.dtype.elementSize)
         return bytes
     }
