@@ -36,3 +36,13 @@ public func plx_set_num_threads(_ count: Int32) -> plx_status {
 /// Implements `plx_num_threads`, documented in include/plexus/plexus.h.
 @c @implementation
 public func plx_num_threads() -> Int32 { Int32(clamping: Parallel.threadCount) }
+
+/// Implements `plx_set_max_allocation_bytes`, documented in include/plexus/plexus.h.
+@c @implementation
+public func plx_set_max_allocation_bytes(_ bytes: Int64) -> plx_status {
+    withStatus { try MemoryLimits.setMaxAllocationBytes(Int(bytes)) }
+}
+
+/// Implements `plx_max_allocation_bytes`, documented in include/plexus/plexus.h.
+@c @implementation
+public func plx_max_allocation_bytes() -> Int64 { Int64(MemoryLimits.maxAllocationBytes) }

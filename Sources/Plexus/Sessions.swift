@@ -46,9 +46,19 @@ private func sessionOptions(_ options: UnsafePointer<plx_session_options>?) thro
     guard disabled & ~GraphOptimizations.all.rawValue == 0 else {
         throw PlexusError.invalid("plx_session_options.disabled_optimizations has unknown bits \(disabled & ~GraphOptimizations.all.rawValue)")
     }
+    // The memory caps came with ABI version 2; an older struct_size leaves them at their defaults.
+    func cap(_ field: KeyPath<plx_session_options, Int64>, _ name: String) throws -> Int? {
+        let offset = MemoryLayout<plx_session_options>.offset(of: field)!
+        guard options.pointee.struct_size >= UInt32(offset + MemoryLayout<Int64>.size) else { return nil }
+        let value = options.pointee[keyPath: field]
+        guard value >= 0 else { throw PlexusError.invalid("plx_session_options.\(name) must be 0 (none) or positive, got \(value)") }
+        return value == 0 ? nil : Int(value)
+    }
     return Session.Options(threads: Int(options.pointee.intra_op_num_threads),
                            foldConstants: options.pointee.disable_constant_folding == 0, backendOrder: order,
-                           optimizations: GraphOptimizations.all.subtracting(GraphOptimizations(rawValue: disabled)))
+                           optimizations: GraphOptimizations.all.subtracting(GraphOptimizations(rawValue: disabled)),
+                           maxAllocationBytes: try cap(\.max_allocation_bytes, "max_allocation_bytes"),
+                           maxArenaBytes: try cap(\.max_arena_bytes, "max_arena_bytes"))
 }
 
 private func create(_ model: () throws -> ONNXModel, _ options: UnsafePointer<plx_session_options>?,

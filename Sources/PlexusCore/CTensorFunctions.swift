@@ -18,7 +18,7 @@ public enum CTensorFunctions {
             guard let out else { throw PlexusError.invalid("out is NULL") }
             let dtype = try dtype(rawDType)
             let dims = try Shape.validated(shape, rank: rank, dtype: dtype)
-            let tensor = Tensor(dtype: dtype, shape: dims, zeroed: data == nil)  // strings: zeroed = ""
+            let tensor = try Tensor(dtype: dtype, shape: dims, zeroed: data == nil)  // strings: zeroed = ""
             if let data {
                 if dtype == .string {
                     let source = data.assumingMemoryBound(to: UnsafePointer<CChar>?.self)

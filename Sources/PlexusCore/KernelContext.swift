@@ -27,7 +27,7 @@ final class KernelContext {
     /// Allocates output `index`.
     func allocate(_ index: Int, dtype: DType, shape: [Int]) throws -> Tensor {
         try checkSlot(index)
-        let bytes = (Shape.elementCount(shape) ?? 0) * dtype.elementSize
+        let bytes = try Shape.byteCount(shape, dtype: dtype)
         let tensor: Tensor
         if dtype != .string, index == 0, let donated = donation, donated.byteCount == bytes {
             donation = nil
@@ -36,7 +36,7 @@ final class KernelContext {
         } else if dtype != .string, let reused = pool?.take(byteCount: bytes) {
             tensor = Tensor(dtype: dtype, shape: shape, storage: reused)
         } else {
-            tensor = Tensor(dtype: dtype, shape: shape, zeroed: false)
+            tensor = try Tensor(dtype: dtype, shape: shape, zeroed: false)
         }
         outputs[index] = tensor
         return tensor

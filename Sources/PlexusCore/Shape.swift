@@ -13,6 +13,22 @@ public enum Shape {
         return count
     }
 
+    /// The byte size of a dense tensor of `shape` and `dtype`, checked: throws `invalid` for a
+    /// negative dimension or a size that overflows. Packed sub-byte types count a byte an element
+    /// here, as their tensors store them unpacked.
+    public static func byteCount(_ shape: [Int], dtype: DType) throws -> Int {
+        var count = 1
+        for dim in shape {
+            guard dim >= 0 else { throw PlexusError.invalid("shape \(shape) has a negative dimension") }
+            let (product, overflow) = count.multipliedReportingOverflow(by: dim)
+            guard !overflow else { throw PlexusError(.outOfMemory, "a tensor of shape \(shape) has more elements than memory can hold") }
+            count = product
+        }
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: dtype.elementSize)
+        guard !overflow else { throw PlexusError(.outOfMemory, "a \(dtype) tensor of shape \(shape) is larger than memory can hold") }
+        return bytes
+    }
+
     /// Validates C-side dimensions (non-negative, size fits memory) and converts them.
     public static func validated(_ dims: UnsafePointer<Int64>?, rank: Int, dtype: DType) throws -> [Int] {
         if rank > 0 && dims == nil { throw PlexusError.invalid("shape is NULL but rank is \(rank)") }

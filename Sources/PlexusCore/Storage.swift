@@ -13,6 +13,8 @@ public final class Storage: @unchecked Sendable {
     /// Size in bytes.
     public let byteCount: Int
     private let release: Release
+    /// The session budget this memory is charged to until it is freed, if any.
+    private let budget: MemoryBudget?
     /// Tensors over this storage right now (views made by reshaping share one). A session may
     /// reuse the memory once its last tensor is dropped (see `BufferPool`).
     let tensorCount = Atomic<Int>(0)
@@ -27,10 +29,23 @@ public final class Storage: @unchecked Sendable {
     public static let alignment = 64
 
     /// Allocates `byteCount` bytes, zero-filled when `zeroed` (strings are always zeroed, so that
-    /// every element is a valid NULL pointer until set).
-    public init(byteCount: Int, zeroed: Bool, stringCount: Int = 0) {
+    /// every element is a valid NULL pointer until set). Throws `outOfMemory` when the request is
+    /// above the allocation cap (`MemoryLimits`) or the system refuses it; never traps.
+    public init(byteCount: Int, zeroed: Bool, stringCount: Int = 0) throws {
+        guard byteCount >= 0 else { throw PlexusError.invalid("cannot allocate a negative size (\(byteCount) bytes)") }
+        // Blocks of a cache line or less (scalars, shapes) are below any cap and are not counted,
+        // so making a scalar never fails for a cap.
         let size = max(byteCount, Storage.alignment)
-        pointer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: Storage.alignment)
+        let budget = byteCount > Storage.alignment ? ThreadErrors.slots.memoryBudget : nil
+        if byteCount > Storage.alignment { try MemoryLimits.check(byteCount) }
+        try budget?.charge(size)
+        var raw: UnsafeMutableRawPointer?
+        guard posix_memalign(&raw, Storage.alignment, size) == 0, let raw else {
+            budget?.refund(size)
+            throw PlexusError(.outOfMemory, "could not allocate \(byteCount) bytes: the system refused")
+        }
+        self.budget = budget
+        pointer = raw
         if zeroed || stringCount > 0 { pointer.initializeMemory(as: UInt8.self, repeating: 0, count: size) }
         self.byteCount = byteCount
         release = .owned(stringCount: stringCount)
@@ -43,6 +58,7 @@ public final class Storage: @unchecked Sendable {
         self.pointer = pointer
         self.byteCount = byteCount
         release = .borrowed(deleter: deleter, context: context)
+        budget = nil
     }
 
     /// Owned, and holding no strings: memory a buffer pool may hand to another tensor.
@@ -58,7 +74,8 @@ public final class Storage: @unchecked Sendable {
                 let strings = pointer.assumingMemoryBound(to: UnsafeMutablePointer<CChar>?.self)
                 for index in 0..<stringCount { free(strings[index]) }
             }
-            pointer.deallocate()
+            free(pointer)
+            budget?.refund(max(byteCount, Storage.alignment))
         case .borrowed(let deleter, let context):
             deleter?(pointer, context)
         }

@@ -29,13 +29,13 @@ extension Tensor {
         guard Shape.elementCount(shape) == elements.count else {
             throw PlexusError(.shapeMismatch, "\(elements.count) elements do not fill shape \(shape)")
         }
-        self.init(dtype: Element.dtype, shape: shape, zeroed: false)
+        try self.init(dtype: Element.dtype, shape: shape, zeroed: false)
         elements.withUnsafeBytes { data.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
     }
 
     /// Creates a rank-0 tensor holding `value`.
     public convenience init<Element: TensorElement>(scalar value: Element) {
-        try! self.init([value], shape: [])
+        try! self.init([value], shape: [])  // cannot throw: one-element blocks are below every cap (Storage)
     }
 
     /// Creates a string tensor; each string is copied.
@@ -43,7 +43,7 @@ extension Tensor {
         guard Shape.elementCount(shape) == strings.count else {
             throw PlexusError(.shapeMismatch, "\(strings.count) strings do not fill shape \(shape)")
         }
-        self.init(dtype: .string, shape: shape, zeroed: false)
+        try self.init(dtype: .string, shape: shape, zeroed: false)
         let slots = data.assumingMemoryBound(to: UnsafeMutablePointer<CChar>?.self)
         for (index, string) in strings.enumerated() { slots[index] = strdup(string) }
     }

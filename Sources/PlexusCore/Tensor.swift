@@ -42,12 +42,15 @@ public final class Tensor: @unchecked Sendable {
     }
 
     /// Allocates a tensor: zero-filled (string elements are empty strings) when `zeroed`, else
-    /// uninitialised (string elements are NULL until the writer sets them).
-    public convenience init(dtype: DType, shape: [Int], zeroed: Bool = true) {
+    /// uninitialised (string elements are NULL until the writer sets them). Throws `invalid` when
+    /// the shape has a negative dimension or its byte size overflows, and `outOfMemory` when the
+    /// allocation is above the cap or fails (see `MemoryLimits`).
+    public convenience init(dtype: DType, shape: [Int], zeroed: Bool = true) throws {
+        let byteCount = try Shape.byteCount(shape, dtype: dtype)
         let count = Shape.elementCount(shape) ?? 0
         self.init(dtype: dtype, shape: shape,
-                  storage: Storage(byteCount: count * dtype.elementSize, zeroed: zeroed,
-                                   stringCount: dtype == .string ? count : 0))
+                  storage: try Storage(byteCount: byteCount, zeroed: zeroed,
+                                       stringCount: dtype == .string ? count : 0))
         if dtype == .string && zeroed {
             let slots = data.assumingMemoryBound(to: UnsafeMutablePointer<CChar>?.self)
             for index in 0..<count { slots[index] = strdup("") }

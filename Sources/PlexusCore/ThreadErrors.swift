@@ -26,6 +26,10 @@ public enum ThreadErrors {
         /// from, and the memory of an input the current node's op may write its output into.
         var bufferPool: BufferPool?
         var donatedStorage: Storage?
+        /// The cap on one allocation of the session running on this thread (see `MemoryLimits`).
+        var allocationCap: Int?
+        /// The budget that allocations of the session planning or running on this thread count against.
+        var memoryBudget: MemoryBudget?
         /// Graph nodes waiting to be released, and whether a teardown loop runs (see `GradNode`).
         var teardownQueue: [GradNode] = []
         var tearingDown = false

@@ -40,7 +40,8 @@ public struct KernelContext {
         let dims = shape.map(Int64.init)
         let status = Host.api.pointee.kernel_output(raw, index, dtype.rawValue, dims, dims.count, &out)
         guard status == 0, let out else {
-            throw PlexusError(StatusCode(rawValue: status) ?? .internal, "\(op): could not allocate output \(index) of shape \(shape)")
+            let reason = Host.api.pointee.last_error().map { String(cString: $0) } ?? "(no message)"
+            throw PlexusError(StatusCode(rawValue: status) ?? .internal, "\(op): could not allocate output \(index) of shape \(shape): \(reason)")
         }
         return KernelTensor(handle: out)
     }

@@ -112,7 +112,7 @@ struct BenchCommand: ParsableCommand {
             case .unknown: return 1
             }
         }
-        let tensor = Tensor(dtype: dtype, shape: shape, zeroed: true)
+        let tensor = try Tensor(dtype: dtype, shape: shape, zeroed: true)
         switch dtype {
         case .float32:
             let p = tensor.data.assumingMemoryBound(to: Float.self)

@@ -366,6 +366,45 @@ static void test_settings(void) {
     CHECK_STATUS(plx_set_backend_order(NULL), PLX_OK);
 }
 
+/* Sizes from outside never trap: a tensor larger than memory, or than the cap, is refused with
+ * PLX_ERR_OUT_OF_MEMORY, and so is an op output sized by run-time data. */
+static void test_allocation_cap(void) {
+    int64_t huge = (int64_t)1 << 35, overflow[2] = {(int64_t)1 << 40, (int64_t)1 << 40};
+    plx_tensor *t = SENTINEL;
+    CHECK_STATUS(plx_tensor_create(PLX_FLOAT32, &huge, 1, NULL, &t), PLX_ERR_OUT_OF_MEMORY);
+    CHECK(t == SENTINEL);
+    CHECK_STATUS(plx_tensor_create(PLX_FLOAT32, overflow, 2, NULL, &t), PLX_ERR_INVALID_ARGUMENT);
+    CHECK(t == SENTINEL);
+
+    int64_t default_cap = plx_max_allocation_bytes();
+    CHECK(default_cap >= ((int64_t)1 << 28));
+    CHECK_STATUS(plx_set_max_allocation_bytes(-1), PLX_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(plx_set_max_allocation_bytes((int64_t)1 << 20), PLX_OK);
+    CHECK_EQ(plx_max_allocation_bytes(), (int64_t)1 << 20);
+    int64_t million = 1000000, small = 1000;
+    CHECK_STATUS(plx_tensor_create(PLX_FLOAT32, &million, 1, NULL, &t), PLX_ERR_OUT_OF_MEMORY);
+    CHECK_CONTAINS(plx_last_error(), "cap");
+    CHECK(t == SENTINEL);
+    CHECK_STATUS(plx_tensor_create(PLX_FLOAT32, &small, 1, NULL, &t), PLX_OK);
+    plx_tensor_release(t);
+
+    /* An op whose output size comes from data: Expand to a million elements. */
+    int64_t one = 1, target_shape[1] = {1000000};
+    float value = 2;
+    plx_tensor *inputs[2] = {NULL, NULL}, *out = NULL;
+    CHECK_STATUS(plx_tensor_create(PLX_FLOAT32, &one, 1, &value, &inputs[0]), PLX_OK);
+    CHECK_STATUS(plx_tensor_create(PLX_INT64, &one, 1, target_shape, &inputs[1]), PLX_OK);
+    CHECK_STATUS(plx_op_call("", "Expand", inputs, 2, NULL, &out, 1), PLX_ERR_OUT_OF_MEMORY);
+    CHECK(out == NULL);
+    CHECK_STATUS(plx_set_max_allocation_bytes(0), PLX_OK);
+    CHECK_EQ(plx_max_allocation_bytes(), default_cap);
+    CHECK_STATUS(plx_op_call("", "Expand", inputs, 2, NULL, &out, 1), PLX_OK);
+    CHECK_EQ(plx_tensor_numel(out), 1000000);
+    plx_tensor_release(out);
+    plx_tensor_release(inputs[0]);
+    plx_tensor_release(inputs[1]);
+}
+
 static void test_plugins(void) {
     size_t n = plx_plugin_count();
     CHECK(n >= 1);
@@ -403,6 +442,7 @@ int main(void) {
     test_gather();
     test_call_errors();
     test_settings();
+    test_allocation_cap();
     test_plugins();
     return check_finish();
 }

@@ -105,6 +105,44 @@ int main(int argc, char **argv) {
     CHECK(s == NULL);
     CHECK_STATUS(plx_session_create_from_memory("garbage!", 8, NULL, &s), PLX_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(plx_session_create_from_memory(NULL, 0, NULL, &s), PLX_ERR_INVALID_ARGUMENT);
+
+    /* Memory caps: a batch whose intermediates exceed the session's arena cap, or its cap on one
+     * allocation, fails with PLX_ERR_OUT_OF_MEMORY; the same session runs a small batch. */
+    plx_session_options capped = {.struct_size = sizeof capped, .max_arena_bytes = 6000};
+    s = NULL;
+    CHECK_STATUS(plx_session_create_from_memory(bytes, size, &capped, &s), PLX_OK);
+    if (s) {
+        int64_t big_shape[2] = {1000, 3};
+        plx_tensor_create(PLX_FLOAT32, big_shape, 2, NULL, &x);
+        y = NULL;
+        CHECK_STATUS(plx_session_run(s, in, &x, 1, NULL, &y, 1), PLX_ERR_OUT_OF_MEMORY);
+        CHECK_CONTAINS(plx_last_error(), "max_arena_bytes");
+        CHECK(y == NULL);
+        plx_tensor_release(x);
+        check_affine(s);
+        plx_session_release(s);
+    }
+    capped = (plx_session_options){.struct_size = sizeof capped, .max_allocation_bytes = 4096};
+    s = NULL;
+    CHECK_STATUS(plx_session_create_from_memory(bytes, size, &capped, &s), PLX_OK);
+    if (s) {
+        int64_t big_shape[2] = {1000, 3};
+        plx_tensor_create(PLX_FLOAT32, big_shape, 2, NULL, &x);
+        y = NULL;
+        CHECK_STATUS(plx_session_run(s, in, &x, 1, NULL, &y, 1), PLX_ERR_OUT_OF_MEMORY);
+        CHECK(y == NULL);
+        plx_tensor_release(x);
+        check_affine(s);
+        plx_session_release(s);
+    }
+    capped = (plx_session_options){.struct_size = sizeof capped, .max_arena_bytes = -1};
+    CHECK_STATUS(plx_session_create_from_memory(bytes, size, &capped, &s), PLX_ERR_INVALID_ARGUMENT);
+    /* A struct from before the caps (ABI version 1) is still accepted. */
+    capped = (plx_session_options){.struct_size = offsetof(plx_session_options, max_allocation_bytes), .max_arena_bytes = 1};
+    s = NULL;
+    CHECK_STATUS(plx_session_create_from_memory(bytes, size, &capped, &s), PLX_OK);
+    if (s) check_affine(s);
+    plx_session_release(s);
     free(bytes);
 
     /* External data next to the model file. */

@@ -80,7 +80,7 @@ final class DataTests: XCTestCase {
         let inputs = try Tensor((0..<10).map(Float.init), shape: [10, 1]), targets = try Tensor((0..<10).map(Int64.init), shape: [10])
         let dataset = try TensorDataset(inputs: inputs, targets: targets)
         let ordered = try DataLoader(dataset, batchSize: 4)
-        XCTAssertEqual(ordered.batches().map { $0.targets.shape }, [[4], [4], [2]])
+        XCTAssertEqual(try ordered.batches().map { $0.targets.shape }, [[4], [4], [2]])
         XCTAssertEqual(try ordered.batches()[2].inputs.elements(as: Float.self), [8, 9])
         let dropping = try DataLoader(dataset, batchSize: 4, dropLast: true)
         XCTAssertEqual(dropping.batchCount, 2)

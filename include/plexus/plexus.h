@@ -31,7 +31,7 @@ extern "C" {
 #endif
 
 /** ABI version of this header. A library whose plx_abi_version() is lower lacks some functions. */
-#define PLX_ABI_VERSION 1
+#define PLX_ABI_VERSION 2
 
 /* ---------------------------------------------------------------------------------------------
  * Status codes
@@ -283,6 +283,19 @@ plx_status plx_set_num_threads(int32_t n);
 /** Number of threads one operator may use (the resolved value of plx_set_num_threads()). */
 int32_t plx_num_threads(void);
 
+/**
+ * Sets the largest single allocation, in bytes, that any tensor of this process may take; a
+ * larger request (a model's huge initializer, an op output sized by run-time data) fails with
+ * ::PLX_ERR_OUT_OF_MEMORY instead of exhausting memory. 0 restores the default: the
+ * `PLEXUS_MAX_ALLOCATION_BYTES` environment variable if set, else the machine's physical memory.
+ * Sessions may lower it further (plx_session_options.max_allocation_bytes).
+ * Errors: negative `bytes` → ::PLX_ERR_INVALID_ARGUMENT. Thread-safe; affects later allocations.
+ */
+plx_status plx_set_max_allocation_bytes(int64_t bytes);
+
+/** The cap on one allocation now in force for the process (see plx_set_max_allocation_bytes()). Never fails. */
+int64_t plx_max_allocation_bytes(void);
+
 /* ---------------------------------------------------------------------------------------------
  * Autograd
  * ------------------------------------------------------------------------------------------- */
@@ -444,7 +457,7 @@ typedef struct plx_session plx_session;
 /**
  * Session options; pass NULL for the defaults. Set `struct_size` to sizeof(plx_session_options).
  * Fields are only ever appended: a struct_size from an older header (without
- * `disabled_optimizations`) is accepted and the newer fields take their defaults.
+ * `disabled_optimizations` or the memory caps) is accepted and the newer fields take their defaults.
  */
 typedef struct plx_session_options {
     uint32_t struct_size;          /**< sizeof(plx_session_options). */
@@ -452,6 +465,9 @@ typedef struct plx_session_options {
     const char *backend_order;     /**< Preferred backends for this session's runs ("openblas,cpu"), or NULL. */
     int32_t disable_constant_folding; /**< Nonzero to run constant subgraphs on every call. */
     uint32_t disabled_optimizations;  /**< `PLX_OPTIMIZE_*` bits of graph rewrites to skip; 0 = all on. */
+    int64_t max_allocation_bytes;  /**< Cap on one allocation while this session loads or runs; 0 = the process cap (ABI version 2). */
+    int64_t max_arena_bytes;       /**< Cap on all memory the session holds at once (constants, intermediates, its arena and
+                                        outputs not yet released); 0 = no cap (ABI version 2). Over it → ::PLX_ERR_OUT_OF_MEMORY. */
 } plx_session_options;
 
 /**

@@ -59,8 +59,8 @@ extension Tensor {
     public func detached() -> Tensor { Tensor(dtype: dtype, shape: shape, storage: storage) }
 
     /// A tensor with its own copy of the elements.
-    public func copied() -> Tensor {
-        let copy = Tensor(dtype: dtype, shape: shape, zeroed: false)
+    public func copied() throws -> Tensor {
+        let copy = try Tensor(dtype: dtype, shape: shape, zeroed: false)
         if dtype == .string {
             for (index, string) in ((try? strings()) ?? []).enumerated() {
                 copy.data.assumingMemoryBound(to: UnsafeMutablePointer<CChar>?.self)[index] = strdup(string)
@@ -78,7 +78,7 @@ extension Tensor {
 
     /// A floating-point tensor filled with `value`.
     public static func filled(_ value: Double, dtype: DType, shape: [Int]) throws -> Tensor {
-        let tensor = Tensor(dtype: dtype, shape: shape, zeroed: false)
+        let tensor = try Tensor(dtype: dtype, shape: shape, zeroed: false)
         switch dtype {
         case .float32: tensor.data.initializeMemory(as: Float.self, repeating: Float(value), count: tensor.count)
         case .float64: tensor.data.initializeMemory(as: Double.self, repeating: value, count: tensor.count)

@@ -16,7 +16,7 @@ public final class GraphModule: Module {
         inputNames = graph.inputs.map(\.name).filter { !initialized.contains($0) }
         outputNames = graph.outputs.map(\.name)
         var values: [String: Tensor] = [:]
-        for (name, tensor) in graph.initializers { values[name] = tensor.copied() }
+        for (name, tensor) in graph.initializers { values[name] = try tensor.copied() }
         self.values = values
         super.init()
         for name in values.keys.sorted() {

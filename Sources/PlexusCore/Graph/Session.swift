@@ -15,14 +15,22 @@ public final class Session: @unchecked Sendable {
         public var profile = false
         /// Graph rewrites applied before planning (all by default).
         public var optimizations = GraphOptimizations.all
+        /// The largest single allocation while this session plans or runs, in bytes (nil = the
+        /// process cap, `MemoryLimits.maxAllocationBytes`; a session can only lower it).
+        public var maxAllocationBytes: Int?
+        /// The most memory the session may hold at once — folded constants, intermediates, the
+        /// arena's kept buffers and returned outputs not yet freed — in bytes (nil = no cap).
+        public var maxArenaBytes: Int?
 
         public init(threads: Int = 0, foldConstants: Bool = true, backendOrder: [String]? = nil, profile: Bool = false,
-                    optimizations: GraphOptimizations = .all) {
+                    optimizations: GraphOptimizations = .all, maxAllocationBytes: Int? = nil, maxArenaBytes: Int? = nil) {
             self.threads = threads
             self.foldConstants = foldConstants
             self.backendOrder = backendOrder
             self.profile = profile
             self.optimizations = optimizations
+            self.maxAllocationBytes = maxAllocationBytes
+            self.maxArenaBytes = maxArenaBytes
         }
     }
 
@@ -38,6 +46,8 @@ public final class Session: @unchecked Sendable {
     private let options: Options
     /// The arena of intermediate buffers (nil when `reuseBuffers` is off).
     private let pool: BufferPool?
+    /// What the session's allocations are charged to (nil when its options set no arena cap).
+    private let budget: MemoryBudget?
     /// Per step, the inputs whose memory the op may write its output into, first choice first
     /// (empty when none may, or when in-place ops are off).
     private let inPlaceCandidates: [[String]]
@@ -60,9 +70,15 @@ public final class Session: @unchecked Sendable {
             throw PlexusError(.notFound, "the model uses \(missing.count) operator(s) no loaded plugin provides: \(described.joined(separator: ", "))")
         }
         guard options.threads >= 0 else { throw PlexusError.invalid("thread count must be >= 0, got \(options.threads)") }
+        if let cap = options.maxAllocationBytes, cap <= 0 { throw PlexusError.invalid("max_allocation_bytes must be positive, got \(cap)") }
+        if let cap = options.maxArenaBytes, cap <= 0 { throw PlexusError.invalid("max_arena_bytes must be positive, got \(cap)") }
         self.options = options
+        let budget = options.maxArenaBytes.map { MemoryBudget(limit: $0) }
+        self.budget = budget
         profile = options.profile ? SessionProfile() : nil
-        plan = try withOptions(options) { try SessionPlan(try options.optimizations.apply(to: graph), fold: options.foldConstants) }
+        plan = try withOptions(options, budget: budget) {
+            try SessionPlan(try options.optimizations.apply(to: graph), fold: options.foldConstants)
+        }
         pool = options.optimizations.contains(.reuseBuffers) ? BufferPool() : nil
         inPlaceCandidates = options.optimizations.contains(.inPlace) && pool != nil ? plan.inPlaceCandidates() : plan.steps.map { _ in [] }
         let initialized = Set(graph.initializers.keys)
@@ -97,7 +113,7 @@ public final class Session: @unchecked Sendable {
                 throw PlexusError.invalid("input '\(info.name)' was not given")
             }
         }
-        try withOptions(options) { try withoutGradients {
+        try withOptions(options, budget: budget) { try withoutGradients {
             let slots = ThreadErrors.slots
             let savedPool = slots.bufferPool
             slots.bufferPool = pool
@@ -151,12 +167,12 @@ extension Session {
     }
 }
 
-/// Runs `body` with the session's thread count and backend order as this thread's overrides.
-private func withOptions<R>(_ options: Session.Options, _ body: () throws -> R) rethrows -> R {
+/// Runs `body` with the session's thread count, backend order and memory limits as this thread's.
+private func withOptions<R>(_ options: Session.Options, budget: MemoryBudget?, _ body: () throws -> R) rethrows -> R {
     let slots = ThreadErrors.slots
     let saved = (slots.threadCountOverride, slots.backendOrderOverride)
     if options.threads > 0 { slots.threadCountOverride = options.threads }
     if let order = options.backendOrder { slots.backendOrderOverride = order }
     defer { (slots.threadCountOverride, slots.backendOrderOverride) = saved }
-    return try body()
+    return try MemoryLimits.withSessionLimits(cap: options.maxAllocationBytes, budget: budget, body)
 }

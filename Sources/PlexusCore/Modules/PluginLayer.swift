@@ -73,7 +73,7 @@ final class LayerBuilder {
     init(layer: PluginLayer) { self.layer = layer }
 
     func add(_ name: String, dtype: DType, shape: [Int], initialization: Initialization, trainable: Bool) throws -> Tensor {
-        let tensor = Tensor(dtype: dtype, shape: shape)
+        let tensor = try Tensor(dtype: dtype, shape: shape)
         try initialization.fill(tensor)
         if trainable { try layer.register(parameter: tensor, named: name) } else { try layer.register(buffer: tensor, named: name) }
         return tensor
