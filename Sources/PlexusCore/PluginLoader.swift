@@ -20,6 +20,9 @@ public final class PluginLoader: Sendable {
         var loadedPaths: Set<String> = []
         var discovery: Discovery = .notStarted
         var searched: [String] = []
+        /// The thread running a plugin's init, so that a plugin loading another from its init
+        /// gets an error instead of waiting forever on `loading`.
+        var initializingThread: pthread_t?
     }
 
     private enum Discovery { case notStarted, running(pthread_t), done }
@@ -46,8 +49,16 @@ public final class PluginLoader: Sendable {
         }
         let canonical = String(cString: resolved)
         free(resolved)
+        let me = pthread_self()
+        if lock.withLock({ state in state.initializingThread.map { pthread_equal($0, me) != 0 } ?? false }) {
+            throw PlexusError.invalid("cannot load plugin '\(path)' from inside another plugin's init: plugins are loaded one at a time; "
+                + "load it before or after (or list both in the plugins folder)")
+        }
         try loading.withLock { _ in
             if lock.withLock({ $0.loadedPaths.contains(canonical) }) { return }
+            try PluginFileCheck.validate(canonical)
+            lock.withLock { $0.initializingThread = me }
+            defer { lock.withLock { $0.initializingThread = nil } }
             try loadUnlocked(canonical, shownAs: path)
             lock.withLock { _ = $0.loadedPaths.insert(canonical) }
         }

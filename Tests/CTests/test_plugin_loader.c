@@ -2,7 +2,8 @@
  * test_plugin_loader.c - plx_plugin_load with the fixture plugins in argv[1]: missing file, a
  * text file, a library without plx_plugin_init, a too-new ABI, a failing init (leaves nothing
  * registered), a good plugin (idempotent reload, its ops Twice and Fail, error surfacing), a
- * duplicate op registration, and the plugin listing.
+ * duplicate op registration, the plugin listing, a plugin whose init loads a plugin (an error,
+ * not a deadlock) and truncated libraries (refused before the dynamic loader maps them).
  */
 #include "check.h"
 
@@ -162,6 +163,44 @@ static void test_duplicate(void) {
     CHECK(find_plugin("test-dup") == -1);
 }
 
+static void test_reentrant_load_is_refused(void) {
+    size_t before = plx_plugin_count();
+    CHECK_STATUS(plx_plugin_load(fixture("reentrant_load.so")), PLX_ERR_PLUGIN_FAILED);
+    CHECK_CONTAINS(plx_last_error(), "from inside another plugin's init");
+    CHECK_EQ(plx_plugin_count(), before);
+    CHECK(find_plugin("test-reentrant") == -1);
+}
+
+/* Copies the first `keep` bytes of fixture `from` to fixture `to`. */
+static int truncated_copy(const char *from, const char *to, long keep) {
+    char source[4096];
+    snprintf(source, sizeof source, "%s", fixture(from));
+    FILE *in = fopen(source, "rb"), *out = fopen(fixture(to), "wb");
+    int ok = in != NULL && out != NULL;
+    for (long i = 0; ok && i < keep; i++) {
+        int c = fgetc(in);
+        if (c == EOF) break;
+        fputc(c, out);
+    }
+    if (in) fclose(in);
+    if (out) fclose(out);
+    return ok;
+}
+
+static void test_truncated_libraries_are_refused(void) {
+    /* Cut inside the ELF header, inside the program headers, and inside the loaded segments. */
+    long sizes[] = {0, 20, 100, 1000, 3000, 6000};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "truncated_%ld.so", sizes[i]);
+        if (!CHECK(truncated_copy("good_plugin.so", name, sizes[i]))) continue;
+        size_t before = plx_plugin_count();
+        CHECK_STATUS(plx_plugin_load(fixture(name)), PLX_ERR_INVALID_ARGUMENT);
+        CHECK_EQ(plx_plugin_count(), before);
+        remove(fixture(name));
+    }
+}
+
 static void test_listing(void) {
     long i = find_plugin("test-good");
     if (!CHECK(i >= 0)) return;
@@ -184,5 +223,7 @@ int main(int argc, char **argv) {
     test_decomposition();
     test_duplicate();
     test_listing();
+    test_reentrant_load_is_refused();
+    test_truncated_libraries_are_refused();
     return check_finish();
 }
