@@ -27,10 +27,12 @@ struct SoftPlus: FloatMap {
 }
 struct HardLogistic: FloatMap {
     let alpha: Double, beta: Double
-    func apply<T: CPUFloat>(_ x: T) -> T { Swift.max(0, Swift.min(1, T(alpha) * x + T(beta))) }
+    // The value comes first in min/max: Swift's min(v, 1) and max(v, 0) return v when it is
+    // NaN, so NaN propagates (min(1, NaN) would give 1).
+    func apply<T: CPUFloat>(_ x: T) -> T { Swift.max(Swift.min(T(alpha) * x + T(beta), 1), 0) }
 }
 struct HardSwishMap: FloatMap {
-    func apply<T: CPUFloat>(_ x: T) -> T { x * Swift.max(0, Swift.min(1, x / 6 + T(0.5))) }
+    func apply<T: CPUFloat>(_ x: T) -> T { x * Swift.max(Swift.min(x / 6 + T(0.5), 1), 0) }
 }
 
 /// Activation functions with attributes, and Clip.
@@ -98,12 +100,14 @@ enum Activations {
     struct ClipBody: NumericBody {
         let input: KernelTensor, low: KernelTensor?, high: KernelTensor?, output: KernelTensor
         func run<T: CPUNumber>(_ type: T.Type) throws {
-            let lower = low.map { $0.pointer(as: T.self)[0] }
-            let upper = high.map { $0.pointer(as: T.self)[0] }
+            // An absent bound is numeric_limits::lowest() / max() (the ONNX spec, and what
+            // onnxruntime does): ±inf become ±FLT_MAX. NaN stays NaN.
+            let lower = low.map { $0.pointer(as: T.self)[0] } ?? T.lowestFinite
+            let upper = high.map { $0.pointer(as: T.self)[0] } ?? T.highestFinite
             Maps.map(UnsafePointer(input.pointer(as: T.self)), output.pointer(as: T.self), input.count) { x in
                 var y = x
-                if let lower, y < lower { y = lower }
-                if let upper, y > upper { y = upper }
+                if y < lower { y = lower }
+                if y > upper { y = upper }
                 return y
             }
         }

@@ -13,9 +13,12 @@ enum Encoding {
         guard depthTensor.count == 1 else { throw PlexusError.invalid("OneHot: depth must be a scalar") }
         guard values.count == 2 else { throw PlexusError.invalid("OneHot: values must hold [off, on]") }
         guard values.dtype != .string else { throw PlexusError(.unsupported, "OneHot does not support string values") }
-        let depth = Int(try Casting.doubles(depthTensor)[0])
-        guard depth > 0 else { throw PlexusError.invalid("OneHot: depth must be positive, got \(depth)") }
-        let indices = try Casting.doubles(indexTensor).map { Int($0) }
+        let depth = try CheckedConversion.integer(try Casting.doubles(depthTensor)[0], in: 1...Int.max, "OneHot: depth")
+        // An index outside [-depth, depth) (NaN and infinities too) selects nothing: all "off".
+        let indices = try Casting.doubles(indexTensor).map { value -> Int in
+            let index = value.rounded(.towardZero)
+            return index >= -Double(depth) && index < Double(depth) ? Int(index) : depth
+        }
         let rank = indexTensor.rank + 1
         let axis = try normalizedAxis(try context.attributes.int("axis") ?? -1, rank: rank, op: "OneHot")
         var shape = indexTensor.shape

@@ -39,7 +39,9 @@ enum EyeLike {
         unit.view.pointer(as: Double.self)[0] = 1
         let one = try Casting.cast(unit.view, to: dtype)
         let (rows, columns) = (input.shape[0], input.shape[1])
-        let k = try context.attributes.int("k") ?? 0
+        // Clamped to [-rows, columns] (beyond it the diagonal misses the matrix), so that k near
+        // Int64.min or Int64.max cannot overflow the index arithmetic below.
+        let k = min(max(try context.attributes.int("k") ?? 0, -rows), columns)
         for row in max(0, -k)..<max(max(0, -k), min(rows, columns - k)) {
             (output.data + (row * columns + row + k) * size).copyMemory(from: one.view.data, byteCount: size)
         }

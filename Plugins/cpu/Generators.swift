@@ -50,12 +50,34 @@ enum Generators {
             let start = try context.input(0).pointer(as: T.self)[0]
             let limit = try context.input(1).pointer(as: T.self)[0]
             let delta = try context.input(2).pointer(as: T.self)[0]
-            guard delta != T.zero else { throw PlexusError.invalid("Range: delta must not be 0") }
-            let count = max(Int((T.sub(limit, start).double / delta.double).rounded(.up)), 0)
-            guard count < 1 << 40 else { throw PlexusError.invalid("Range: \(count) elements is too many") }
+            let count = try Generators.rangeCount(start: start, limit: limit, delta: delta)
             let output = try context.output(0, T.dtype, [count]).pointer(as: T.self)
             for index in 0..<count { output[index] = T.add(start, T.mul(T(double: Double(index)), delta)) }
         }
+    }
+
+    /// The number of Range elements, max(ceil((limit - start) / delta), 0): exact for integers
+    /// (in 128 bits, so Int64.min..<Int64.max does not wrap to empty), in Double for floats.
+    /// Throws for a zero or NaN delta, NaN/infinite bounds and counts of 2⁴⁰ or more.
+    static func rangeCount<T: CPUNumber>(start: T, limit: T, delta: T) throws -> Int {
+        let exact: Double
+        if let s = start as? any BinaryInteger, let l = limit as? any BinaryInteger, let d = delta as? any BinaryInteger {
+            let (s, l, d) = (Int128(s), Int128(l), Int128(d))
+            guard d != 0 else { throw PlexusError.invalid("Range: delta must not be 0") }
+            let span = l - s
+            var quotient = span / d
+            if span % d != 0 && (span > 0) == (d > 0) { quotient += 1 }
+            exact = Double(max(quotient, 0))
+        } else {
+            let (s, l, d) = (start.double, limit.double, delta.double)
+            guard d != 0 else { throw PlexusError.invalid("Range: delta must not be 0") }
+            exact = max(((l - s) / d).rounded(.up), 0)
+            guard exact.isFinite else { throw PlexusError.invalid("Range: start \(s), limit \(l) and delta \(d) give no finite count") }
+        }
+        guard exact < Double(1 << 40) else {
+            throw PlexusError.invalid("Range: start \(start), limit \(limit) and delta \(delta) give \(exact) elements, too many")
+        }
+        return Int(exact)
     }
 
     static func range(_ context: KernelContext) throws {

@@ -29,19 +29,21 @@ enum GridSample {
             alignCorners ? (0, Double(sizes[d] - 1)) : (-0.5, Double(sizes[d]) - 0.5)
         }
 
-        /// `x` folded back into [low, high] by repeated reflection.
+        /// `x` folded back into [low, high] by repeated reflection (clamped there, as rounding
+        /// far from the image could leave it slightly outside; NaN and infinities stay as they are).
         static func reflect(_ x: Double, _ low: Double, _ high: Double) -> Double {
             let range = high - low
             guard range > 0 else { return low }
+            guard x.isFinite else { return x }
+            var folded = x
             if x < low {
                 let distance = low - x, folds = (distance / range).rounded(.towardZero), rest = distance - folds * range
-                return Int(folds) % 2 == 0 ? low + rest : high - rest
-            }
-            if x > high {
+                folded = folds.truncatingRemainder(dividingBy: 2) == 0 ? low + rest : high - rest
+            } else if x > high {
                 let distance = x - high, folds = (distance / range).rounded(.towardZero), rest = distance - folds * range
-                return Int(folds) % 2 == 0 ? high - rest : low + rest
+                folded = folds.truncatingRemainder(dividingBy: 2) == 0 ? high - rest : low + rest
             }
-            return x
+            return min(max(folded, low), high)
         }
 
         /// The index read for integer position `i` along dim `d`, or nil for a zero (outside, zero padding).
@@ -57,8 +59,10 @@ enum GridSample {
             }
         }
 
-        /// The (index, weight) taps along dim `d` for the normalised coordinate `normalized`.
-        func taps(_ normalized: Double, _ d: Int) -> [(Int?, Double)] {
+        /// The (index, weight) taps along dim `d` for the normalised coordinate `normalized`; nil
+        /// when the sample is undefined (a NaN coordinate, or an infinite one under reflection),
+        /// which makes the output NaN. Far outside the image with zero padding there are no taps.
+        func taps(_ normalized: Double, _ d: Int) -> [(Int?, Double)]? {
             let size = Double(sizes[d])
             var x = alignCorners ? (normalized + 1) / 2 * (size - 1) : ((normalized + 1) * size - 1) / 2
             if mode == "nearest" { x = x.rounded(.toNearestOrEven) }
@@ -66,6 +70,9 @@ enum GridSample {
             if x < low || x > high {
                 if padding == "border" { x = min(max(x, 0), size - 1) } else if padding == "reflection" { x = Sampler.reflect(x, low, high) }
             }
+            // Only now is x converted to integers: a sample more than 4 pixels outside reads nothing.
+            guard !x.isNaN else { return nil }
+            guard x > low - 4 && x < high + 4 else { return padding == "reflection" && x.isInfinite ? nil : [] }
             switch mode {
             case "nearest":
                 return [(index(Int(x), d), 1)]
@@ -104,11 +111,16 @@ enum GridSample {
         let points = outputSpatial.reduce(1, *), pixels = sampler.sizes.reduce(1, *)
         let strides = contiguousStrides(sampler.sizes)
         let values = try Casting.doubles(x), coordinates = try Casting.doubles(grid)
-        var result = [Double](repeating: 0, count: batch * channels * points)
+        let count = try CheckedSize.count([batch, channels, points], "GridSample: output")
+        var result = [Double](repeating: 0, count: try CheckedSize.scratch(count, of: Double.self, "GridSample: output"))
         for n in 0..<batch {
             for point in 0..<points {
                 let base = (n * points + point) * spatial
-                let taps = (0..<spatial).map { d in sampler.taps(coordinates[base + spatial - 1 - d], d) }
+                let taps = (0..<spatial).compactMap { d in sampler.taps(coordinates[base + spatial - 1 - d], d) }
+                guard taps.count == spatial else {
+                    for c in 0..<channels { result[(n * channels + c) * points + point] = .nan }
+                    continue
+                }
                 var combinations: [(Int, Double)] = [(0, 1)]
                 for d in 0..<spatial {
                     combinations = combinations.flatMap { offset, weight in

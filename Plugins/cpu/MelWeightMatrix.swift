@@ -25,22 +25,29 @@ enum MelWeightMatrix {
         }
         let bands = try integer(0), dftLength = try integer(1), sampleRate = try integer(2)
         let lower = try real(3), upper = try real(4)
-        guard bands > 0, dftLength > 0, sampleRate > 0, lower >= 0, upper > lower else {
-            throw PlexusError.invalid("MelWeightMatrix: needs positive num_mel_bins, dft_length, sample_rate and 0 <= lower < upper edge")
+        guard bands > 0, dftLength > 0, sampleRate > 0, lower >= 0, upper > lower, upper.isFinite else {
+            throw PlexusError.invalid("MelWeightMatrix: needs positive num_mel_bins, dft_length, sample_rate and 0 <= lower < upper edge (finite), "
+                + "got \(bands), \(dftLength), \(sampleRate), \(lower), \(upper)")
         }
         let raw = try context.attributes.int("output_datatype") ?? 1
         guard let dtype = DType(rawValue: Int32(clamping: raw)), dtype != .string, dtype != .bool else {
             throw PlexusError(.unsupported, "MelWeightMatrix: unsupported output_datatype \(raw)")
         }
         let spectrumBins = dftLength / 2 + 1
+        // Checked first, so that `bands + 2` and the scratch below cannot overflow.
+        let count = try CheckedSize.scratch(try CheckedSize.count([spectrumBins, bands], "MelWeightMatrix: output"), of: Double.self,
+                                            "MelWeightMatrix: output")
         let lowMel = 2595 * log10(1 + lower / 700), highMel = 2595 * log10(1 + upper / 700)
         let step = (highMel - lowMel) / Double(bands + 2)
-        let edges = (0..<(bands + 2)).map { i -> Int in
+        let edges = try (0..<(bands + 2)).map { i -> Int in
             let hertz = 700 * (pow(10, (Double(i) * step + lowMel) / 2595) - 1)
-            return Int((Double(dftLength + 1) * hertz / Double(sampleRate)).rounded(.down))
+            let bin = max(((Double(dftLength) + 1) * hertz / Double(sampleRate)).rounded(.down), 0)
+            guard bin < Double(spectrumBins) else {
+                throw PlexusError.invalid("MelWeightMatrix: upper_edge_hertz \(upper) lies above the Nyquist frequency of sample_rate \(sampleRate)")
+            }
+            return Int(bin)
         }
-        guard edges.last! < spectrumBins else { throw PlexusError.invalid("MelWeightMatrix: upper_edge_hertz lies above the Nyquist frequency") }
-        var result = [Double](repeating: 0, count: spectrumBins * bands)
+        var result = [Double](repeating: 0, count: count)
         for band in 0..<bands {
             let (low, center, high) = (edges[band], edges[band + 1], edges[band + 2])
             if center == low {

@@ -36,11 +36,17 @@ enum NonMaxSuppression {
         guard boxes.rank == 3, boxes.shape[2] == 4, scores.rank == 3, scores.shape[0] == boxes.shape[0], scores.shape[2] == boxes.shape[1] else {
             throw PlexusError(.shapeMismatch, "NonMaxSuppression: boxes must be [B, N, 4] and scores [B, C, N], got \(boxes.shape) and \(scores.shape)")
         }
+        let names = [2: "max_output_boxes_per_class", 3: "iou_threshold", 4: "score_threshold"]
         func first(_ index: Int) throws -> Double? {
             guard let tensor = context.optionalInput(index), tensor.count > 0 else { return nil }
-            return try Casting.doubles(tensor)[0]
+            return try tensor.scalar("NonMaxSuppression: \(names[index]!)")
         }
-        let limit = max(Int(try first(2) ?? 0), 0), iouThreshold = try first(3) ?? 0, scoreThreshold = try first(4)
+        // int64 in the spec; anything beyond the box count selects every box, so clamp there.
+        let limit = try context.optionalInput(2).flatMap { $0.count > 0 ? try $0.scalarInteger("NonMaxSuppression: max_output_boxes_per_class") : nil } ?? 0
+        let iouThreshold = try first(3) ?? 0, scoreThreshold = try first(4)
+        guard !iouThreshold.isNaN, !(scoreThreshold?.isNaN ?? false) else {
+            throw PlexusError.invalid("NonMaxSuppression: iou_threshold and score_threshold must not be NaN")
+        }
         let centered = try context.attributes.int("center_point_box") ?? 0
         guard centered == 0 || centered == 1 else { throw PlexusError.invalid("NonMaxSuppression: center_point_box must be 0 or 1") }
         let (batches, classes, count) = (scores.shape[0], scores.shape[1], boxes.shape[1])
@@ -58,7 +64,8 @@ enum NonMaxSuppression {
                     guard let scoreThreshold else { return true }
                     return values[base + index] > scoreThreshold
                 }.sorted { (i: Int, j: Int) -> Bool in
-                    let (a, b) = (values[base + i], values[base + j])
+                    // NaN scores rank last, so the order stays a strict weak one.
+                    let (a, b) = (values[base + i].isNaN ? -.infinity : values[base + i], values[base + j].isNaN ? -.infinity : values[base + j])
                     return a > b || (a == b && i < j)
                 }
                 var kept: [Box] = []

@@ -34,8 +34,8 @@ enum Regularization {
 
     static func compute(_ context: KernelContext) throws {
         let input = try context.input(0)
-        let ratio = try context.optionalInput(1).map { try Casting.doubles($0)[0] } ?? 0.5
-        let training = try context.optionalInput(2).map { try Casting.doubles($0)[0] != 0 } ?? false
+        let ratio = try context.optionalInput(1).map { try $0.scalar("Dropout: ratio") } ?? 0.5
+        let training = try context.optionalInput(2).map { try $0.scalar("Dropout: training_mode") != 0 } ?? false
         guard ratio >= 0 && ratio < 1 else { throw PlexusError.invalid("Dropout: ratio must be in [0, 1), got \(ratio)") }
         let output = try context.output(0, input.dtype, input.shape)
         let mask = context.outputCount > 1 ? try context.output(1, .bool, input.shape).pointer(as: Bool.self) : nil

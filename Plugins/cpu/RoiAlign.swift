@@ -48,13 +48,27 @@ enum RoiAlign {
         guard batchIndices.allSatisfy({ $0 >= 0 && $0 < batch }) else { throw PlexusError.invalid("RoiAlign: batch index out of range") }
         let values = try Casting.doubles(x), boxes = try Casting.doubles(rois)
         let halfPixel = transform == "half_pixel", shift = halfPixel ? 0.5 : 0
-        var result = [Double](repeating: 0, count: rois.shape[0] * channels * outHeight * outWidth)
+        let outputShape = [rois.shape[0], channels, outHeight, outWidth]
+        var result = [Double](repeating: 0, count: try CheckedSize.scratch(try CheckedSize.count(outputShape, "RoiAlign: output"),
+                                                                       of: Double.self, "RoiAlign: output"))
+        // A bin's sample grid is at most this many points per side: beyond it a region is far
+        // larger than the image (its samples are mostly zeros) and would take hours to average.
+        let gridLimit = 4 * max(height, width) + 64
+        guard ratio <= gridLimit else { throw PlexusError.invalid("RoiAlign: sampling_ratio \(ratio) is above \(gridLimit) for a \(height)×\(width) image") }
         for r in 0..<rois.shape[0] {
             let startX = boxes[r * 4] * scale - shift, startY = boxes[r * 4 + 1] * scale - shift
             var roiWidth = boxes[r * 4 + 2] * scale - shift - startX, roiHeight = boxes[r * 4 + 3] * scale - shift - startY
             if !halfPixel { (roiWidth, roiHeight) = (max(roiWidth, 1), max(roiHeight, 1)) }
             let binHeight = roiHeight / Double(outHeight), binWidth = roiWidth / Double(outWidth)
-            let gridHeight = ratio > 0 ? ratio : Int(binHeight.rounded(.up)), gridWidth = ratio > 0 ? ratio : Int(binWidth.rounded(.up))
+            guard binHeight.isFinite, binWidth.isFinite else {
+                throw PlexusError.invalid("RoiAlign: region \(r) has a non-finite size: \(Array(boxes[(r * 4)..<(r * 4 + 4)])) × spatial_scale \(scale)")
+            }
+            func grid(_ bin: Double) throws -> Int {
+                guard ratio == 0 else { return ratio }
+                return try CheckedConversion.integer(max(bin.rounded(.up), 0), in: 0...gridLimit,
+                                                     "RoiAlign: the sample grid of region \(r) (\(Array(boxes[(r * 4)..<(r * 4 + 4)])))")
+            }
+            let gridHeight = try grid(binHeight), gridWidth = try grid(binWidth)
             let samples = max(gridHeight * gridWidth, 1)
             for c in 0..<channels {
                 let image = (batchIndices[r] * channels + c) * height * width
@@ -77,6 +91,6 @@ enum RoiAlign {
                 }
             }
         }
-        try DoubleStaging.write(result, into: try context.output(0, x.dtype, [rois.shape[0], channels, outHeight, outWidth]))
+        try DoubleStaging.write(result, into: try context.output(0, x.dtype, outputShape))
     }
 }

@@ -13,7 +13,8 @@ enum Slicing {
         let axes = try context.optionalInput(3)?.integers().map { try normalizedAxis($0, rank: input.rank, op: "Slice") }
             ?? Array(0..<starts.count)
         let steps = try context.optionalInput(4)?.integers() ?? Array(repeating: 1, count: starts.count)
-        guard ends.count == starts.count, axes.count == starts.count, steps.count == starts.count, Set(axes).count == axes.count else {
+        guard ends.count == starts.count, axes.count == starts.count, steps.count == starts.count, Set(axes).count == axes.count,
+              axes.allSatisfy({ $0 < input.rank }) else {
             throw PlexusError.invalid("Slice: starts, ends, axes and steps must have one entry per distinct axis")
         }
         var shape = input.shape
@@ -21,8 +22,11 @@ enum Slicing {
         var strides = inputStrides
         var base = 0
         for (index, axis) in axes.enumerated() {
-            let dim = input.shape[axis], step = steps[index]
-            guard step != 0 else { throw PlexusError.invalid("Slice: step must not be 0") }
+            let dim = input.shape[axis]
+            guard steps[index] != 0 else { throw PlexusError.invalid("Slice: step must not be 0") }
+            // A step longer than the dim takes at most one element, like a step of the dim's
+            // length: clamped so that the arithmetic below cannot overflow (steps of ±2⁶³).
+            let step = min(max(steps[index], -max(dim, 1)), max(dim, 1))
             var start = starts[index], end = ends[index]
             if start < 0 { start += dim }
             if end < 0 { end += dim }

@@ -3,7 +3,8 @@ import PlexusPluginKit
 /// Celu: max(0, x) + min(0, α(e^(x/α) - 1)).
 struct ContinuousExponentialLinear: FloatMap {
     let alpha: Double
-    func apply<T: CPUFloat>(_ x: T) -> T { Swift.max(0, x) + Swift.min(0, T(alpha) * T.expm1(x / T(alpha))) }
+    // The value first in max/min, so that NaN propagates (Swift's max(0, NaN) is 0).
+    func apply<T: CPUFloat>(_ x: T) -> T { Swift.max(x, 0) + Swift.min(T(alpha) * T.expm1(x / T(alpha)), 0) }
 }
 /// Softsign: x/(1+|x|).
 struct SoftSign: FloatMap {

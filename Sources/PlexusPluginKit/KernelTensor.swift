@@ -41,6 +41,34 @@ public struct KernelTensor {
         default: throw PlexusError(.dtypeMismatch, "expected an int64 or int32 tensor, got \(dtype)")
         }
     }
+
+    /// The one element of a scalar input (any shape holding exactly one element) as a Double,
+    /// for float, half, integer and bool tensors. Throws naming `what` (e.g. "Dropout: ratio")
+    /// when the tensor is empty or holds several elements, rather than reading past its end.
+    public func scalar(_ what: @autoclosure () -> String) throws -> Double {
+        guard count == 1 else { throw PlexusError.invalid("\(what()) must hold exactly one value, got shape \(shape)") }
+        switch dtype {
+        case .float32: return Double(pointer(as: Float.self)[0])
+        case .float64: return pointer(as: Double.self)[0]
+        case .float16, .bfloat16: return Double(HalfPrecision.widened(self)[0])
+        case .bool: return pointer(as: UInt8.self)[0] != 0 ? 1 : 0
+        case .int8: return Double(pointer(as: Int8.self)[0])
+        case .int16: return Double(pointer(as: Int16.self)[0])
+        case .int32: return Double(pointer(as: Int32.self)[0])
+        case .int64: return Double(pointer(as: Int64.self)[0])
+        case .uint8: return Double(pointer(as: UInt8.self)[0])
+        case .uint16: return Double(pointer(as: UInt16.self)[0])
+        case .uint32: return Double(pointer(as: UInt32.self)[0])
+        case .uint64: return Double(pointer(as: UInt64.self)[0])
+        default: throw PlexusError(.dtypeMismatch, "\(what()) must be numeric, got \(dtype)")
+        }
+    }
+
+    /// The one element of a scalar int32/int64 input, exactly (int64 values beyond 2⁵³ too).
+    public func scalarInteger(_ what: @autoclosure () -> String) throws -> Int {
+        guard count == 1 else { throw PlexusError.invalid("\(what()) must hold exactly one value, got shape \(shape)") }
+        return try integers()[0]
+    }
 }
 
 /// A tensor owned by plugin code (from `Host.call` or `OwnedTensor.create`); released when the

@@ -19,9 +19,12 @@ struct ResampleAxis {
         for o in 0..<outputLength {
             let position = Self.sourcePosition(o, inputLength: inputLength, outputLength: outputLength, scale: scale, crop: crop,
                                                coordinates: settings.coordinates)
-            let outside = settings.coordinates == .tfCropAndResize && (position < 0 || position > last)
+            // A NaN or infinite position (from a roi of NaN or ±inf) reads nothing and gets the
+            // extrapolation value; finite ones are clamped near the input before they become
+            // indices (every tap is clamped into it anyway), so a huge roi cannot trap.
+            let outside = settings.coordinates == .tfCropAndResize ? !(position >= 0 && position <= last) : !position.isFinite
             extrapolated.append(outside)
-            if !outside { taps += Self.taps(at: position, inputLength: inputLength, settings: settings) }
+            if !outside { taps += Self.taps(at: min(max(position, -4), last + 4), inputLength: inputLength, settings: settings) }
             starts.append(taps.count)
         }
         (self.inputLength, self.outputLength, self.starts, self.taps, self.extrapolated) = (inputLength, outputLength, starts, taps, extrapolated)

@@ -19,7 +19,7 @@ struct ResizePlan {
         var scales = [Double](repeating: 1, count: rank), output = inputShape
         switch (inputs.scales, inputs.sizes) {
         case (let given?, nil):
-            guard given.count == axes.count, given.allSatisfy({ $0 > 0 }) else {
+            guard given.count == axes.count, given.allSatisfy({ $0 > 0 && $0.isFinite }) else {
                 throw PlexusError.invalid("\(op): scales must hold \(axes.count) positive values, got \(given)")
             }
             for (k, dim) in axes.enumerated() {
@@ -38,13 +38,18 @@ struct ResizePlan {
                 case .stretch: (scales[dim], output[dim]) = (ratios[k], sizes[k])
                 case .notLarger, .notSmaller:
                     let common = settings.policy == .notLarger ? ratios.min()! : ratios.max()!
-                    (scales[dim], output[dim]) = (common, Int((common * Double(inputShape[dim])).rounded()))
+                    (scales[dim], output[dim]) = (common, try CheckedConversion.integer((common * Double(inputShape[dim])).rounded(),
+                                                                                      "\(op): the output length of dim \(dim)"))
                 }
             }
         default:
             throw PlexusError.invalid("\(op): exactly one of scales and sizes must be given")
         }
         for dim in axes where output[dim] < 1 { throw PlexusError.invalid("\(op): the output would be empty along dim \(dim)") }
+        // The passes hold scratch of the output's size and taps for each output position.
+        let total = try CheckedSize.count(output, "\(op): output")
+        _ = try CheckedSize.scratch(total, of: Double.self, "\(op): output of shape \(output)")
+        for dim in axes { _ = try CheckedSize.scratch(output[dim], of: (Int, Double, Int, Double, Int, Double, Int, Double).self, "\(op): taps of dim \(dim)") }
         var crops = [(Double, Double)](repeating: (0, 1), count: rank)
         if settings.coordinates == .tfCropAndResize {
             guard let roi = inputs.roi, roi.count == 2 * axes.count else {

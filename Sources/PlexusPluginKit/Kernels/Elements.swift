@@ -12,6 +12,10 @@ public protocol CPUNumber: Comparable, BitwiseCopyable {
     static var lowest: Self { get }
     /// The largest value (+inf for floats): the start of a running minimum.
     static var highest: Self { get }
+    /// The smallest finite value (C++'s numeric_limits::lowest(): -FLT_MAX for float32).
+    static var lowestFinite: Self { get }
+    /// The largest finite value (numeric_limits::max()).
+    static var highestFinite: Self { get }
     init(double value: Double)
     var double: Double { get }
     static func add(_ a: Self, _ b: Self) -> Self
@@ -38,6 +42,8 @@ extension CPUInteger {
     @inlinable public static var one: Self { 1 }
     @inlinable public static var lowest: Self { .min }
     @inlinable public static var highest: Self { .max }
+    @inlinable public static var lowestFinite: Self { .min }
+    @inlinable public static var highestFinite: Self { .max }
     @inlinable public init(double value: Double) {
         if value.isNaN { self = 0 } else { self = Self(exactly: value.rounded(.towardZero)) ?? (value < 0 ? .min : .max) }
     }
@@ -99,6 +105,8 @@ extension CPUFloat {
     @inlinable public static var one: Self { 1 }
     @inlinable public static var lowest: Self { -.infinity }
     @inlinable public static var highest: Self { .infinity }
+    @inlinable public static var lowestFinite: Self { -.greatestFiniteMagnitude }
+    @inlinable public static var highestFinite: Self { .greatestFiniteMagnitude }
     @inlinable public var isNaNValue: Bool { isNaN }
     @inlinable @inline(__always) public static func add(_ a: Self, _ b: Self) -> Self { a + b }
     @inlinable @inline(__always) public static func sub(_ a: Self, _ b: Self) -> Self { a - b }

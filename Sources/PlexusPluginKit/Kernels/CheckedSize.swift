@@ -1,0 +1,54 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Size arithmetic on values from outside (shapes, attributes, run-time inputs), checked for
+/// overflow instead of trapping, and a bound for the scratch memory a kernel allocates itself.
+/// Outputs are allocated by the host, which enforces the allocation cap; these keep a kernel from
+/// trapping while it works out the size, and from asking Swift for an array it cannot have (a
+/// failed `[T](repeating:count:)` stops the process).
+public enum CheckedSize {
+    /// `a * b`; throws `invalidArgument` naming `what` when it overflows.
+    @inlinable public static func multiply(_ a: Int, _ b: Int, _ what: @autoclosure () -> String) throws -> Int {
+        let (result, overflow) = a.multipliedReportingOverflow(by: b)
+        guard !overflow else { throw PlexusError.invalid("\(what()): \(a) × \(b) is too large") }
+        return result
+    }
+
+    /// `a + b`; throws `invalidArgument` naming `what` when it overflows.
+    @inlinable public static func add(_ a: Int, _ b: Int, _ what: @autoclosure () -> String) throws -> Int {
+        let (result, overflow) = a.addingReportingOverflow(b)
+        guard !overflow else { throw PlexusError.invalid("\(what()): \(a) + \(b) is too large") }
+        return result
+    }
+
+    /// The element count of `shape`; throws for a negative dim or a product that overflows.
+    @inlinable public static func count(_ shape: [Int], _ what: @autoclosure () -> String) throws -> Int {
+        var total = 1
+        for dim in shape {
+            guard dim >= 0 else { throw PlexusError.invalid("\(what()): negative dim in shape \(shape)") }
+            let (next, overflow) = total.multipliedReportingOverflow(by: dim)
+            guard !overflow else { throw PlexusError.invalid("\(what()): shape \(shape) has too many elements") }
+            total = next
+        }
+        return total
+    }
+
+    /// Physical memory of the machine in bytes: no allocation beyond it can be backed.
+    public static let physicalMemory: Int = {
+        let pages = sysconf(Int32(_SC_PHYS_PAGES)), pageSize = sysconf(Int32(_SC_PAGESIZE))
+        guard pages > 0, pageSize > 0 else { return Int.max }
+        let (bytes, overflow) = pages.multipliedReportingOverflow(by: pageSize)
+        return overflow ? Int.max : bytes
+    }()
+
+    /// Checks that `count` elements of `T` can be allocated as scratch (no overflow, not above
+    /// physical memory) and returns `count`; throws `outOfMemory` naming `what` otherwise.
+    @inlinable public static func scratch<T>(_ count: Int, of type: T.Type, _ what: @autoclosure () -> String) throws -> Int {
+        let (bytes, overflow) = max(count, 0).multipliedReportingOverflow(by: MemoryLayout<T>.stride)
+        guard count >= 0, !overflow, bytes <= physicalMemory else {
+            throw PlexusError(.outOfMemory, "\(what()): scratch of \(count) elements is more than this machine's memory")
+        }
+        return count
+    }
+}
