@@ -53,13 +53,19 @@ struct ClassificationTask {
         }
         func images(_ key: String) throws -> Tensor {
             let raw = try array(key)
+            guard raw.rank >= 1 else { throw PlexusError.invalid("\(path): '\(key)' must have one row per sample, got a 0-d array") }
             let scaled = try Ops.call1("Div", [try Ops.call1("Cast", [raw], attributes: ["to": .int(Int64(DType.float32.rawValue))]),
                                                Tensor(scalar: Float(16))])
             return try scaled.reshaped([raw.shape[0]] + imageShape)
         }
-        return ClassificationTask(name: "the 8x8 digits", unit: "images",
-                                  train: try TensorDataset(inputs: try images("x_train"), targets: try array("y_train")),
-                                  test: try TensorDataset(inputs: try images("x_test"), targets: try array("y_test")), classes: 10)
+        func dataset(_ split: String) throws -> TensorDataset {
+            let (inputs, targets) = (try images("x_\(split)"), try array("y_\(split)"))
+            do { return try TensorDataset(inputs: inputs, targets: targets) } catch let error as PlexusError {
+                throw PlexusError(error.code, "\(path): x_\(split) and y_\(split): \(error.message)")
+            }
+        }
+        return ClassificationTask(name: "the 8x8 digits", unit: "images", train: try dataset("train"), test: try dataset("test"),
+                                  classes: 10)
     }
 
     /// Reversing random token sequences: input tokens [n, length] in 0..<vocabulary, target the

@@ -35,6 +35,16 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "ONNX opset for --export.")
     var opset = 17
 
+    /// Refuses option values that would train nothing or trap (`0..<epochs` with a negative
+    /// count) while still reporting success.
+    func validate() throws {
+        if let epochs, epochs <= 0 { throw ValidationError("--epochs must be positive, got \(epochs)") }
+        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive, got \(batchSize)") }
+        if let hidden, hidden <= 0 { throw ValidationError("--hidden must be positive, got \(hidden)") }
+        guard lr.isFinite, lr > 0 else { throw ValidationError("--lr must be a positive finite number, got \(lr)") }
+        guard threads >= 0 else { throw ValidationError("--threads must be 0 (one per core) or positive, got \(threads)") }
+    }
+
     func run() throws {
         try Parallel.setThreadCount(threads)
         RandomSource.seed(seed)
@@ -42,6 +52,9 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("unknown model '\(model)' (known: \(Recipe.all.keys.sorted().joined(separator: ", ")))")
         }
         let task = try recipe.task(data, seed)
+        guard task.train.count > 0, task.test.count > 0 else {
+            throw ValidationError("\(data) has \(task.train.count) training and \(task.test.count) test samples; both must be at least 1")
+        }
         let width = hidden ?? recipe.defaultWidth
         let network = try recipe.build(width)
         let epochs = self.epochs ?? recipe.defaultEpochs
@@ -58,7 +71,7 @@ struct TrainCommand: ParsableCommand {
         try Safetensors.save(network, to: path, metadata: ["producer": "plexus", "model": model])
         print("saved \(path)")
         if let export {
-            let example = task.test.batch(Array(0..<min(4, task.test.count))).inputs
+            let example = try task.test.batch(Array(0..<min(4, task.test.count))).inputs
             try ONNXExport.write(network, inputs: [example], to: export,
                                  options: ONNXExport.Options(opset: opset, inputNames: ["input"], outputNames: ["output"],
                                                              dynamicAxes: ["input": [0: "batch"], "output": [0: "batch"]]),

@@ -23,7 +23,7 @@ struct Trainer {
             let bar = ProgressBar(total: loader.batchCount, label: "epoch \(epoch + 1)/\(epochs)")
             var lossSum = 0.0, correct = 0, total = 0, samples = 0
             let epochStart = monotonicSeconds()
-            for (index, batch) in loader.batches(epoch: epoch).enumerated() {
+            for (index, batch) in try loader.batches(epoch: epoch).enumerated() {
                 optimizer.zeroGrad()
                 let output = try model(batch.inputs)
                 let loss = try task.loss(output, batch.targets)

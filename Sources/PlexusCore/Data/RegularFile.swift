@@ -18,7 +18,13 @@ struct RegularFile {
         var descriptor: Int32
         repeat { descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) } while descriptor < 0 && errno == EINTR
         guard descriptor >= 0 else {
-            throw PlexusError(.io, "cannot open '\(path)': \(FileIO.errorText())")
+            let reason = FileIO.errorText()
+            // A socket cannot be opened at all (ENXIO); say what it is rather than why open failed.
+            var status = stat()
+            if stat(path, &status) == 0, status.st_mode & S_IFMT != S_IFREG {
+                throw PlexusError.invalid("'\(path)' is \(RegularFile.kind(status.st_mode)), not a regular file")
+            }
+            throw PlexusError(.io, "cannot open '\(path)': \(reason)")
         }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else {

@@ -57,7 +57,11 @@ public enum Safetensors {
         }
         let header: JSON
         do {
-            header = try JSON.parse(String(decoding: try reader.slice(8, length), as: UTF8.self))
+            // Names must be valid UTF-8 (as the reference requires), not silently replaced.
+            guard let text = String(validating: try reader.slice(8, length), as: UTF8.self) else {
+                throw PlexusError.invalid("the header is not valid UTF-8")
+            }
+            header = try JSON.parse(text)
         } catch let error as PlexusError {
             throw PlexusError.invalid("\(name): malformed header: \(error.message)")
         }
