@@ -11,22 +11,14 @@ import PlexusABI
 enum PluginFileCheck {
     /// Throws `invalid` naming what is wrong with the file at `path`.
     static func validate(_ path: String) throws {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else { throw PlexusError(.notFound, "cannot open plugin '\(path)': \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var status = stat()
-        guard fstat(fd, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
-            throw PlexusError.invalid("plugin '\(path)' is not a regular file")
-        }
-        let size = Int(status.st_size)
+        let file = try RegularFile(path)
+        defer { file.close() }
+        let size = file.size
         func bytes(_ offset: Int, _ count: Int) throws -> [UInt8] {
             guard offset >= 0, count >= 0, offset <= size, count <= size - offset else {
                 throw PlexusError.invalid("plugin '\(path)' is truncated or corrupt (\(size) bytes; its headers point past the end)")
             }
-            var buffer = [UInt8](repeating: 0, count: count)
-            let read = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, off_t(offset)) }
-            guard read == count else { throw PlexusError.invalid("plugin '\(path)' could not be read") }
-            return buffer
+            return try file.read(offset: offset, length: count)
         }
         func integer(_ data: [UInt8], _ at: Int, _ width: Int) -> Int {
             var value: UInt64 = 0
