@@ -24,19 +24,21 @@ enum Col2Im {
               (image + block + dilations + strides).allSatisfy({ $0 > 0 }), pads.allSatisfy({ $0 >= 0 }) else {
             throw PlexusError.invalid("Col2Im: input must be 3-D and image_shape, block_shape, dilations, strides (positive) and pads (2 per dim) must agree")
         }
-        let blockSize = block.reduce(1, *)
+        let blockSize = try CheckedSize.count(block, "Col2Im: block_shape")
         guard input.shape[1] % blockSize == 0 else {
             throw PlexusError(.shapeMismatch, "Col2Im: input dim 1 (\(input.shape[1])) is not a multiple of the block size \(blockSize)")
         }
-        let positions = (0..<k).map { (d: Int) -> Int in
-            let extent = dilations[d] * (block[d] - 1) + 1
-            return (image[d] + pads[d] + pads[d + k] - extent) / strides[d] + 1
+        let positions = try (0..<k).map { (d: Int) -> Int in
+            let what = "Col2Im: the geometry of dim \(d)"
+            let extent = try CheckedSize.add(try CheckedSize.multiply(dilations[d], block[d] - 1, what), 1, what)
+            let padded = try CheckedSize.add(try CheckedSize.add(image[d], pads[d], what), pads[d + k], what)
+            return (padded - extent) / strides[d] + 1
         }
-        guard positions.allSatisfy({ $0 > 0 }), positions.reduce(1, *) == input.shape[2] else {
+        guard positions.allSatisfy({ $0 > 0 }), try CheckedSize.count(positions, "Col2Im: block positions") == input.shape[2] else {
             throw PlexusError(.shapeMismatch, "Col2Im: input has \(input.shape[2]) blocks, but the geometry gives \(positions)")
         }
         let (batch, channels) = (input.shape[0], input.shape[1] / blockSize)
-        let pixels = image.reduce(1, *), count = input.shape[2]
+        let pixels = try CheckedSize.count(image, "Col2Im: image_shape"), count = input.shape[2]
         let values = try Casting.doubles(input)
         let blockStrides = contiguousStrides(block), positionStrides = contiguousStrides(positions), imageStrides = contiguousStrides(image)
         var result = [Double](repeating: 0, count: batch * channels * pixels)

@@ -71,8 +71,13 @@ enum FourierTransforms {
         guard n > 0 else { throw PlexusError.invalid("DFT: dft_length must be positive, got \(n)") }
         let bins = inverse ? n : (onesided ? n / 2 + 1 : n), outComponents = inverse && onesided ? 1 : 2
         let outer = product(x.shape, 0..<axis), inner = product(x.shape, (axis + 1)..<(x.rank - 1))
+        var shape = x.shape
+        shape[axis] = bins
+        shape[x.rank - 1] = outComponents
+        // The output first: the host refuses a dft_length too large to allocate before any work.
+        let output = try context.output(0, x.dtype, shape)
         let values = try Casting.doubles(x)
-        var result = [Double](repeating: 0, count: outer * bins * inner * outComponents)
+        var result = [Double](repeating: 0, count: try CheckedSize.scratch(output.count, of: Double.self, "DFT: output"))
         for o in 0..<outer {
             for i in 0..<inner {
                 let element = { (t: Int, c: Int) in values[((o * length + t) * inner + i) * components + c] }
@@ -87,10 +92,7 @@ enum FourierTransforms {
                 }
             }
         }
-        var shape = x.shape
-        shape[axis] = bins
-        shape[x.rank - 1] = outComponents
-        try DoubleStaging.write(result, into: try context.output(0, x.dtype, shape))
+        try DoubleStaging.write(result, into: output)
     }
 
     /// The STFT kernel: frames of `frame_length` every `frame_step` samples, each windowed and transformed.
@@ -110,7 +112,8 @@ enum FourierTransforms {
         guard !(onesided && components == 2) else { throw PlexusError.invalid("STFT: onesided needs a real signal") }
         let frames = (length - frameLength) / step + 1, bins = onesided ? frameLength / 2 + 1 : frameLength
         let values = try Casting.doubles(signal)
-        var result = [Double](repeating: 0, count: batch * frames * bins * 2)
+        let output = try context.output(0, signal.dtype, [batch, frames, bins, 2])
+        var result = [Double](repeating: 0, count: try CheckedSize.scratch(output.count, of: Double.self, "STFT: output"))
         for b in 0..<batch {
             for f in 0..<frames {
                 let sample = { (t: Int, c: Int) -> Double in
@@ -125,6 +128,6 @@ enum FourierTransforms {
                 }
             }
         }
-        try DoubleStaging.write(result, into: try context.output(0, signal.dtype, [batch, frames, bins, 2]))
+        try DoubleStaging.write(result, into: output)
     }
 }

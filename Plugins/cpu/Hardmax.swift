@@ -18,8 +18,10 @@ enum Hardmax {
             let (length, inner) = (length, inner)
             for slice in 0..<(outer * inner) {
                 let base = (slice / inner) * length * inner + slice % inner
+                // The first NaN is the maximum, as in ArgMax and numpy's argmax.
                 var best = 0
-                for k in 1..<max(length, 1) where x[base + k * inner] > x[base + best * inner] { best = k }
+                for k in 1..<max(length, 1) where !x[base + best * inner].isNaN
+                    && (x[base + k * inner] > x[base + best * inner] || x[base + k * inner].isNaN) { best = k }
                 y[base + best * inner] = 1
             }
         }

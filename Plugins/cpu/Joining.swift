@@ -47,7 +47,8 @@ enum Joining {
     /// (default: the outputs asked for) parts of ⌈length / parts⌉ with a smaller last one.
     static func splitSizes(length: Int, given: [Int]?, numOutputs: Int?, outputCount: Int) throws -> [Int] {
         if let given {
-            guard given.count == outputCount, given.allSatisfy({ $0 >= 0 }), given.reduce(0, +) == length else {
+            guard given.count == outputCount, given.allSatisfy({ $0 >= 0 }),
+                  try given.reduce(0, { try CheckedSize.add($0, $1, "Split: sizes \(given)") }) == length else {
                 throw PlexusError(.shapeMismatch, "Split: sizes \(given) do not split \(length) into \(outputCount) outputs")
             }
             return given

@@ -148,7 +148,8 @@ enum LinearQuantization {
         let result = ratios.indices.map { index -> Double in
             if toFloat { return ratios[index] + zeros[layout.parameter(index)] }  // float8/float4 round in the encoding
             let q = ratios[index].rounded(.toNearestOrEven) + zeros[layout.parameter(index)]
-            return q.isNaN ? 0 : min(max(q, bounds.lowerBound), bounds.upperBound)
+            // NaN saturates to the lowest value, as in onnxruntime (0 for uint8, -128 for int8).
+            return q.isNaN ? bounds.lowerBound : min(max(q, bounds.lowerBound), bounds.upperBound)
         }
         if dtype.isNarrow {
             let saturate = try (context.attributes.int("saturate") ?? 1) != 0  // (integers are clamped above)
@@ -186,7 +187,9 @@ enum LinearQuantization {
             high = max(high, values[index])
         }
         let scale = (high - low) / 255
-        let zeroPoint = scale == 0 ? 0 : min(max((-low / scale).rounded(.toNearestOrEven), 0), 255)
+        // An infinite input makes -low / scale NaN: saturated to 255 as onnxruntime's clamp does.
+        let intermediate = (-low / scale).rounded(.toNearestOrEven)
+        let zeroPoint: Float = scale == 0 ? 0 : intermediate.isNaN ? 255 : min(max(intermediate, 0), 255)
         let output = try context.output(0, .uint8, x.shape)
         let quantized = output.pointer(as: UInt8.self)
         for index in 0..<x.count {

@@ -36,13 +36,17 @@ enum MaxUnpool {
               (kernel + strides).allSatisfy({ $0 > 0 }), indexTensor.shape == x.shape else {
             throw PlexusError.invalid("MaxUnpool: X \(x.shape) and I \(indexTensor.shape) must match, with kernel_shape, strides and pads per spatial dim")
         }
-        let pooledShape = Array(x.shape[..<2]) + (0..<spatial).map { d in
-            (x.shape[d + 2] - 1) * strides[d] + kernel[d] - pads[d] - pads[d + spatial]
+        let pooledShape = try Array(x.shape[..<2]) + (0..<spatial).map { d in
+            let what = "MaxUnpool: the unpooled size of dim \(d + 2)"
+            let stretched = try CheckedSize.add(try CheckedSize.multiply(max(x.shape[d + 2] - 1, 0), strides[d], what), kernel[d], what)
+            return try CheckedSize.add(stretched, -(try CheckedSize.add(pads[d], pads[d + spatial], what)), what)
         }
         let shape = try context.optionalInput(2)?.integers() ?? pooledShape
         guard shape.count == x.rank, zip(shape, pooledShape).allSatisfy({ $0 >= $1 }) else {
             throw PlexusError(.shapeMismatch, "MaxUnpool: output_shape \(shape) must be at least the unpooled shape \(pooledShape)")
         }
+        _ = try CheckedSize.count(pooledShape, "MaxUnpool: unpooled shape")
+        _ = try CheckedSize.count(shape, "MaxUnpool: output_shape")
         let pooledStrides = contiguousStrides(pooledShape), outputStrides = contiguousStrides(shape)
         let pooledCount = pooledShape.reduce(1, *)
         let indices = try indexTensor.integers().map { (index: Int) throws -> Int in

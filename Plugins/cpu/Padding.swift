@@ -55,7 +55,7 @@ enum Padding {
             ends[axis] = pads[index + axes.count]
         }
         let shape = try (0..<input.rank).map { d -> Int in
-            let size = input.shape[d] + begins[d] + ends[d]
+            let size = try CheckedSize.add(try CheckedSize.add(input.shape[d], begins[d], "Pad: dim \(d)"), ends[d], "Pad: dim \(d)")
             guard size >= 0 else { throw PlexusError.invalid("Pad: pads crop dim \(d) below zero") }
             if mode != "constant" && input.shape[d] == 0 && size > 0 { throw PlexusError.invalid("Pad: cannot \(mode)-pad an empty dim") }
             return size

@@ -21,7 +21,9 @@ enum Replication {
                 }
                 // View the output as [r0, d0, r1, d1, ...] reading the input with stride 0 over each r.
                 let own = contiguousStrides(input.shape)
-                let output = try context.output(0, input.dtype, zip(repeats, input.shape).map(*))
+                let shape = try zip(repeats, input.shape).map { try CheckedSize.multiply($0, $1, "Tile: repeats \(repeats) of shape \(input.shape)") }
+                _ = try CheckedSize.count(shape, "Tile: repeats \(repeats) of shape \(input.shape)")
+                let output = try context.output(0, input.dtype, shape)
                 let interleaved = KernelTensorShape.interleave(repeats, input.shape)
                 try Movement.dispatch(input.dtype, StridedCopy(source: input.data, target: output.data, shape: interleaved,
                                                                strides: own.flatMap { [0, $0] }, base: 0))

@@ -64,13 +64,13 @@ enum Reshaping {
         let unknown = result.indices.filter { result[$0] == -1 }
         guard unknown.count <= 1 else { throw PlexusError.invalid("Reshape: more than one -1 in \(requested)") }
         if let index = unknown.first {
-            let known = result.enumerated().filter { $0.offset != index }.reduce(1) { $0 * $1.element }
+            let known = try CheckedSize.count(result.enumerated().filter { $0.offset != index }.map(\.element), "Reshape: shape \(requested)")
             guard known != 0, count % known == 0 else {
                 throw PlexusError(.shapeMismatch, "Reshape: cannot reshape \(shape) to \(requested)")
             }
             result[index] = count / known
         }
-        guard result.reduce(1, *) == count else {
+        guard try CheckedSize.count(result, "Reshape: cannot reshape \(shape) to \(requested)") == count else {
             throw PlexusError(.shapeMismatch, "Reshape: cannot reshape \(shape) (\(count) elements) to \(requested)")
         }
         return result

@@ -52,7 +52,7 @@ enum LRN {
             let source = x.pointer(as: T.self), target = y.pointer(as: T.self), settings = self.settings
             let (before, after) = settings.reach
             let scale = T(settings.alpha / Double(settings.size)), bias = T(settings.bias), beta = T(settings.beta)
-            Host.parallelFor(planes, grain: WorkGrain.items(cost: planeSize * settings.size)) { range in
+            Host.parallelFor(planes, grain: WorkGrain.items(cost: planeSize * min(settings.size, channels))) { range in
                 for plane in range {
                     let channel = plane % channels, item = plane - channel
                     let window = max(0, channel - before)...min(channels - 1, channel + after)
