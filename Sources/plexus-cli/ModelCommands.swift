@@ -1,5 +1,4 @@
 import ArgumentParser
-import COnnxCheck
 import PlexusCore
 import PlexusONNX
 
@@ -66,34 +65,5 @@ struct InfoCommand: ParsableCommand {
             return [key.description, "\(count)", plugin]
         }
         printTable(header: ["op", "nodes", "plugin"], rows: rows)
-    }
-}
-
-/// `plexus check`: the official ONNX checker (Debian's libonnx) and shape inference on a model,
-/// when the model is within the checker's IR/opset range; said so when it is not.
-struct CheckCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "check", abstract: "Check an ONNX model with the ONNX checker.")
-
-    @Argument(help: "The ONNX model file.")
-    var model: String
-    @Flag(help: "Skip shape inference.")
-    var noShapeInference = false
-
-    func run() throws {
-        let bytes = try FileIO.read(model)
-        var message = [CChar](repeating: 0, count: 4096)
-        let result = bytes.withUnsafeBytes { plx_onnx_check($0.baseAddress, $0.count, noShapeInference ? 0 : 1, &message, message.count) }
-        let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        switch result {
-        case PLX_ONNX_CHECK_OK:
-            print("\(model): valid")
-        case PLX_ONNX_CHECK_OUT_OF_RANGE:
-            var ir = 0, opset = 0
-            plx_onnx_check_limits(&ir, &opset)
-            print("\(model): not checked: \(text) (the checker knows IR ≤ \(ir), opset ≤ \(opset))")
-        default:
-            print("\(model): invalid: \(text)")
-            throw ExitCode(1)
-        }
     }
 }

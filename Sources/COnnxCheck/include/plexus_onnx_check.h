@@ -20,7 +20,9 @@ extern "C" {
 
 /**
  * Checks serialized model bytes with onnx::checker::check_model and, when `infer_shapes` is
- * nonzero, strict shape inference. Writes a NUL-terminated message (at most `capacity` bytes)
+ * nonzero, strict shape inference, in a child process (a crash or hang of libonnx is reported
+ * as INVALID with the signal named). Attribute sizes libonnx divides by (strides, dilations,
+ * kernel_shape, group, blocksize) must be 1 to 2^31-1. Writes a NUL-terminated message (at most `capacity` bytes)
  * for every result but OK. Thread-safe. Never throws.
  */
 int plx_onnx_check(const void *bytes, size_t size, int infer_shapes, char *message, size_t capacity);
