@@ -16,7 +16,8 @@ from .dlpack import from_dlpack
 from .factories import (arange, cat, concat, empty, eye, full, full_like, linspace, manual_seed, ones, ones_like, rand,
                         randint, randn, stack, where, zeros, zeros_like)
 from .plugins import PluginInfo, load_plugin, plugins
-from .settings import abi_version, get_num_threads, set_backend_order, set_num_threads, version
+from .settings import (abi_version, get_max_allocation_bytes, get_num_threads, set_backend_order, set_max_allocation_bytes,
+                       set_num_threads, version)
 from .serialization import load, save
 from .session import (ExecutionMode, GraphOptimizationLevel, InferenceSession, ModelMetadata, NodeArg, RunOptions,
                       SessionOptions, get_all_providers, get_available_providers, get_device)
@@ -63,6 +64,7 @@ __all__ = [
     "InferenceSession", "SessionOptions", "RunOptions", "NodeArg", "ModelMetadata", "GraphOptimizationLevel",
     "ExecutionMode", "get_available_providers", "get_all_providers", "get_device",
     "save", "load", "load_plugin", "plugins", "PluginInfo", "set_num_threads", "get_num_threads", "set_backend_order",
+    "set_max_allocation_bytes", "get_max_allocation_bytes",
     "version", "abi_version", "library_path", "nn", "optim", "onnx",
     "DType", "as_dtype", "float32", "float64", "float16", "bfloat16", "uint8", "int8", "uint16", "int16", "int32", "int64",
     "uint32", "uint64", "bool_", "string", "float", "double", "half", "long", "int",

@@ -38,7 +38,8 @@ class SessionOptionsStruct(ctypes.Structure):
 
     _fields_ = [("struct_size", ctypes.c_uint32), ("intra_op_num_threads", ctypes.c_int32),
                 ("backend_order", ctypes.c_char_p), ("disable_constant_folding", ctypes.c_int32),
-                ("disabled_optimizations", ctypes.c_uint32)]
+                ("disabled_optimizations", ctypes.c_uint32), ("max_allocation_bytes", ctypes.c_int64),
+                ("max_arena_bytes", ctypes.c_int64)]
 
 # plx_session_options.disabled_optimizations bits (PLX_OPTIMIZE_* in plexus.h).
 OPTIMIZE_ELIMINATE_IDENTITIES, OPTIMIZE_FOLD_BATCHNORM, OPTIMIZE_FUSE_ACTIVATIONS, OPTIMIZE_FUSE_RESIDUALS = 1, 2, 4, 8
@@ -77,6 +78,8 @@ _SIGNATURES = {
     "plx_set_backend_order": (_I32, [_STR]),
     "plx_set_num_threads": (_I32, [_I32]),
     "plx_num_threads": (_I32, []),
+    "plx_set_max_allocation_bytes": (_I32, [_I64]),
+    "plx_max_allocation_bytes": (_I64, []),
     "plx_tensor_set_requires_grad": (_I32, [_P, _I32]),
     "plx_tensor_requires_grad": (_I32, [_P]),
     "plx_tensor_backward": (_I32, [_P, _P]),

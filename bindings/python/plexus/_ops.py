@@ -7,6 +7,7 @@ Python module, each call is also reported to the tracer of the calling thread.
 import ctypes
 import threading
 
+from . import _validate
 from ._attrs import attributes
 from ._errors import InvalidArgumentError
 from ._lib import check, lib
@@ -36,6 +37,10 @@ def _as_tensor(value):
     return tensor(value)
 
 
+#: The most outputs one op call may ask for (a bound on the result array allocated here).
+_MAX_OUTPUTS = 1 << 16
+
+
 def call(op_type, inputs, attrs=None, outputs=1, domain=""):
     """Runs operator ``domain::op_type`` on ``inputs`` (Tensors, array-likes, or None for an
     omitted optional input) and returns a list of ``outputs`` new Tensors.
@@ -45,14 +50,15 @@ def call(op_type, inputs, attrs=None, outputs=1, domain=""):
     """
     from .tensor import Tensor
 
-    if not isinstance(outputs, int) or outputs < 1:
-        raise InvalidArgumentError(f"outputs must be a positive int, got {outputs!r}")
+    if not isinstance(outputs, int) or isinstance(outputs, bool) or not 1 <= outputs <= _MAX_OUTPUTS:
+        raise InvalidArgumentError(f"outputs must be an int in [1, {_MAX_OUTPUTS}], got {outputs!r}")
+    op_name = _validate.name(op_type, "the op type")
+    domain_name = _validate.name(domain, "the op domain") if domain else None
     tensors = [_as_tensor(value) for value in inputs]
     handles = (ctypes.c_void_p * max(len(tensors), 1))(*[None if t is None else t._ptr() for t in tensors])
     results = (ctypes.c_void_p * outputs)()
     with attributes(attrs) as attrs_handle:
-        check(lib.plx_op_call(domain.encode() if domain else None, op_type.encode(), handles, len(tensors), attrs_handle,
-                              results, outputs))
+        check(lib.plx_op_call(domain_name, op_name, handles, len(tensors), attrs_handle, results, outputs))
     produced = [Tensor._adopt(results[i]) for i in range(outputs)]
     tracer = active_tracer()
     if tracer is not None:

@@ -5,7 +5,7 @@ take the higher one's dtype, and within a category the wider dtype wins. ``/`` i
 """
 import numpy as np
 
-from . import _dtypes
+from . import _dtypes, _validate
 from ._errors import InvalidArgumentError, ShapeMismatchError
 from ._ops import call, call1
 
@@ -24,8 +24,10 @@ def _category(kind):
     return 2 if kind.is_floating_point else 1
 
 
-def _int64s(values):
-    return _tensor(np.asarray(values, dtype=np.int64))
+def _int64s(values, what="an integer list"):
+    """An int64 tensor of ``values``, each checked to be an integer that fits (numpy would
+    silently truncate 2.5 to 2)."""
+    return _tensor(np.asarray(_validate.integers(values, what), dtype=np.int64))
 
 
 def scalar_like(value, kind):
@@ -383,7 +385,7 @@ class TensorMath:
         """The same elements with a new shape (one dim may be -1); may share memory."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        return call1("Reshape", [self, _int64s(list(shape))])
+        return call1("Reshape", [self, _int64s(list(shape), "shape")])
 
     view = reshape
 
@@ -441,9 +443,11 @@ class TensorMath:
         """Broadcasts to ``shape`` (-1 keeps a dim)."""
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
+        if len(shape) < self.ndim:
+            raise ShapeMismatchError(f"expand: the target {tuple(shape)} has fewer dims than the tensor's {self.shape}")
         current = (1,) * (len(shape) - self.ndim) + self.shape
         target = [c if s == -1 else s for s, c in zip(shape, current)]
-        return call1("Expand", [self, _int64s(target)])
+        return call1("Expand", [self, _int64s(target, "the expanded shape")])
 
     def __getitem__(self, key):
         from ._indexing import get_item
@@ -515,6 +519,10 @@ class TensorMath:
         """Pieces of ``split_size`` along ``dim`` (the last may be smaller), or of the sizes in
         a list, as ``torch.split``."""
         length = self.shape[dim]
+        if not isinstance(split_size, (list, tuple)):
+            split_size = _validate.integer(split_size, "split_size")
+            if split_size <= 0:
+                raise InvalidArgumentError(f"split_size must be positive, got {split_size}")
         sizes = list(split_size) if isinstance(split_size, (list, tuple)) else \
             [min(split_size, length - start) for start in range(0, length, split_size)]
         if sum(sizes) != length:

@@ -6,6 +6,7 @@ libplexus loads the plugins in the ``plugins/`` folder beside itself and in
 import collections
 import os
 
+from . import _validate
 from ._lib import check, lib
 
 __all__ = ["PluginInfo", "load_plugin", "plugins"]
@@ -22,7 +23,7 @@ def load_plugin(path):
     AlreadyExistsError (it registers an op another plugin has) or PluginFailedError.
     """
     path = os.fspath(path)
-    check(lib.plx_plugin_load(path.encode()))
+    check(lib.plx_plugin_load(_validate.name(path, "the plugin path")))
     resolved = os.path.realpath(path)
     for info in plugins():
         if os.path.realpath(info.path) == resolved:

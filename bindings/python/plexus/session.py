@@ -18,8 +18,9 @@ import warnings
 
 import numpy as np
 
-from . import _dtypes
+from . import _dtypes, _validate
 from ._errors import InvalidArgumentError, NotFoundError
+from ._files import read_regular_file
 from ._handle import HandleGuard
 from ._lib import (OPTIMIZE_ELIMINATE_IDENTITIES, OPTIMIZE_FOLD_BATCHNORM, OPTIMIZE_FUSE_ACTIVATIONS, OPTIMIZE_FUSE_RESIDUALS,
                    OPTIMIZE_IN_PLACE, OPTIMIZE_PACK_FILTERS, OPTIMIZE_REUSE_BUFFERS, SessionOptionsStruct, check, lib)
@@ -76,7 +77,10 @@ class SessionOptions:
     ops do not write into a dying input) and ``backend_order`` (Plexus-specific, e.g.
     ``"openblas,cpu"``), and onnxruntime's config entry ``session.disable_prepacking`` (``"1"``:
     constant Conv filters and MatMul weights are not packed for the GEMM kernel at session
-    creation). Accepted for
+    creation), and the memory caps ``max_allocation_bytes`` (one allocation while the session
+    loads or runs; 0 = the process cap of ``plexus.set_max_allocation_bytes``) and
+    ``max_arena_bytes`` (all memory the session holds at once; 0 = no cap), both Plexus-specific:
+    a model that needs more raises OutOfMemoryError instead of exhausting the machine. Accepted for
     compatibility, with no effect on how Plexus runs: ``inter_op_num_threads``, ``execution_mode``,
     ``log_severity_level``, ``log_verbosity_level``, ``logid``, ``enable_profiling``,
     ``optimized_model_filepath`` and other config entries. Unknown attributes raise AttributeError.
@@ -84,7 +88,8 @@ class SessionOptions:
 
     __slots__ = ("intra_op_num_threads", "inter_op_num_threads", "graph_optimization_level", "execution_mode",
                  "log_severity_level", "log_verbosity_level", "logid", "enable_cpu_mem_arena", "enable_mem_pattern",
-                 "enable_profiling", "optimized_model_filepath", "backend_order", "_config")
+                 "enable_profiling", "optimized_model_filepath", "backend_order", "max_allocation_bytes",
+                 "max_arena_bytes", "_config")
 
     def __init__(self):
         self.intra_op_num_threads = 0
@@ -99,6 +104,8 @@ class SessionOptions:
         self.enable_profiling = False
         self.optimized_model_filepath = ""
         self.backend_order = None
+        self.max_allocation_bytes = 0
+        self.max_arena_bytes = 0
         self._config = {}
 
     def add_session_config_entry(self, key, value):
@@ -113,16 +120,16 @@ class SessionOptions:
             raise NotFoundError(f"no session config entry '{key}'") from None
 
     def _struct(self):
-        threads = int(self.intra_op_num_threads)
-        if threads < 0:
-            raise InvalidArgumentError(f"intra_op_num_threads must be >= 0, got {threads}")
+        threads = _validate.integer(self.intra_op_num_threads, "intra_op_num_threads", minimum=0, bits=32)
         order = self.backend_order
         if order is not None and not isinstance(order, str):
             order = ",".join(order)
         options = SessionOptionsStruct()
         options.struct_size = ctypes.sizeof(SessionOptionsStruct)
         options.intra_op_num_threads = threads
-        options.backend_order = order.encode() if order else None
+        options.backend_order = _validate.name(order, "backend_order") if order else None
+        options.max_allocation_bytes = _validate.integer(self.max_allocation_bytes, "max_allocation_bytes", minimum=0)
+        options.max_arena_bytes = _validate.integer(self.max_arena_bytes, "max_arena_bytes", minimum=0)
         level = int(self.graph_optimization_level)
         options.disable_constant_folding = int(level == GraphOptimizationLevel.ORT_DISABLE_ALL)
         # As in onnxruntime: basic keeps folding and removes redundant nodes, fusions come with extended.
@@ -214,7 +221,8 @@ class InferenceSession:
         elif isinstance(path_or_bytes, (str, os.PathLike)):
             self._model_path = os.fspath(path_or_bytes)
             self._model_bytes = None
-            check(lib.plx_session_create(self._model_path.encode(), ctypes.byref(struct), ctypes.byref(handle)))
+            encoded = _validate.name(self._model_path, "the model path")
+            check(lib.plx_session_create(encoded, ctypes.byref(struct), ctypes.byref(handle)))
         else:
             raise InvalidArgumentError(f"InferenceSession expects a path or bytes, got {type(path_or_bytes).__name__}")
         self._guard = HandleGuard(handle.value, lib.plx_session_release, "InferenceSession")
@@ -287,8 +295,7 @@ class InferenceSession:
         if self._model_bytes is not None:
             data = self._model_bytes
         else:
-            with open(self._model_path, "rb") as handle:
-                data = handle.read()
+            data = read_regular_file(self._model_path)
         return ModelMetadata(model_metadata(data))
 
     def run(self, output_names, input_feed, run_options=None):
@@ -301,6 +308,9 @@ class InferenceSession:
         if not isinstance(input_feed, dict):
             raise InvalidArgumentError(f"input_feed must be a dict of name -> array, got {type(input_feed).__name__}")
         names = list(input_feed)
+        encoded_inputs = [_validate.name(n, "an input_feed key (an input name)") for n in names]
+        if output_names is not None and isinstance(output_names, (str, bytes)):
+            raise TypeError(f"output_names must be a list of names or None, got the string {output_names!r}")
         declared = {arg.name: arg.type for arg in self._inputs}
         arrays, tensors = [], []
         for name in names:
@@ -319,10 +329,11 @@ class InferenceSession:
             arrays.append(array)
             tensors.append(from_numpy(array) if array.dtype.kind not in "OUS" else tensor(array))
         wanted = list(output_names) if output_names else list(self._output_names)
+        encoded_outputs = [_validate.name(n, "an output name") for n in wanted]
         results = (ctypes.c_void_p * max(len(wanted), 1))()
-        input_names = (ctypes.c_char_p * max(len(names), 1))(*[n.encode() for n in names])
+        input_names = (ctypes.c_char_p * max(len(names), 1))(*encoded_inputs)
         handles = (ctypes.c_void_p * max(len(tensors), 1))(*[t._ptr() for t in tensors])
-        output_array = (ctypes.c_char_p * max(len(wanted), 1))(*[n.encode() for n in wanted])
+        output_array = (ctypes.c_char_p * max(len(wanted), 1))(*encoded_outputs)
         with self._guard.use() as raw:
             check(lib.plx_session_run(raw, input_names, handles, len(names), output_array, results, len(wanted)))
         outputs = [Tensor._adopt(results[i]) for i in range(len(wanted))]

@@ -46,6 +46,8 @@ def _shape_array(shape):
 
 def _string_handle(array):
     flat = [(item.decode() if isinstance(item, bytes) else str(item)).encode() for item in array.reshape(-1)]
+    if any(b"\0" in item for item in flat):  # C strings end at the first NUL: the rest would be lost
+        raise InvalidArgumentError("a string element contains a NUL character, which plexus string tensors cannot hold")
     pointers = (ctypes.c_char_p * max(len(flat), 1))(*flat)
     handle = ctypes.c_void_p()
     check(lib.plx_tensor_create(8, _shape_array(array.shape), array.ndim, ctypes.cast(pointers, ctypes.c_void_p),
@@ -355,6 +357,9 @@ def _handle_for(data, dtype):
                 raise DTypeMismatchError("bfloat16 needs the ml_dtypes package")
             source = source.astype(kind.numpy)
     if source.dtype.kind == "O" and source.size and not all(isinstance(v, (str, bytes)) for v in source.reshape(-1)):
+        if any(isinstance(v, int) for v in source.reshape(-1)):
+            raise InvalidArgumentError("an integer value does not fit int64 or uint64 (or the values mix types numpy cannot "
+                                       "hold in one array)")
         raise DTypeMismatchError("object arrays must hold only strings")
     return _copy_handle(source)
 
