@@ -538,3 +538,73 @@ def test_npz_with_0d_and_empty_members_gives_a_clear_error(tmp_path):
         result = run_cli(["train", "--data", path, "--epochs", "1", "--checkpoint", tmp_path / "c.safetensors"], tmp_path)
         assert result.returncode in (1, 64) and result.stderr.startswith("Error: "), (label, result.stderr[-1500:])
         assert str(path) in result.stderr, (label, result.stderr)
+
+
+# -- external data locations (FileIO.resolve, through plx_session_create) ---------------------------
+
+SESSION_CHILD = r"""
+import ctypes, json, sys
+sys.path.insert(0, %r)
+import plexus_c as pc
+from plexus_c import lib, P
+for path in json.loads(sys.argv[1]):
+    session = P()
+    status = lib.plx_session_create(path.encode(), None, ctypes.byref(session))
+    message = lib.plx_last_error().decode("utf-8", "replace") if status else ""
+    if status == 0:
+        lib.plx_session_release(session)
+    print(json.dumps([status, message]), flush=True)
+""" % str(HERE)
+
+
+def external_data_model(folder, location, name="model"):
+    """An Add of the input and a 4-float initializer stored at `location` (relative to folder)."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    weight = TensorProto(name="w", data_type=TensorProto.FLOAT, dims=[4])
+    weight.data_location = TensorProto.EXTERNAL
+    for key, value in (("location", location), ("offset", "0"), ("length", "16")):
+        weight.external_data.add(key=key, value=value)
+    graph = helper.make_graph([helper.make_node("Add", ["x", "w"], ["y"])], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4])], [weight])
+    path = folder / f"{name}.onnx"
+    path.write_bytes(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString())
+    return path
+
+
+def test_external_data_locations_stay_inside_the_model_folder(tmp_path):
+    outside = tmp_path / "outside.bin"
+    outside.write_bytes(np.ones(4, np.float32).tobytes())
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "weights.bin").write_bytes(np.arange(4, dtype=np.float32).tobytes())
+    (folder / "sub").mkdir()
+    (folder / "sub" / "inside-link.bin").symlink_to("../weights.bin")
+    (folder / "passwd.bin").symlink_to("/etc/passwd")
+    (folder / "zero.bin").symlink_to("/dev/zero")
+    (folder / "outside-link.bin").symlink_to(outside)
+    (folder / "up").symlink_to("..")
+    os.mkfifo(folder / "fifo.bin")
+    (folder / "a-directory").mkdir()
+    allowed = ["weights.bin", "sub/inside-link.bin", "./weights.bin"]
+    refused = {"passwd.bin": "outside", "zero.bin": "outside", "outside-link.bin": "outside", "up/outside.bin": "outside",
+               "fifo.bin": "FIFO", "a-directory": "directory", "../outside.bin": "..", "sub/../weights.bin": "..",
+               str(outside): "absolute", "missing.bin": "missing.bin", "weights.bin\0junk": "NUL", "up": "outside"}
+    paths = [external_data_model(folder, location, f"m{index}") for index, location in enumerate(allowed + list(refused))]
+    results = state_or_session_in_child(paths)
+    for location, (status, message) in zip(allowed, results):
+        assert status == 0, (location, message)
+    for (location, word), (status, message) in zip(refused.items(), results[len(allowed):]):
+        assert status in (INVALID, IO), (location, status, message)
+        assert word in message, (location, message)
+
+
+def state_or_session_in_child(paths):
+    result = subprocess.run([sys.executable, "-c", SESSION_CHILD, json.dumps([str(p) for p in paths])],
+                            capture_output=True, text=True, timeout=120)
+    lines = result.stdout.splitlines()
+    if result.returncode != 0:
+        pytest.fail(f"plx_session_create crashed (status {result.returncode}) on {paths[len(lines)]}:\n{result.stderr[-2000:]}")
+    return [tuple(json.loads(line)) for line in lines]

@@ -53,7 +53,8 @@ public enum FileIO {
     ///
     /// Throws `invalidArgument` for a refused location and `io` for one that does not exist.
     public static func resolve(_ location: String, inside directory: String) throws -> String {
-        guard !location.isEmpty, !location.utf8.contains(0) else { throw PlexusError.invalid("an empty file location") }
+        guard !location.isEmpty else { throw PlexusError.invalid("an empty file location") }
+        guard !location.utf8.contains(0) else { throw PlexusError.invalid("the location \(JSON.quote(location)) contains a NUL character") }
         guard !location.hasPrefix("/") else {
             throw PlexusError.invalid("'\(location)' is an absolute path; a location must be relative to '\(directory)'")
         }
