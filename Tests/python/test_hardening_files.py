@@ -116,6 +116,21 @@ def test_python_load_refuses_special_files_without_hanging(tmp_path):
         server.close()
 
 
+def test_sessions_refuse_special_files_as_models(tmp_path):
+    import plexus
+
+    server, cases = special_files(tmp_path)
+    try:
+        for name, (path, word) in cases.items():
+            with pytest.raises((ValueError, OSError)) as raised:
+                plexus.InferenceSession(str(path))
+            assert str(path) in str(raised.value), (name, raised.value)
+            if word:
+                assert word in str(raised.value), (name, raised.value)
+    finally:
+        server.close()
+
+
 def test_missing_and_unreadable_files_are_io_errors(tmp_path):
     missing = tmp_path / "missing.safetensors"
     below_a_file = tmp_path / "file" / "x.safetensors"
