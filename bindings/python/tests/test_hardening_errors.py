@@ -370,3 +370,12 @@ def test_metadata_must_be_strings_but_may_be_null():
     header = json.dumps({"__metadata__": None, "w": {"dtype": "F32", "shape": [], "data_offsets": [0, 4]}})
     arrays, metadata = plexus.serialization.parse_safetensors(safetensors_bytes(header, bytes(4)), "x")
     assert metadata == {} and arrays["w"].shape == ()
+
+
+def test_schedulers_refuse_zero_periods():
+    optimizer = plexus.optim.SGD(plexus.nn.Linear(2, 2).parameters(), lr=0.1)
+    for make in (lambda: plexus.optim.lr_scheduler.LinearLR(optimizer, total_iters=0),
+                 lambda: plexus.optim.lr_scheduler.StepLR(optimizer, step_size=0),
+                 lambda: plexus.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=0)):
+        with pytest.raises(plexus.InvalidArgumentError, match="positive"):
+            make()

@@ -99,6 +99,8 @@ class LinearLR(LRScheduler):
     """base · (start_factor + (end_factor − start_factor)·min(epoch, total_iters)/total_iters)."""
 
     def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5, last_epoch=-1):
+        if total_iters <= 0:
+            raise InvalidArgumentError(f"LinearLR: total_iters must be positive, got {total_iters}")
         self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
         super().__init__(optimizer, last_epoch)
 
