@@ -59,10 +59,17 @@ def promote(a, b):
 
 
 def _axes(dim, ndim):
+    """Dims (one or a list, negative counting from the end) as non-negative ints; IndexError,
+    as PyTorch raises, for a dim outside [-ndim, ndim)."""
     if dim is None:
         return None
-    dims = [dim] if isinstance(dim, int) else list(dim)
-    return [d + ndim if d < 0 else d for d in dims]
+    dims = [dim] if not isinstance(dim, (list, tuple)) else list(dim)
+    result = []
+    for d in _validate.integers(dims, "dim"):
+        if not -max(ndim, 1) <= d < max(ndim, 1):
+            raise IndexError(f"dim {d} is out of range for a tensor of {ndim} dims (expected [{-max(ndim, 1)}, {max(ndim, 1) - 1}])")
+        result.append(d + ndim if d < 0 else d)
+    return result
 
 
 class TensorMath:
@@ -412,6 +419,7 @@ class TensorMath:
     def transpose(self, dim0, dim1):
         """Swaps two dims."""
         perm = list(range(self.ndim))
+        dim0, dim1 = _axes([dim0, dim1], self.ndim)
         perm[dim0], perm[dim1] = perm[dim1], perm[dim0]
         return call1("Transpose", [self], {"perm": perm})
 

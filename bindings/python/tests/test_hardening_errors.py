@@ -379,3 +379,14 @@ def test_schedulers_refuse_zero_periods():
                  lambda: plexus.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=0)):
         with pytest.raises(plexus.InvalidArgumentError, match="positive"):
             make()
+
+
+@pytest.mark.parametrize("call, error, text", [
+    (lambda t: t.transpose(0, 5), IndexError, "out of range"), (lambda t: t.transpose(-3, 0), IndexError, "out of range"),
+    (lambda t: t.transpose(0, 1.5), TypeError, "integer"), (lambda t: t.squeeze(2 ** 70), plexus.InvalidArgumentError, "64-bit"),
+    (lambda t: t.squeeze(2), IndexError, "out of range"), (lambda t: t.sum(2), IndexError, "out of range"),
+    (lambda t: t.permute(0, 7), IndexError, "out of range"),
+])
+def test_dims_out_of_range_are_index_errors(call, error, text):
+    with pytest.raises(error, match=text):
+        call(plexus.arange(6.0).reshape(2, 3))
