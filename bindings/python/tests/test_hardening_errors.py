@@ -390,3 +390,11 @@ def test_schedulers_refuse_zero_periods():
 def test_dims_out_of_range_are_index_errors(call, error, text):
     with pytest.raises(error, match=text):
         call(plexus.arange(6.0).reshape(2, 3))
+
+
+@pytest.mark.parametrize("data", [b"\x09\x01\x02", b"\x0d\x01", b"\x0a\x05ab", b"\x80", b"\x0b", b"\x0a\xff\xff\xff\xff\x0f"])
+def test_the_python_protobuf_reader_raises_value_errors(data):
+    from plexus.onnx import _proto
+
+    with pytest.raises(ValueError, match="protobuf"):
+        _proto.parse(data)

@@ -34,12 +34,12 @@ def parse(data):
         number, wire = tag >> 3, tag & 7
         if wire == VARINT:
             value, position = _read_varint(data, position)
-        elif wire == FIXED64:
-            value = struct.unpack_from("<Q", data, position)[0]
-            position += 8
-        elif wire == FIXED32:
-            value = struct.unpack_from("<I", data, position)[0]
-            position += 4
+        elif wire in (FIXED64, FIXED32):
+            size = 8 if wire == FIXED64 else 4
+            if position + size > len(data):
+                raise ValueError("truncated protobuf fixed-width field")
+            value = struct.unpack_from("<Q" if size == 8 else "<I", data, position)[0]
+            position += size
         elif wire == BYTES:
             length, position = _read_varint(data, position)
             value = data[position:position + length]
