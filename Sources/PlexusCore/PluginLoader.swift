@@ -56,7 +56,9 @@ public final class PluginLoader: Sendable {
         }
         try loading.withLock { _ in
             if lock.withLock({ $0.loadedPaths.contains(canonical) }) { return }
-            try PluginFileCheck.validate(canonical)
+            do { try PluginFileCheck.validate(canonical) } catch let error as PlexusError {
+                throw PlexusError(error.code, "'\(path)' is not a loadable plugin: \(error.message)")
+            }
             lock.withLock { $0.initializingThread = me }
             defer { lock.withLock { $0.initializingThread = nil } }
             try loadUnlocked(canonical, shownAs: path)

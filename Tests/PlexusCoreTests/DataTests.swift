@@ -16,7 +16,7 @@ final class DataTests: XCTestCase {
         let tensors: [Tensor] = [
             try Tensor([Float(1.5), -2, 3], shape: [3]), try Tensor([1.0, 2, 3, 4, 5, 6], shape: [2, 3]),
             try Tensor([Int64(-7)], shape: []), try Tensor([UInt8(1), 2, 255, 0], shape: [2, 2]), try Tensor([true, false], shape: [2]),
-            Tensor(dtype: .float32, shape: [0, 3]),
+            try Tensor(dtype: .float32, shape: [0, 3]),
         ]
         for tensor in tensors {
             let path = scratch + "/t.npy"

@@ -84,7 +84,7 @@ final class LayerTests: XCTestCase {
 
     func testInitializationSchemesHaveTheirSpread() throws {
         RandomSource.seed(3)
-        let weight = Tensor(dtype: .float64, shape: [200, 100])
+        let weight = try Tensor(dtype: .float64, shape: [200, 100])
         try Initialization.kaimingUniform().fill(weight)
         let bound = 2.0.squareRoot() * (3.0 / 100).squareRoot()
         let values = try weight.elements(as: Double.self)

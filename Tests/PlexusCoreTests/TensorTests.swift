@@ -14,7 +14,7 @@ final class TensorTests: XCTestCase {
         let scalar = Tensor(scalar: 2.5)
         XCTAssertEqual(scalar.shape, [])
         XCTAssertEqual(scalar.count, 1)
-        let empty = Tensor(dtype: .float32, shape: [0, 4])
+        let empty = try Tensor(dtype: .float32, shape: [0, 4])
         XCTAssertEqual(empty.count, 0)
     }
 
