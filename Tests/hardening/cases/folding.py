@@ -7,6 +7,7 @@ onnxruntime)."""
 import math
 
 import numpy as np
+import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from . import common, sessions
@@ -237,10 +238,26 @@ def build(index, mode):
         names.pop()
     outs = [f"Y{i}" for i in range(outputs)]
     nodes.append(helper.make_node(op, names, outs, **attrs))
-    graph = helper.make_graph(nodes, name, graph_inputs, [helper.make_tensor_value_info(o, TensorProto.UNDEFINED, None)
-                                                         for o in outs])
+    untyped = []
+    for o in outs:
+        value = onnx.ValueInfoProto()
+        value.name = o
+        untyped.append(value)
+    graph = helper.make_graph(nodes, name, graph_inputs, untyped)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
     model.ir_version = 8 if opset < 19 else 9
+    # Outputs typed by onnx's shape inference where it can (onnxruntime refuses untyped outputs).
+    try:
+        inferred = onnx.shape_inference.infer_shapes(model)
+        types = {v.name: v.type for v in list(inferred.graph.value_info) + list(inferred.graph.output)}
+        for output in model.graph.output:
+            if output.name in types and types[output.name].tensor_type.elem_type:
+                output.type.tensor_type.elem_type = types[output.name].tensor_type.elem_type
+    except Exception:  # noqa: BLE001 - inference refusing the model is part of what is tested
+        pass
+    for output in model.graph.output:
+        if not output.type.tensor_type.elem_type:
+            output.type.tensor_type.elem_type = TensorProto.FLOAT
     return model, feeds
 
 
@@ -263,6 +280,10 @@ def generate(rng):
                 args["no_folding"] = True
             if how == "input":
                 args["feeds"] = "feeds.npz"
+                if any(word in name for word in ("overflow", "negative-exp", "nearest")):
+                    # Integer overflow and float→int of NaN/huge coordinates are undefined in
+                    # onnxruntime's C++: only shapes and dtypes are compared.
+                    args["compare"] = "overflow"
             cases.append(common.case("folding", op, f"{name}/{how}", run="sessions.session", setup="folding.setup",
                                      args=args, ref="ort" if how == "input" else None))
     return cases

@@ -195,6 +195,18 @@ def optimizer(args, folder):
     return result
 
 
+def session_from_memory(args, folder):
+    """plx_session_create_from_memory with NULL data or a size that lies."""
+    lib = common.c().lib
+    handle = P()
+    data = None if args.get("null") else ctypes.create_string_buffer(b"\x08\x08", 2)
+    status = lib.plx_session_create_from_memory(data, args["size"], None, ctypes.byref(handle))
+    result = common.status(status)
+    if status == 0:
+        lib.plx_session_release(handle)
+    return result
+
+
 def state_load(args, folder):
     """plx_state_load of a Linear(4, 3) layer from args["file"] (used by the files kind)."""
     import os
@@ -388,4 +400,7 @@ def generate(rng):
     ]
     for index, (name, attrs, extra) in enumerate(optimizers):
         add("optimizer", f"{name}-{index}", "optimizer", {"name": name, "attrs": attrs, **extra})
+    for label, size, null in (("null-size-8", 8, True), ("null-size-max", 2 ** 64 - 1, True), ("zero-size", 0, False),
+                              ("short", 2, False)):
+        add("session-memory", label, "session_from_memory", {"size": size, "null": null}, expect="error")
     return cases
