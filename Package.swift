@@ -48,3 +48,21 @@ let package = Package(
     ],
     cxxLanguageStandard: .cxx17
 )
+
+// libFuzzer targets (Tests/Fuzz, run by scripts/fuzz.sh). They exist only when PLEXUS_FUZZ=1 is
+// set while the manifest is read, so normal builds and `swift test` never compile them: they
+// need `--sanitize fuzzer` (libFuzzer supplies `main`) and their own scratch path, .build-fuzz.
+if Context.environment["PLEXUS_FUZZ"] == "1" {
+    let asLibrary: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
+    package.targets += [
+        .target(name: "FuzzSupport", dependencies: ["PlexusCore"], path: "Tests/Fuzz/Support"),
+        .executableTarget(name: "FuzzONNXLoader", dependencies: ["FuzzSupport", "PlexusCore", "PlexusONNX"],
+                          path: "Tests/Fuzz/ONNXLoader", swiftSettings: asLibrary),
+        .executableTarget(name: "FuzzSafetensors", dependencies: ["FuzzSupport", "PlexusCore"],
+                          path: "Tests/Fuzz/Safetensors", swiftSettings: asLibrary),
+        .executableTarget(name: "FuzzNumpy", dependencies: ["FuzzSupport", "PlexusCore"],
+                          path: "Tests/Fuzz/Numpy", swiftSettings: asLibrary),
+        .executableTarget(name: "FuzzSessionRun", dependencies: ["FuzzSupport", "PlexusCore", "PlexusONNX"],
+                          path: "Tests/Fuzz/SessionRun", swiftSettings: asLibrary),
+    ]
+}
