@@ -59,7 +59,9 @@ public enum ThreadErrors {
     public static func record(_ error: PlexusError) -> Int32 {
         let slots = slots
         free(slots.lastMessage)
-        slots.lastMessage = strdup(error.message)
+        // A message quoting untrusted text may hold NUL bytes, which would cut the C string short.
+        let message = error.message.utf8.contains(0) ? error.message.split(separator: "\0", omittingEmptySubsequences: false).joined(separator: "\\0") : error.message
+        slots.lastMessage = strdup(message)
         return error.code.rawValue
     }
 

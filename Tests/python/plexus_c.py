@@ -325,7 +325,8 @@ def parameters(layer):
 class SessionOptions(ctypes.Structure):
     """plx_session_options."""
     _fields_ = [("struct_size", ctypes.c_uint32), ("intra_op_num_threads", ctypes.c_int32), ("backend_order", ctypes.c_char_p),
-                ("disable_constant_folding", ctypes.c_int32), ("disabled_optimizations", ctypes.c_uint32)]
+                ("disable_constant_folding", ctypes.c_int32), ("disabled_optimizations", ctypes.c_uint32),
+                ("max_allocation_bytes", ctypes.c_int64), ("max_arena_bytes", ctypes.c_int64)]
 
     def __init__(self, **fields):
         super().__init__(struct_size=ctypes.sizeof(SessionOptions), **fields)

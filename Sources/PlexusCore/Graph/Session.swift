@@ -131,6 +131,7 @@ public final class Session: @unchecked Sendable {
         } }
         return try wanted.map { name in
             guard let value = values[name] else { throw PlexusError(.internal, "output '\(name)' was not computed") }
+            if let info = outputs.first(where: { $0.name == name }) { try Graph.checkOutput(value, declared: info) }
             return value
         }
     }
