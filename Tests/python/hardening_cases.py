@@ -84,8 +84,9 @@ def outcomes(jobs, timeout=600):
             if os.path.exists(results_path):
                 os.remove(results_path)
             try:
+                # A 1 GiB cap on one allocation keeps a hostile size from taking the machine's memory.
                 child = subprocess.run([sys.executable, __file__, cases_path, results_path], capture_output=True, text=True,
-                                       timeout=timeout, cwd=HERE)
+                                       timeout=timeout, cwd=HERE, env={**os.environ, "PLEXUS_MAX_ALLOCATION_BYTES": str(1 << 30)})
                 returncode, stderr = child.returncode, child.stderr
             except subprocess.TimeoutExpired:
                 returncode, stderr = "timeout", "the child hung"
