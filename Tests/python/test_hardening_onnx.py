@@ -6,6 +6,7 @@ clear error through the C ABI (plx_session_create*) and the Python package (Infe
 never a crash, a hang or a huge allocation. Cases that could crash or hang the process run in
 a child process with a timeout, so a regression fails its case instead of the test run."""
 import json
+import re
 import os
 import pathlib
 import subprocess
@@ -64,7 +65,6 @@ def errors(source):
 def assert_refused(source, pattern, status=1):
     """Both APIs refuse `source` with `status` (and its Python class) and a message matching
     `pattern` (a regular expression)."""
-    import re
     for api, code, message in errors(source):
         assert code != "ok", f"{api} accepted the model"
         assert re.search(pattern, message), f"{api}: '{message}' does not match '{pattern}'"
@@ -154,7 +154,6 @@ def child_outcomes(tmp_path_factory):
 def assert_child_refused(outcomes, case, seconds=20):
     """Both APIs refused the case, with its status and a message matching its pattern, within
     `seconds`."""
-    import re
     _, pattern, status = CHILD_CASES[case]
     outcome = outcomes[case]
     assert not isinstance(outcome, str), outcome
@@ -204,8 +203,6 @@ LOCATIONS = {
     "a missing file": (lambda d: None, "missing.bin", "missing.bin"),
     "an empty location": (lambda d: None, "", "without a location"),
 }
-
-
 
 
 def location_case(make, location):
