@@ -18,11 +18,14 @@ enum AffineGrid {
                 throw PlexusError(.shapeMismatch, "AffineGrid: theta must be [\(size[0]), \(spatial), \(spatial + 1)], got \(theta.shape)")
             }
             let alignCorners = try s.attributes.int("align_corners") ?? 0 != 0
-            let dims = Array(size[2...]), points = dims.reduce(1, *), strides = contiguousStrides(dims)
+            let dims = Array(size[2...])
+            // The coordinate table (through the host's allocation cap) before the per-dim steps.
+            let points = try CheckedSize.count(dims, "AffineGrid: size \(size)")
+            let base = try OwnedTensor.create(.float64, [points, spatial + 1], for: "AffineGrid")
+            let strides = contiguousStrides(dims)
             let steps = dims.map { n in
                 (0..<n).map { i in n == 1 ? 0 : alignCorners ? -1 + 2 * Double(i) / Double(n - 1) : (2 * Double(i) + 1) / Double(n) - 1 }
             }
-            let base = try OwnedTensor.create(.float64, [points, spatial + 1])
             let rows = base.view.pointer(as: Double.self)
             for point in 0..<points {
                 for d in 0..<spatial {

@@ -81,12 +81,17 @@ public final class OwnedTensor {
 
     init(handle: OpaquePointer) { view = KernelTensor(handle: handle) }
 
-    /// Allocates a zero-filled tensor through the host.
-    public static func create(_ dtype: DType, _ shape: [Int]) throws -> OwnedTensor {
+    /// Allocates a zero-filled tensor through the host (within its allocation cap); a refusal
+    /// keeps the host's status and message, prefixed by `what` (e.g. the op) when given.
+    public static func create(_ dtype: DType, _ shape: [Int], for what: String? = nil) throws -> OwnedTensor {
         var out: OpaquePointer?
         let dims = shape.map(Int64.init)
         let status = Host.api.pointee.tensor_create(dtype.rawValue, dims, dims.count, nil, &out)
-        guard status == 0, let out else { throw PlexusError(.outOfMemory, "could not allocate a tensor of shape \(shape)") }
+        guard status == 0, let out else {
+            let reason = Host.api.pointee.last_error().map { String(cString: $0) } ?? "no message"
+            throw PlexusError(StatusCode(rawValue: status) ?? .outOfMemory,
+                              "\(what.map { "\($0): " } ?? "")could not allocate a tensor of shape \(shape): \(reason)")
+        }
         return OwnedTensor(handle: out)
     }
 

@@ -275,6 +275,32 @@ add("Misc",
     Case("bitshift-huge", "BitShift", [("a", v([1, 2], np.uint64)), ("b", v([64, 2**63], np.uint64))], {"direction": "LEFT"}, expect="any"),
     *[Case(f"sequence-at-{p}", "SplitToSequence", [("x", MATRIX), ("s", v([p]))], {"axis": 0}) for p in [-1, 2**40]])
 
+# -- Indices from data in losses, sequences, scatter and generators ------------------------------
+LOGITS = np.arange(12, dtype=f32).reshape(3, 4) / 5
+add("Indexed",
+    *[Case(f"nll-{t}", "NegativeLogLikelihoodLoss", [("x", LOGITS), ("t", v([0, t, 1]))]) for t in [4, -1, INT64_MIN, INT64_MAX]],
+    *[Case(f"sce-{t}", "SoftmaxCrossEntropyLoss", [("x", LOGITS), ("t", v([0, t, 1]))]) for t in [4, -5, INT64_MIN, INT64_MAX]],
+    Case("nll-ignore-min", "NegativeLogLikelihoodLoss", [("x", LOGITS), ("t", v([0, INT64_MIN, 1]))], {"ignore_index": int(INT64_MIN)}, expect="ort"),
+    *[Case(f"reversesequence-{n}", "ReverseSequence", [("x", MATRIX), ("n", v([n, 1, 2, 3]))], {"batch_axis": 0, "time_axis": 1})
+      for n in [6, -1, INT64_MIN, INT64_MAX]],
+    *[Case(f"tensorscatter-{w}", "TensorScatter", [("cache", np.zeros((2, 1, 4, 2), f32)), ("update", np.ones((2, 1, 1, 2), f32)),
+                                                  ("w", v([w, 0]))], opset=24) for w in [4, -1, INT64_MIN, INT64_MAX]],
+    *[Case(f"scatter-reduce-{i}", "ScatterElements", [("x", MATRIX), ("i", np.full((1, 1), i, i64)), ("u", np.ones((1, 1), f32))],
+           {"axis": 1, "reduction": "max"}) for i in [5, INT64_MIN]],
+    *[Case(f"gather-i32-{i}", "Gather", [("x", MATRIX), ("i", v([i], np.int32))], {"axis": 1}) for i in [5, -6, -2**31, 2**31 - 1]],
+    *[Case(f"affinegrid-{d}", "AffineGrid", [("theta", np.zeros((1, 2, 3), f32)), ("size", v([1, 1, d, 4]))], opset=20)
+      for d in [2**40, -1, INT64_MAX]],
+    *[Case(f"rotary-{p}", "RotaryEmbedding", [("x", np.ones((1, 1, 2, 4), f32)), ("cos", np.ones((4, 2), f32)), ("sin", np.zeros((4, 2), f32)),
+                                              ("p", v([[0, p]]))], opset=23) for p in [4, INT64_MIN, INT64_MAX]],
+    *[Case(f"groupnorm-{g}", "GroupNormalization", [("x", image((1, 4, 2, 2))), ("s", np.ones(4, f32)), ("b", np.zeros(4, f32))],
+           {"num_groups": g}, opset=21) for g in [0, -1, 3, 2**62]],
+    *[Case(f"lppool-p{p}", "LpPool", [("x", image())], {"kernel_shape": [2, 2], "p": p}, expect="any") for p in [0, -1, 2**62]],
+    *[Case(f"random-{op}", op, [], {"shape": [2**40, 2**40]}) for op in ["RandomNormal", "RandomUniform"]],
+    *[Case(f"randomlike-{op}", op, [("x", v([1.0], f32))], {"dtype": 99}) for op in ["RandomNormalLike", "RandomUniformLike"]],
+    *[Case(f"multinomial-{n}", "Multinomial", [("x", v([[0.1, 0.9]], f32))], {"sample_size": n}) for n in [0, -1, 2**40]],
+    *[Case(f"bernoulli-{p}", "Bernoulli", [("x", v([p], f32))], {"seed": 1.0}, opset=22, expect="any") for p in [np.nan, np.inf, -1.0]],
+    *[Case(f"stringconcat-{n}", "Upsample", [("x", image()), ("scales", v([1, 1, n, 1], f32))], opset=9) for n in [2**40, 3e38]])
+
 FAMILIES = sorted({case.family for case in CASES})
 
 
