@@ -180,3 +180,30 @@ def test_the_node_profile_lists_every_node_in_run_order(tmp_path):
     rows = [line.split() for line in lines[split + 1:]]
     assert [row[:2] for row in rows] == [["first", "Relu"], ["s", "Sigmoid"], ["sum", "Add"]]
     assert all(float(row[2]) >= 0 for row in rows) and abs(sum(float(row[3]) for row in rows) - 100) < 0.5
+
+
+def chain_model(count, make):
+    """`count` nodes made by make(previous, name) -> [nodes], each reading the previous value."""
+    nodes, previous = [], "x"
+    for index in range(count):
+        nodes += make(previous, f"v{index}")
+        previous = f"v{index}"
+    weight = numpy_helper.from_array(np.ones((1, 1, 1, 1), np.float32), "w")
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 2, 2])],
+                              [helper.make_tensor_value_info(previous, TensorProto.FLOAT, [1, 1, 2, 2])], [weight])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
+
+
+@pytest.mark.parametrize("make", [
+    lambda previous, name: [helper.make_node("Add", [previous, "w"], [name])],
+    lambda previous, name: [helper.make_node("Relu", [previous], [name])],
+    lambda previous, name: [helper.make_node("Identity", [previous], [name])],
+    lambda previous, name: [helper.make_node("Conv", [previous, "w"], [name + "c"]), helper.make_node("Relu", [name + "c"], [name])],
+], ids=["add", "relu", "identity", "conv-relu"])
+def test_rewrites_stay_linear_on_long_chains(make, tmp_path):
+    # A hang guard, not a benchmark: these took 11-45 s when each rewrite scanned the graph, under 1 s since.
+    path = tmp_path / "chain.onnx"
+    path.write_bytes(chain_model(10_000 if make("p", "n")[0].op_type == "Conv" else 40_000, make))
+    result = subprocess.run([str(pathlib.Path(__file__).resolve().parents[2] / ".build/release/plexus"), "bench", str(path),
+                             "--repeats", "1", "--warmup", "0"], capture_output=True, timeout=5)
+    assert result.returncode == 0, result.stderr.decode()[-500:]
