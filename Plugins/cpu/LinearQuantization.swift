@@ -90,7 +90,7 @@ enum LinearQuantization {
                 }
             }
             self.blockSize = max(blockSize, 1)
-            blocks = (length + self.blockSize - 1) / self.blockSize
+            blocks = length == 0 ? 0 : (length - 1) / self.blockSize + 1  // ⌈length / block⌉ without overflow (block_size Int64.max)
             if blockSize > 0 {
                 var expected = dims
                 expected[axis] = blocks

@@ -39,7 +39,7 @@ enum TensorScatter {
         for slice in 0..<outer {
             let start = starts[slice / perBatch]
             for step in 0..<steps {
-                var position = start + step
+                var position = try CheckedSize.add(start, step, "TensorScatter: write index \(start)")
                 if mode == "circular" { position = ((position % length) + length) % length }
                 guard position >= 0, position < length else {
                     throw PlexusError.invalid("TensorScatter: write position \(position) is outside the cache length \(length)")

@@ -82,7 +82,11 @@ struct RecurrentSetup {
         guard hidden > 0 else { throw PlexusError.invalid("\(op): hidden_size must be positive, got \(hidden)") }
         lengths = try Self.lengths(input(RecurrentInput.sequenceLengths), steps: steps, batch: batch, op: op)
 
-        let passes = direction.passes, width = cell.gateCount * hidden, state = stateShape
+        // hidden_size from the attribute sizes every gate: checked so that Int64.max gives an error.
+        let passes = direction.passes, width = try CheckedSize.multiply(cell.gateCount, hidden, "\(op): hidden_size \(hidden)")
+        _ = try CheckedSize.multiply(3, hidden, "\(op): hidden_size \(hidden)")
+        _ = try CheckedSize.multiply(2, width, "\(op): hidden_size \(hidden)")
+        let state = stateShape
         let expected: [(Int, String, [Int])] = [
             (RecurrentInput.weights, "W", [passes, width, inputSize]), (RecurrentInput.recurrentWeights, "R", [passes, width, hidden]),
             (RecurrentInput.bias, "B", [passes, 2 * width]), (RecurrentInput.initialHidden, "initial_h", state),

@@ -299,7 +299,11 @@ add("Indexed",
     *[Case(f"randomlike-{op}", op, [("x", v([1.0], f32))], {"dtype": 99}) for op in ["RandomNormalLike", "RandomUniformLike"]],
     *[Case(f"multinomial-{n}", "Multinomial", [("x", v([[0.1, 0.9]], f32))], {"sample_size": n}) for n in [0, -1, 2**40]],
     *[Case(f"bernoulli-{p}", "Bernoulli", [("x", v([p], f32))], {"seed": 1.0}, opset=22, expect="any") for p in [np.nan, np.inf, -1.0]],
-    *[Case(f"stringconcat-{n}", "Upsample", [("x", image()), ("scales", v([1, 1, n, 1], f32))], opset=9) for n in [2**40, 3e38]])
+    *[Case(f"dequantize-block-{b}", "DequantizeLinear", [("x", np.ones((2, 4), np.int8)), ("s", np.ones((2, 1), f32))], {"axis": 1, "block_size": b},
+           opset=21, expect=(lambda x, s: x.astype(f32)) if b > 0 else "error") for b in [INT64_MAX, 2**62, -1]],
+    *[Case(f"{op}-hidden-{h}", op, [("x", np.ones((2, 1, 3), f32)), ("w", np.ones((1, gates * 2, 3), f32)), ("r", np.ones((1, gates * 2, 2), f32))],
+           {"hidden_size": h}) for op, gates in [("LSTM", 4), ("GRU", 3), ("RNN", 1)] for h in [INT64_MAX, 2**62, -1]],
+    *[Case(f"upsample-huge-{n}", "Upsample", [("x", image()), ("scales", v([1, 1, n, 1], f32))], opset=9) for n in [2**40, 3e38]])
 
 FAMILIES = sorted({case.family for case in CASES})
 
