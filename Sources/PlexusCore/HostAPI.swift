@@ -16,6 +16,7 @@ enum HostAPI {
         fillAttributeFunctions(table)
         table.pointee.op_call = { CTensorFunctions.opCall($0, $1, $2, $3, $4, $5, $6) }
         table.pointee.last_error = { ThreadErrors.lastMessage }
+        table.pointee.max_allocation_bytes = { Int64(MemoryLimits.effectiveCap) }
         fillKernelFunctions(table)
         fillInferFunctions(table)
         fillGradientFunctions(table)

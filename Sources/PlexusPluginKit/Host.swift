@@ -12,6 +12,15 @@ public enum Host {
         return table
     }
 
+    /// The largest single allocation allowed on this thread now, in bytes (`Int.max` from a host
+    /// older than plugin ABI 1.1, which has no cap to report).
+    public static var maxAllocationBytes: Int {
+        let offset = MemoryLayout<plx_host_api>.offset(of: \plx_host_api.max_allocation_bytes)!
+        guard Int(api.pointee.struct_size) >= offset + MemoryLayout<UnsafeRawPointer>.size,
+              let cap = api.pointee.max_allocation_bytes else { return .max }
+        return Int(cap())
+    }
+
     /// Threads one operator may use (the user's setting).
     public static var threadCount: Int { Int(api.pointee.num_threads()) }
 

@@ -11,7 +11,7 @@
 
 #define SLOT(i) (16 + (i) * sizeof(void *))
 
-/* Every ABI 1.0 function pointer of plx_host_api, in declaration order. */
+/* Every function pointer of plx_host_api (ABI 1.1), in declaration order. */
 #define HOST_FIELDS(X)                                                                          \
     X(set_error, 0) X(tensor_create, 1) X(tensor_retain, 2) X(tensor_release, 3)                \
     X(tensor_dtype, 4) X(tensor_rank, 5) X(tensor_shape, 6) X(tensor_numel, 7)                  \
@@ -25,9 +25,9 @@
     X(infer_input_value, 33) X(infer_output_count, 34) X(infer_set_output, 35)                 \
     X(gradient_needed, 36) X(gradient_set, 37) X(layer_add_parameter, 38) X(layer_add_buffer, 39) \
     X(layer_tensor, 40) X(layer_training, 41) X(layer_next_seed, 42) X(kernel_set_output, 43)  \
-    X(last_error, 44)
+    X(last_error, 44) X(max_allocation_bytes, 45)
 
-#define HOST_FIELD_COUNT 45
+#define HOST_FIELD_COUNT 46
 
 /* Compile time. */
 #define STATIC_PIN(field, i) \
@@ -36,7 +36,7 @@ HOST_FIELDS(STATIC_PIN)
 _Static_assert(offsetof(plx_host_api, abi_major) == 0, "abi_major moved");
 _Static_assert(offsetof(plx_host_api, abi_minor) == 4, "abi_minor moved");
 _Static_assert(offsetof(plx_host_api, struct_size) == 8, "struct_size moved");
-_Static_assert(sizeof(plx_host_api) == SLOT(HOST_FIELD_COUNT), "plx_host_api 1.0 size changed");
+_Static_assert(sizeof(plx_host_api) == SLOT(HOST_FIELD_COUNT), "plx_host_api 1.1 size changed");
 _Static_assert(offsetof(plx_plugin_registrar, abi_major) == 0, "registrar abi_major moved");
 _Static_assert(offsetof(plx_plugin_registrar, abi_minor) == 4, "registrar abi_minor moved");
 _Static_assert(offsetof(plx_plugin_registrar, struct_size) == 8, "registrar struct_size moved");

@@ -83,3 +83,18 @@ def test_an_error_quoting_a_name_with_a_nul_byte_is_not_cut_short():
     with pytest.raises(PlexusError) as error:
         Session(data)
     assert "a\\0b" in str(error.value)
+
+
+def test_kernel_scratch_memory_respects_the_session_cap():
+    # MelWeightMatrix computes its weights in a float64 scratch table before the float32 output:
+    # the table (8 MB here) is checked against the session's cap, read through the host table.
+    scalars = [helper.make_tensor(name, TensorProto.INT64, [], [value])
+               for name, value in [("bins", 1000), ("length", 2000), ("rate", 16000)]]
+    edges = [helper.make_tensor(name, TensorProto.FLOAT, [], [value]) for name, value in [("low", 0.0), ("high", 8000.0)]]
+    data = model([helper.make_node("MelWeightMatrix", ["bins", "length", "rate", "low", "high"], ["y"])], [],
+                 [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], scalars + edges)
+    options = SessionOptions(max_allocation_bytes=1 << 20, disable_constant_folding=1)
+    with pytest.raises(PlexusError) as error:
+        Session(data, options).run({})
+    assert error.value.status == OUT_OF_MEMORY and "scratch" in str(error.value)
+    assert Session(data).run({})[0].shape == (1001, 1000)

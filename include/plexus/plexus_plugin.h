@@ -39,7 +39,7 @@ extern "C" {
 /** Major version of the plugin ABI: a plugin built for another major is refused. */
 #define PLX_PLUGIN_ABI_MAJOR 1
 /** Minor version of the plugin ABI: grows when entries are appended to the tables. */
-#define PLX_PLUGIN_ABI_MINOR 0
+#define PLX_PLUGIN_ABI_MINOR 1
 
 /** Attribute types; the values equal ONNX `AttributeProto.AttributeType`. */
 #define PLX_ATTR_FLOAT 1
@@ -381,6 +381,14 @@ typedef struct plx_host_api {
 
     /** Message of the last failed host call on this thread (e.g. an op_call), as plx_last_error(). */
     const char *(*last_error)(void);
+
+    /**
+     * ABI 1.1: the largest single allocation allowed on this thread now, in bytes (the process
+     * cap, lowered by the cap of a session running on the thread). A kernel sizing scratch memory
+     * from data checks it against this and reports ::PLX_ERR_OUT_OF_MEMORY instead of asking for
+     * more. Outputs from host->kernel_output are checked by the host itself.
+     */
+    int64_t (*max_allocation_bytes)(void);
 } plx_host_api;
 
 /** Name of the one symbol a plugin exports. */

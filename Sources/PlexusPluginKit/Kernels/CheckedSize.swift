@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Size arithmetic on values from outside (shapes, attributes, run-time inputs), checked for
 /// overflow instead of trapping, and a bound for the scratch memory a kernel allocates itself.
 /// Outputs are allocated by the host, which enforces the allocation cap; these keep a kernel from
@@ -34,20 +30,12 @@ public enum CheckedSize {
         return total
     }
 
-    /// Physical memory of the machine in bytes: no allocation beyond it can be backed.
-    public static let physicalMemory: Int = {
-        let pages = sysconf(Int32(_SC_PHYS_PAGES)), pageSize = sysconf(Int32(_SC_PAGESIZE))
-        guard pages > 0, pageSize > 0 else { return Int.max }
-        let (bytes, overflow) = pages.multipliedReportingOverflow(by: pageSize)
-        return overflow ? Int.max : bytes
-    }()
-
     /// Checks that `count` elements of `T` can be allocated as scratch (no overflow, not above
-    /// physical memory) and returns `count`; throws `outOfMemory` naming `what` otherwise.
+    /// the host's allocation cap) and returns `count`; throws `outOfMemory` naming `what` otherwise.
     @inlinable public static func scratch<T>(_ count: Int, of type: T.Type, _ what: @autoclosure () -> String) throws -> Int {
         let (bytes, overflow) = max(count, 0).multipliedReportingOverflow(by: MemoryLayout<T>.stride)
-        guard count >= 0, !overflow, bytes <= physicalMemory else {
-            throw PlexusError(.outOfMemory, "\(what()): scratch of \(count) elements is more than this machine's memory")
+        guard count >= 0, !overflow, bytes <= Host.maxAllocationBytes else {
+            throw PlexusError(.outOfMemory, "\(what()): scratch of \(count) elements is above the allocation cap")
         }
         return count
     }
