@@ -46,6 +46,24 @@ static void check_affine(plx_session *s) {
     plx_tensor_release(x);
 }
 
+/* A session with `options` (memory caps) refuses a 1000-row batch with PLX_ERR_OUT_OF_MEMORY and
+ * a message naming `cap`, then runs a small batch. */
+static void check_capped(const void *bytes, size_t size, const plx_session_options *options, const char *cap) {
+    plx_session *s = NULL;
+    CHECK_STATUS(plx_session_create_from_memory(bytes, size, options, &s), PLX_OK);
+    if (!s) return;
+    int64_t big_shape[2] = {1000, 3};
+    plx_tensor *x = NULL, *y = NULL;
+    plx_tensor_create(PLX_FLOAT32, big_shape, 2, NULL, &x);
+    const char *in[1] = {"x"};
+    CHECK_STATUS(plx_session_run(s, in, &x, 1, NULL, &y, 1), PLX_ERR_OUT_OF_MEMORY);
+    CHECK_CONTAINS(plx_last_error(), cap);
+    CHECK(y == NULL);
+    plx_tensor_release(x);
+    check_affine(s);
+    plx_session_release(s);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) return 2;
     char path[4096];
@@ -109,32 +127,9 @@ int main(int argc, char **argv) {
     /* Memory caps: a batch whose intermediates exceed the session's arena cap, or its cap on one
      * allocation, fails with PLX_ERR_OUT_OF_MEMORY; the same session runs a small batch. */
     plx_session_options capped = {.struct_size = sizeof capped, .max_arena_bytes = 6000};
-    s = NULL;
-    CHECK_STATUS(plx_session_create_from_memory(bytes, size, &capped, &s), PLX_OK);
-    if (s) {
-        int64_t big_shape[2] = {1000, 3};
-        plx_tensor_create(PLX_FLOAT32, big_shape, 2, NULL, &x);
-        y = NULL;
-        CHECK_STATUS(plx_session_run(s, in, &x, 1, NULL, &y, 1), PLX_ERR_OUT_OF_MEMORY);
-        CHECK_CONTAINS(plx_last_error(), "max_arena_bytes");
-        CHECK(y == NULL);
-        plx_tensor_release(x);
-        check_affine(s);
-        plx_session_release(s);
-    }
+    check_capped(bytes, size, &capped, "max_arena_bytes");
     capped = (plx_session_options){.struct_size = sizeof capped, .max_allocation_bytes = 4096};
-    s = NULL;
-    CHECK_STATUS(plx_session_create_from_memory(bytes, size, &capped, &s), PLX_OK);
-    if (s) {
-        int64_t big_shape[2] = {1000, 3};
-        plx_tensor_create(PLX_FLOAT32, big_shape, 2, NULL, &x);
-        y = NULL;
-        CHECK_STATUS(plx_session_run(s, in, &x, 1, NULL, &y, 1), PLX_ERR_OUT_OF_MEMORY);
-        CHECK(y == NULL);
-        plx_tensor_release(x);
-        check_affine(s);
-        plx_session_release(s);
-    }
+    check_capped(bytes, size, &capped, "max_allocation_bytes");
     capped = (plx_session_options){.struct_size = sizeof capped, .max_arena_bytes = -1};
     CHECK_STATUS(plx_session_create_from_memory(bytes, size, &capped, &s), PLX_ERR_INVALID_ARGUMENT);
     /* A struct from before the caps (ABI version 1) is still accepted. */
