@@ -40,7 +40,7 @@ KNOWN_OPEN = {
     "ops": "CRASH DequantizeLinear block_size=Int64.max (LinearQuantization.swift:93), LSTM/GRU/RNN hidden_size=Int64.max "
            "(rnn/RecurrentSetup.swift:85,88), TensorScatter write_indices=Int64.max (TensorScatter.swift:42)",
     "tensors": "CRASH create-rank/rank-max-null-shape (Shape.swift:38 converts rank SIZE_MAX to Int)",
-    "python": "UNCLEAR full-huge-int (bare OverflowError), transpose-dims-bad (bare IndexError in _tensor_math.py:413)",
+    "python": "UNCLEAR full-huge-int (plexus.full((2,), 2**70, dtype=plexus.int64) raises numpy's bare OverflowError)",
     "plugins": "CRASH kernel-recursive-op (unbounded op_call recursion overflows the stack), UNCLEAR kernel-no-output "
                "(PLX_ERR_INTERNAL for a plugin kernel that produced no output)",
 }

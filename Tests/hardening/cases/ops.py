@@ -67,6 +67,26 @@ def replace_input(array, how):
     return np.full(array.shape, value, array.dtype)
 
 
+#: Where onnxruntime is no reference for NaN propagation (checked by hand against the ONNX
+#: reference implementation): its max/min-style kernels drop NaNs depending on their position,
+#: so a NaN Plexus keeps is not "introduced"; and some of its kernels poison outputs that do not
+#: depend on the NaN (LRN's sliding window sum, zero-weight corners of GridSample, masked
+#: Attention positions, the ignored imaginary parts of an inverse real DFT, MaxUnpool's layout
+#: with output_shape), so a NaN Plexus does not produce there is not "lost".
+ORT_DROPS_NAN = {"MaxPool", "GlobalMaxPool", "ReduceMax", "ReduceMin", "Max", "Min", "ScatterND", "ScatterElements",
+                 "GRU", "LSTM", "RNN", "GridSample", "Unique", "Hardmax", "TopK", "Clip"}
+ORT_POISONS = {"LRN", "GridSample", "Attention", "DFT", "MaxUnpool"}
+
+
+#: Ops whose results for NaN inputs the standard leaves open (ordering, uniqueness, selection).
+NAN_UNDEFINED = {"Unique", "ArgMax", "ArgMin", "TopK", "Hardmax", "Sort"}
+
+
+def nan_unreliable(op):
+    """The NaN differences from onnxruntime that are not findings for `op`."""
+    return ([] if op not in ORT_POISONS else ["NaN lost"]) + ([] if op not in ORT_DROPS_NAN else ["NaN introduced"])
+
+
 ATTRIBUTE_VALUES = {
     onnx.AttributeProto.INT: [("0", 0), ("-1", -1), ("2^40", 2 ** 40), ("min", common.INT64_MIN), ("max", common.INT64_MAX)],
     onnx.AttributeProto.FLOAT: [("nan", float("nan")), ("inf", float("inf")), ("-inf", float("-inf")), ("0", 0.0),
@@ -131,7 +151,8 @@ def generate(rng):
             continue
         if len(feed_names(model)) != len(inputs):
             continue
-        base = {"index": index, "name": name, "model": "model.onnx", "feeds": "feeds.npz"}
+        base = {"index": index, "name": name, "model": "model.onnx", "feeds": "feeds.npz",
+                "ort_nan_unreliable": nan_unreliable(op)}
         float_inputs = [p for p, x in enumerate(inputs) if x.dtype.kind == "f" and x.size]
         for position, x in enumerate(inputs):
             if not x.size:
@@ -145,12 +166,15 @@ def generate(rng):
             else:
                 continue
             for how in hows:
-                args = dict(base, replace=[position, how], compare="nan" if how == "nanonly" else "overflow")
+                strict_nan = how == "nanonly" and op not in NAN_UNDEFINED
+                args = dict(base, replace=[position, how],
+                            compare="nan" if strict_nan else "loose" if op in NAN_UNDEFINED else "overflow")
                 cases.append(common.case("ops", op, f"{name}/in{position}={how}", run="sessions.session",
                                          setup="ops.setup", args=args, ref="ort"))
         if len(float_inputs) > 1:
             cases.append(common.case("ops", op, f"{name}/all-nan", run="sessions.session", setup="ops.setup",
-                                     args=dict(base, all_nan=True, compare="nan"), ref="ort"))
+                                     args=dict(base, all_nan=True,
+                                               compare="loose" if op in NAN_UNDEFINED else "nan"), ref="ort"))
         # Attribute mutations on the first two test cases of each op.
         per_op[op] += 1
         if per_op[op] > 2 or not model.graph.node:
