@@ -34,11 +34,8 @@ REGRESSIONS = [
 ]
 #: Kinds with open bugs: kind -> the failing cases (verdict, id) known when this list was written.
 KNOWN_OPEN = {
-    "folding": "CRASH affinegrid-size-huge (a failed allocation of 16 GiB traps instead of PLX_ERR_OUT_OF_MEMORY)",
-    "extdata": "CRASH payload:sparse-4GiB (Sources/PlexusCore/Data/RegularFile.swift:50 allocates the external payload "
-               "with a trapping Array allocation)",
-    "ops": "CRASH DequantizeLinear block_size=Int64.max (LinearQuantization.swift:93), LSTM/GRU/RNN hidden_size=Int64.max "
-           "(rnn/RecurrentSetup.swift:85,88), TensorScatter write_indices=Int64.max (TensorScatter.swift:42)",
+    "extdata": "CRASH payload:sparse-4GiB (Sources/PlexusCore/Data/RegularFile.swift:50 reads the external payload into "
+               "an Array whose failed allocation traps)",
     "tensors": "CRASH create-rank/rank-max-null-shape (Shape.swift:38 converts rank SIZE_MAX to Int)",
     "python": "UNCLEAR full-huge-int (plexus.full((2,), 2**70, dtype=plexus.int64) raises numpy's bare OverflowError)",
     "plugins": "CRASH kernel-recursive-op (unbounded op_call recursion overflows the stack), UNCLEAR kernel-no-output "
