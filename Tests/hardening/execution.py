@@ -188,6 +188,9 @@ def prepare(case, folder, memory_gib=4.0, timeout=120):
         raise RuntimeError(tail(folder / "setup-error.txt") or f"setup died ({wait_status})")
 
 
+SPARSE_FROM = 64 << 20
+
+
 def save_reproducer(folder, target):
     """Copies a case folder (symlinks, FIFOs and all) to `target`."""
     if target.exists():
@@ -202,5 +205,36 @@ def save_reproducer(folder, target):
             os.mkfifo(destination)
         elif stat.S_ISDIR(mode):
             save_reproducer(pathlib.Path(entry.path), destination)
+        elif stat.S_ISREG(mode) and entry.stat().st_size > SPARSE_FROM:
+            # The big payloads the cases make are sparse files of zeros; a copy would write them
+            # out in full (4-16 GiB per failing case) and fill the disk.
+            with open(destination, "wb") as copy:
+                copy.truncate(entry.stat().st_size)
         elif stat.S_ISREG(mode):
-            shutil.copy2(entry.path, destination)
+            copy_sparse(entry.path, destination)
+
+
+def copy_sparse(source, destination):
+    """Copies a regular file keeping its holes: the suite's sparse files claim up to 16 GiB and
+    must not become dense copies on disk."""
+    with open(source, "rb") as reader, open(destination, "wb") as writer:
+        size = os.fstat(reader.fileno()).st_size
+        writer.truncate(size)
+        offset = 0
+        while offset < size:
+            try:
+                start = os.lseek(reader.fileno(), offset, os.SEEK_DATA)
+            except OSError:  # no data after offset (ENXIO), or no SEEK_DATA: the rest is a hole
+                break
+            end = os.lseek(reader.fileno(), start, os.SEEK_HOLE)
+            reader.seek(start)
+            writer.seek(start)
+            remaining = end - start
+            while remaining > 0:
+                chunk = reader.read(min(remaining, 1 << 20))
+                if not chunk:
+                    break
+                writer.write(chunk)
+                remaining -= len(chunk)
+            offset = end
+    shutil.copymode(source, destination)
