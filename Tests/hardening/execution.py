@@ -188,9 +188,6 @@ def prepare(case, folder, memory_gib=4.0, timeout=120):
         raise RuntimeError(tail(folder / "setup-error.txt") or f"setup died ({wait_status})")
 
 
-SPARSE_FROM = 64 << 20
-
-
 def save_reproducer(folder, target):
     """Copies a case folder (symlinks, FIFOs and all) to `target`."""
     if target.exists():
@@ -205,11 +202,6 @@ def save_reproducer(folder, target):
             os.mkfifo(destination)
         elif stat.S_ISDIR(mode):
             save_reproducer(pathlib.Path(entry.path), destination)
-        elif stat.S_ISREG(mode) and entry.stat().st_size > SPARSE_FROM:
-            # The big payloads the cases make are sparse files of zeros; a copy would write them
-            # out in full (4-16 GiB per failing case) and fill the disk.
-            with open(destination, "wb") as copy:
-                copy.truncate(entry.stat().st_size)
         elif stat.S_ISREG(mode):
             copy_sparse(entry.path, destination)
 
