@@ -8,10 +8,13 @@ import PlexusCore
 /// (so their coverage counters are registered once, and a missing plugin stops the run at once
 /// instead of fuzzing nothing but "operator not found" errors).
 public enum FuzzEnvironment {
-    /// The cap on one allocation: far below libFuzzer's `-rss_limit_mb=2048` (scripts/fuzz.sh).
-    public static let allocationCap = 256 << 20
+    /// The cap on one allocation: far below libFuzzer's `-rss_limit_mb=2048` (scripts/fuzz.sh),
+    /// and small enough that filling the largest allowed tensor under ASan takes well under
+    /// libFuzzer's 10 s timeout (at 256 MiB, a 500-byte model folding a Pad to 200 MB took 11 s),
+    /// so a timeout means a real hang, not legitimate work that the cap allows.
+    public static let allocationCap = 32 << 20
     /// The cap on what one session holds at once.
-    public static let arenaCap = 1 << 30
+    public static let arenaCap = 256 << 20
 
     /// Session options for fuzzing: one thread (reproducible, and two cores are shared) and the caps.
     public static var sessionOptions: Session.Options {
