@@ -251,7 +251,7 @@ class TensorMath:
     def fill_(self, value):
         """Sets every element to ``value``."""
         self._check_in_place()
-        self.numpy()[...] = value
+        self.numpy()[...] = _validate.fill_value(value, self.dtype.numpy)
         return self
 
     def zero_(self):

@@ -15,7 +15,7 @@ import numpy as np
 
 from ._errors import InvalidArgumentError, OutOfMemoryError
 
-__all__ = ["integer", "integers", "shape", "check_size", "name", "finite"]
+__all__ = ["integer", "integers", "shape", "check_size", "name", "finite", "fill_value"]
 
 #: The most dimensions a plexus tensor may have (``Shape.validated`` in the core).
 MAX_RANK = 64
@@ -103,3 +103,39 @@ def finite(value, what):
     if not math.isfinite(number):
         raise InvalidArgumentError(f"{what} must be finite, got {number}")
     return number
+
+
+def fill_value(value, dtype, what="fill value"):
+    """``value`` checked to be representable in the numpy ``dtype`` it will fill: numpy would
+    raise a bare OverflowError for an int out of an integer type's range, turn NaN or inf into
+    an arbitrary integer, and round a finite float above a float type's range to inf."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "b" or isinstance(value, (bool, np.bool_)):
+        return value
+    if dtype.kind in "iu":
+        if isinstance(value, (float, np.floating)):
+            if not math.isfinite(value):
+                raise InvalidArgumentError(f"{what} {value} cannot be stored in {dtype.name}")
+            if not float(value).is_integer():
+                return value  # truncated as numpy and PyTorch do; the range is checked below
+            value = int(value)
+        try:
+            number = operator.index(value)
+        except TypeError:
+            return value  # arrays and other types: numpy's own checks apply
+        info = np.iinfo(dtype)
+        if not info.min <= number <= info.max:
+            raise InvalidArgumentError(f"{what} {number} does not fit {dtype.name} "
+                                       f"(range {info.min} to {info.max})")
+        return number
+    if dtype.kind == "f":
+        try:
+            number = float(value)
+        except OverflowError:
+            raise InvalidArgumentError(f"{what} {value} is too large for {dtype.name}") from None
+        except (TypeError, ValueError):
+            return value
+        if math.isfinite(number) and abs(number) > float(np.finfo(dtype).max):
+            raise InvalidArgumentError(f"{what} {value} is too large for {dtype.name} "
+                                       f"(largest {float(np.finfo(dtype).max)})")
+    return value

@@ -64,7 +64,8 @@ def full(size, fill_value, dtype=None, requires_grad=False):
     """A tensor filled with ``fill_value`` (float32 for float values unless ``dtype``)."""
     default = "float32" if isinstance(fill_value, float) else ("bool" if isinstance(fill_value, bool) else "int64")
     shape = _shape((size,), dtype, default)
-    return _make(np.full(shape, fill_value, _numpy_dtype(dtype, default)), requires_grad)
+    kind = _numpy_dtype(dtype, default)
+    return _make(np.full(shape, _validate.fill_value(fill_value, kind), kind), requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad=False):

@@ -121,6 +121,37 @@ def test_other_factories_refuse_bad_values(call, error):
         call()
 
 
+@pytest.mark.parametrize("call, words", [
+    (lambda: plexus.full((2,), 2 ** 70, dtype=plexus.int64), [str(2 ** 70), "int64"]),
+    (lambda: plexus.full((2,), 2 ** 63), ["int64"]),
+    (lambda: plexus.full((2,), -(2 ** 63) - 1, dtype=plexus.int64), ["int64"]),
+    (lambda: plexus.full((2,), 300, dtype=plexus.uint8), ["uint8"]),
+    (lambda: plexus.full((2,), -1, dtype=plexus.uint8), ["uint8"]),
+    (lambda: plexus.full((2,), 2 ** 31, dtype=plexus.int32), ["int32"]),
+    (lambda: plexus.full((2,), float("nan"), dtype=plexus.int64), ["nan"]),
+    (lambda: plexus.full((2,), float("inf"), dtype=plexus.int32), ["inf"]),
+    (lambda: plexus.full((2,), 1e300, dtype=plexus.float32), ["float32"]),
+    (lambda: plexus.full((2,), 10 ** 400, dtype=plexus.float64), ["too large"]),
+    (lambda: plexus.full_like(plexus.zeros(2, dtype=plexus.int32), 2 ** 40), ["int32"]),
+    (lambda: plexus.zeros(2, dtype=plexus.int64).fill_(2 ** 64), ["int64"]),
+])
+def test_fill_values_that_do_not_fit_the_dtype_are_refused(call, words):
+    with pytest.raises(plexus.InvalidArgumentError) as caught:
+        call()
+    for word in words:
+        assert word in str(caught.value)
+
+
+def test_fill_values_at_the_edges_still_work():
+    assert plexus.full((2,), 2 ** 63 - 1, dtype=plexus.int64).numpy().tolist() == [2 ** 63 - 1] * 2
+    assert plexus.full((1,), -(2 ** 63), dtype=plexus.int64).numpy().tolist() == [-(2 ** 63)]
+    assert plexus.full((1,), 255, dtype=plexus.uint8).numpy().tolist() == [255]
+    assert plexus.full((1,), 3.0, dtype=plexus.int32).numpy().tolist() == [3]
+    assert np.isnan(plexus.full((1,), float("nan")).numpy()[0])
+    assert np.isinf(plexus.full((1,), float("-inf"), dtype=plexus.float32).numpy()[0])
+    assert plexus.full((1,), True).numpy().tolist() == [True]
+
+
 def test_manual_seed_accepts_any_64_bit_seed():
     for seed in (0, -1, 2 ** 64 - 1, np.uint64(7)):
         plexus.manual_seed(seed)
