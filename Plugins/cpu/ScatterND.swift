@@ -22,8 +22,9 @@ enum NDScattering {
                 switch reduction {
                 case "add": for i in 0..<size { to[i] = T.add(to[i], from[i]) }
                 case "mul": for i in 0..<size { to[i] = T.mul(to[i], from[i]) }
-                case "max": for i in 0..<size { to[i] = Swift.max(to[i], from[i]) }
-                case "min": for i in 0..<size { to[i] = Swift.min(to[i], from[i]) }
+                // NaN propagates, as in numpy.maximum and the Max op (Swift.max would drop it).
+                case "max": for i in 0..<size { let a = to[i], b = from[i]; to[i] = a.isNaNValue || a > b ? a : b }
+                case "min": for i in 0..<size { let a = to[i], b = from[i]; to[i] = a.isNaNValue || a < b ? a : b }
                 default: for i in 0..<size { to[i] = from[i] }
                 }
             }

@@ -28,8 +28,9 @@ enum Scattering {
                 switch reduction {
                 case "add": target[offset] = T.add(target[offset], value)
                 case "mul": target[offset] = T.mul(target[offset], value)
-                case "max": target[offset] = Swift.max(target[offset], value)
-                case "min": target[offset] = Swift.min(target[offset], value)
+                // NaN propagates, as in numpy.maximum and the Max op (Swift.max would drop it).
+                case "max": let a = target[offset]; target[offset] = a.isNaNValue || a > value ? a : value
+                case "min": let a = target[offset]; target[offset] = a.isNaNValue || a < value ? a : value
                 default: target[offset] = value
                 }
             }

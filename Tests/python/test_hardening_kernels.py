@@ -305,6 +305,22 @@ add("Indexed",
            {"hidden_size": h}) for op, gates in [("LSTM", 4), ("GRU", 3), ("RNN", 1)] for h in [INT64_MAX, 2**62, -1]],
     *[Case(f"upsample-huge-{n}", "Upsample", [("x", image()), ("scales", v([1, 1, n, 1], f32))], opset=9) for n in [2**40, 3e38]])
 
+# -- Scatter max/min: a NaN update (or NaN already there) propagates, as in numpy.maximum -------
+def scattered(data, index, update, combine):
+    out = np.array(data)
+    out[index] = combine(out[index], update)
+    return out
+
+
+NAN_DATA = np.array([[1, np.nan, 3], [4, 5, 6]], f32)
+add("ScatterNaN",
+    *[Case(f"scatternd-{r}-nan-{c}", "ScatterND", [("x", NAN_DATA), ("i", v([[0, c]])), ("u", v([u], f32))], {"reduction": r},
+           expect=lambda x, i, u, c=c, f=f: scattered(x, (0, c), u[0], f))
+      for r, f in [("max", np.maximum), ("min", np.minimum)] for c, u in [(0, np.nan), (1, 2.0), (2, np.nan)]],
+    *[Case(f"scatterelements-{r}-nan-{c}", "ScatterElements", [("x", NAN_DATA), ("i", np.full((1, 1), c, i64)), ("u", np.full((1, 1), u, f32))],
+           {"axis": 1, "reduction": r}, expect=lambda x, i, u, c=c, f=f: scattered(x, (0, c), u[0, 0], f))
+      for r, f in [("max", np.maximum), ("min", np.minimum)] for c, u in [(0, np.nan), (1, 2.0), (2, np.nan)]])
+
 FAMILIES = sorted({case.family for case in CASES})
 
 
