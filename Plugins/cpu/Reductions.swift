@@ -32,7 +32,7 @@ enum Reductions {
     static func axes(_ context: KernelContext, rank: Int) throws -> [Int]? {
         var given: [Int] = try context.optionalInput(1)?.integers() ?? context.attributes.ints("axes") ?? []
         if given.isEmpty {
-            if try context.attributes.int("noop_with_empty_axes") == 1 { return nil }
+            if try context.attributes.flag("noop_with_empty_axes", default: false, op: context.op) { return nil }
             given = Array(0..<rank)
         }
         let axes = try given.map { try normalizedAxis($0, rank: rank, op: context.op) }
@@ -85,7 +85,7 @@ enum Reductions {
 
     static func reduce(_ context: KernelContext, _ operation: Operation) throws {
         let input = try context.input(0)
-        let keepDims = try context.attributes.int("keepdims") != 0
+        let keepDims = try context.attributes.flag("keepdims", default: true, op: context.op)
         // "No-op" reduces nothing but still applies the per-element part (ReduceL2 gives |x|).
         let axes = try axes(context, rank: input.rank) ?? []
         let kept = input.shape.enumerated().map { axes.contains($0.offset) ? 1 : $0.element }
@@ -127,10 +127,10 @@ enum Reductions {
             throw PlexusError.invalid("\(context.op): cannot reduce an empty axis")
         }
         var shape = input.shape
-        if try context.attributes.int("keepdims") != 0 { shape[axis] = 1 } else { shape.remove(at: axis) }
+        if try context.attributes.flag("keepdims", default: true, op: context.op) { shape[axis] = 1 } else { shape.remove(at: axis) }
         let output = try context.output(0, .int64, shape)
         try TypeDispatch.numeric(input.dtype, op: context.op,
                                  ArgBody(input: input, output: output, axis: axis, isMax: isMax,
-                                         last: try context.attributes.int("select_last_index") == 1))
+                                         last: try context.attributes.flag("select_last_index", default: false, op: context.op)))
     }
 }

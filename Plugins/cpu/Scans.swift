@@ -55,7 +55,7 @@ enum Scans {
         let axis = try normalizedAxis(try axisTensor.integers()[0], rank: input.rank, op: kind.name)
         let output = try context.output(0, input.dtype, input.shape)
         try TypeDispatch.numeric(input.dtype, op: kind.name,
-                                 Body(input: input, output: output, axis: axis, exclusive: try context.attributes.int("exclusive") == 1,
-                                      reverse: try context.attributes.int("reverse") == 1, kind: kind))
+                                 Body(input: input, output: output, axis: axis, exclusive: try context.attributes.flag("exclusive", default: false, op: context.op),
+                                      reverse: try context.attributes.flag("reverse", default: false, op: context.op), kind: kind))
     }
 }

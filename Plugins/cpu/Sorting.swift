@@ -54,6 +54,6 @@ enum Sorting {
         shape[axis] = k
         let values = try context.output(0, input.dtype, shape), indices = try context.output(1, .int64, shape)
         try TypeDispatch.numeric(input.dtype, op: "TopK", Body(input: input, values: values, indices: indices, axis: axis, k: k,
-                                                             largest: try context.attributes.int("largest") != 0))
+                                                             largest: try context.attributes.flag("largest", default: true, op: "TopK")))
     }
 }

@@ -34,14 +34,14 @@ enum SumReductions {
     /// Output type when the input's rank and the axes (attribute or constant input) are known.
     static func infer(_ context: InferenceContext) throws {
         guard let input = context.input(0) else { throw PlexusError.invalid("a reduction needs an input") }
-        let keepDims = try context.attributes.int("keepdims") != 0
+        let keepDims = try context.attributes.flag("keepdims", default: true, op: "reduction")
         let axesKnown = context.input(1) == nil || context.value(1) != nil
         guard let shape = input.shape, axesKnown else {
             // Kept dims keep the rank even when the axes are unknown.
             return try context.setOutput(0, input.dtype, keepDims ? input.shape.map { $0.map { _ in nil } } : nil)
         }
         let given = try context.value(1)?.integers() ?? context.attributes.ints("axes") ?? []
-        let noop = try context.attributes.int("noop_with_empty_axes") == 1
+        let noop = try context.attributes.flag("noop_with_empty_axes", default: false, op: "reduction")
         let axes = given.isEmpty ? (noop ? nil : Array(0..<shape.count))
                                  : try given.map { try normalizedAxis($0, rank: shape.count, op: "reduction") }
         try context.setOutput(0, input.dtype, reducedShape(shape, axes: axes, one: 1, keepDims: keepDims).output)
@@ -98,7 +98,7 @@ enum SumReductions {
     /// The kernel: resolves the axes like `Reductions` and runs the body for the dtype.
     static func reduce(_ context: KernelContext, _ operation: Operation) throws {
         let input = try context.input(0)
-        let keepDims = try context.attributes.int("keepdims") != 0
+        let keepDims = try context.attributes.flag("keepdims", default: true, op: context.op)
         let (kept, shape) = reducedShape(input.shape, axes: try Reductions.axes(context, rank: input.rank), one: 1, keepDims: keepDims)
         let output = try context.output(0, input.dtype, shape)
         switch operation {

@@ -35,6 +35,6 @@ enum Triangular {
         guard input.dtype != .string else { throw PlexusError(.unsupported, "Trilu does not support string tensors") }
         let k = try context.optionalInput(1)?.integers().first ?? 0
         let output = try context.output(0, input.dtype, input.shape)
-        try Movement.dispatch(input.dtype, Body(input: input, output: output, k: k, upper: try context.attributes.int("upper") != 0))
+        try Movement.dispatch(input.dtype, Body(input: input, output: output, k: k, upper: try context.attributes.flag("upper", default: true, op: context.op)))
     }
 }

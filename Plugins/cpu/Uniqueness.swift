@@ -85,7 +85,7 @@ enum Uniqueness {
         let shape = axis == nil ? [input.count] : input.shape
         let along = axis ?? 0
         let layout = Layout(outer: product(shape, 0..<along), items: shape[along], inner: product(shape, (along + 1)..<shape.count))
-        let grouping = Grouping(input: input, layout: layout, sorted: try context.attributes.int("sorted") != 0)
+        let grouping = Grouping(input: input, layout: layout, sorted: try context.attributes.flag("sorted", default: true, op: "Unique"))
         try TypeDispatch.numeric(input.dtype, op: "Unique", grouping)
         var outputShape = shape
         outputShape[along] = grouping.firsts.count

@@ -21,6 +21,17 @@ public struct AttributeReader {
         try read(name, { Host.api.pointee.attrs_get_int(handle, name, $0) }, empty: Int64(0)).map(Int.init)
     }
 
+    /// A boolean attribute stored as an ONNX int (keepdims, sorted, ...): `default` when absent.
+    /// Only 0 and 1 are accepted: other values mean different things to different runtimes
+    /// (onnxruntime reads some as true, some as errors), so they are refused, not guessed.
+    public func flag(_ name: String, default value: Bool, op: String) throws -> Bool {
+        guard let number = try int(name) else { return value }
+        guard number == 0 || number == 1 else {
+            throw PlexusError.invalid("\(op): attribute '\(name)' must be 0 or 1, got \(number)")
+        }
+        return number == 1
+    }
+
     /// A float attribute, or nil when absent.
     public func float(_ name: String) throws -> Double? {
         try read(name, { Host.api.pointee.attrs_get_float(handle, name, $0) }, empty: 0.0)

@@ -305,6 +305,23 @@ add("Indexed",
            {"hidden_size": h}) for op, gates in [("LSTM", 4), ("GRU", 3), ("RNN", 1)] for h in [INT64_MAX, 2**62, -1]],
     *[Case(f"upsample-huge-{n}", "Upsample", [("x", image()), ("scales", v([1, 1, n, 1], f32))], opset=9) for n in [2**40, 3e38]])
 
+# -- Boolean int attributes: only 0 and 1 (runtimes disagree on what 2 or -1 would mean) --------
+add("Flags",
+    *[Case(f"{op}-keepdims-{k}", op, [("x", MATRIX), ("axes", v([1]))], {"keepdims": k}, opset=18)
+      for op in ["ReduceSum", "ReduceMax", "ReduceMean", "ReduceL2", "ReduceLogSumExp", "ReduceSumSquare"] for k in [2, -1, INT64_MAX]],
+    *[Case(f"{op}-noop-{k}", op, [("x", MATRIX), ("axes", v([], i64))], {"noop_with_empty_axes": k}, opset=18)
+      for op in ["ReduceSum", "ReduceMin"] for k in [2, -1]],
+    *[Case(f"{op}-{attr}-{k}", op, [("x", MATRIX)], {"axis": 1, attr: k}, opset=13)
+      for op in ["ArgMax", "ArgMin"] for attr in ["keepdims", "select_last_index"] for k in [2, -1]],
+    *[Case(f"unique-sorted-{k}", "Unique", [("x", v([3, 1, 3]))], {"sorted": k}, opset=11, outputs=4) for k in [2, -1, INT64_MIN]],
+    *[Case(f"topk-largest-{k}", "TopK", [("x", MATRIX), ("k", v([2]))], {"largest": k}, outputs=2) for k in [2, -1]],
+    *[Case(f"trilu-upper-{k}", "Trilu", [("x", MATRIX)], {"upper": k}) for k in [2, -1]],
+    *[Case(f"cumsum-{attr}-{k}", "CumSum", [("x", MATRIX), ("a", s(1, i64))], {attr: k}) for attr in ["exclusive", "reverse"] for k in [2, -1]],
+    *[Case(f"{op}-keepdims-ok-{k}", op, [("x", MATRIX), ("axes", v([1]))], {"keepdims": k}, opset=18, expect="ort")
+      for op in ["ReduceSum", "ReduceMax"] for k in [0, 1]],
+    Case("unique-sorted-ok", "Unique", [("x", v([3, 1, 3]))], {"sorted": 1}, opset=11, outputs=4, expect="ort"))
+
+
 # -- Scatter max/min: a NaN update (or NaN already there) propagates, as in numpy.maximum -------
 def scattered(data, index, update, combine):
     out = np.array(data)
