@@ -60,9 +60,21 @@ struct ClassificationTask {
         }
         func dataset(_ split: String) throws -> TensorDataset {
             let (inputs, targets) = (try images("x_\(split)"), try array("y_\(split)"))
-            do { return try TensorDataset(inputs: inputs, targets: targets) } catch let error as PlexusError {
+            do { return try TensorDataset(inputs: inputs, targets: try labels(targets, "y_\(split)")) } catch let error as PlexusError {
                 throw PlexusError(error.code, "\(path): x_\(split) and y_\(split): \(error.message)")
             }
+        }
+        // Every split's labels are checked up front: a bad test label would otherwise never reach
+        // the loss (which refuses bad training labels) and just score as a miss.
+        func labels(_ targets: Tensor, _ key: String) throws -> Tensor {
+            guard targets.dtype.isInteger else {
+                throw PlexusError(.dtypeMismatch, "targets '\(key)' must be integer class indices, got \(targets.dtype)")
+            }
+            let values = try Ops.call1("Cast", [targets], attributes: ["to": .int(Int64(DType.int64.rawValue))]).elements(as: Int64.self)
+            if let bad = values.firstIndex(where: { $0 < 0 || $0 >= 10 }) {
+                throw PlexusError.invalid("label \(values[bad]) at \(key)[\(bad)] is not a class in 0..<10")
+            }
+            return targets
         }
         return ClassificationTask(name: "the 8x8 digits", unit: "images", train: try dataset("train"), test: try dataset("test"),
                                   classes: 10)

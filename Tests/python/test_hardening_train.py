@@ -63,6 +63,12 @@ BAD_DATA = {
     "label-above-classes": ({"y_train": np.full(6, 10)}, ["10"]),
     "negative-label": ({"y_train": np.full(6, -1)}, ["-1"]),
     "float-labels": ({"y_train": np.full(6, 1.0, np.float32)}, ["targets"]),
+    # Test labels are never fed to the loss, so they need their own check (else: 0% accuracy).
+    "test-label-huge": ({"y_test": np.array([0, 1, 2**40, 3])}, ["y_test", str(2**40)]),
+    "test-label-above-classes": ({"y_test": np.full(4, 10)}, ["y_test", "10"]),
+    "test-label-negative": ({"y_test": np.full(4, -1)}, ["y_test", "-1"]),
+    "test-label-int64-min": ({"y_test": np.full(4, np.iinfo(np.int64).min)}, ["y_test"]),
+    "test-float-labels": ({"y_test": np.full(4, 1.0, np.float32)}, ["y_test", "targets"]),
     "string-images": ({"x_train": np.array(["a"] * 6)}, ["x_train"]),
 }
 
