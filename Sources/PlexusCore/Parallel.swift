@@ -18,9 +18,17 @@ public enum Parallel {
     /// Threads that spin briefly between loops (see `WorkerPool`), one per extra core.
     private static let pool = WorkerPool(workers: max(0, coreCount - 1))
 
-    /// Sets the thread count; 0 means one per core.
+    /// The most threads one operator may be given: far above any machine's cores, low enough
+    /// that a mistyped count is refused instead of being clamped to something arbitrary.
+    public static let maxThreadCount = 1024
+
+    /// Sets the thread count; 0 means one per core. Throws for a negative count or one above
+    /// `maxThreadCount`.
     public static func setThreadCount(_ count: Int) throws {
         guard count >= 0 else { throw PlexusError.invalid("thread count must be >= 0, got \(count)") }
+        guard count <= maxThreadCount else {
+            throw PlexusError.invalid("thread count must be at most \(maxThreadCount), got \(count)")
+        }
         setting.store(Int32(clamping: count), ordering: .relaxed)
     }
 

@@ -33,6 +33,9 @@ struct BenchCommand: ParsableCommand {
 
     func validate() throws {
         guard warmup >= 0, repeats >= 1, threads >= 0 else { throw ValidationError("need --warmup >= 0, --repeats >= 1, --threads >= 0") }
+        guard threads <= Parallel.maxThreadCount else {
+            throw ValidationError("--threads must be at most \(Parallel.maxThreadCount), got \(threads)")
+        }
     }
 
     func run() throws {

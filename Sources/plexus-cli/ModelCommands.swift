@@ -16,6 +16,9 @@ struct RunCommand: ParsableCommand {
     var threads = 0
 
     func run() throws {
+        guard (0...Parallel.maxThreadCount).contains(threads) else {
+            throw ValidationError("--threads must be 0 (one per core) to \(Parallel.maxThreadCount), got \(threads)")
+        }
         let session = try Session(graph: try ONNXModel(path: model).graph(), options: Session.Options(threads: threads))
         var feeds: [String: Tensor] = [:]
         for argument in inputs {

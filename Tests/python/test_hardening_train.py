@@ -34,7 +34,8 @@ def assert_refused(result, checkpoint, *words):
     ("--batch-size", 0, ["--batch-size", "positive"]), ("--batch-size", -4, ["--batch-size", "positive"]),
     ("--lr", "nan", ["--lr", "finite"]), ("--lr", "inf", ["--lr"]), ("--lr", "-inf", ["--lr"]), ("--lr", -0.1, ["--lr"]),
     ("--lr", 0, ["--lr"]), ("--hidden", 0, ["--hidden", "positive"]), ("--hidden", -8, ["--hidden"]),
-    ("--threads", -1, ["--threads"]),
+    ("--threads", -1, ["--threads"]), ("--threads", 2 ** 40, ["thread count", "1024"]),
+    ("--threads", 2 ** 63 - 1, ["1024"]), ("--threads", 1025, ["1024"]),
 ])
 def test_bad_numeric_options_are_refused(tmp_path, option, value, words):
     result, checkpoint = train(tmp_path, f"{option}={value}")

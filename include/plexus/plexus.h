@@ -276,7 +276,7 @@ plx_status plx_set_backend_order(const char *comma_separated);
 
 /**
  * Sets how many threads one operator may use (intra-op parallelism); 0 means one per core.
- * Errors: negative `n` → ::PLX_ERR_INVALID_ARGUMENT. Thread-safe; affects later calls.
+ * Errors: negative `n`, or `n` above 1024 → ::PLX_ERR_INVALID_ARGUMENT. Thread-safe; affects later calls.
  */
 plx_status plx_set_num_threads(int32_t n);
 

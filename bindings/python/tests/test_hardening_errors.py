@@ -429,3 +429,16 @@ def test_the_python_protobuf_reader_raises_value_errors(data):
 
     with pytest.raises(ValueError, match="protobuf"):
         _proto.parse(data)
+
+
+def test_thread_counts_above_1024_are_refused_not_clamped():
+    from plexus._lib import lib
+    before = plexus.get_num_threads()
+    for count in (1025, 2 ** 31 - 1):
+        with pytest.raises(plexus.InvalidArgumentError, match="1024"):
+            plexus.set_num_threads(count)
+        assert lib.plx_set_num_threads(count) != 0  # PLX_ERR_INVALID_ARGUMENT from C as well
+        assert plexus.get_num_threads() == before
+    plexus.set_num_threads(1024)
+    assert plexus.get_num_threads() == 1024
+    plexus.set_num_threads(0)
