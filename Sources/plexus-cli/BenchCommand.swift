@@ -38,6 +38,18 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
+    /// The `--backends` names, each provided by a loaded plugin: the session skips names it does
+    /// not know (a plugin may be loaded later), so a typo would silently bench the default order.
+    private func knownBackends(_ list: String) throws -> [String] {
+        PluginLoader.shared.discoverIfNeeded()
+        let known = Set(OpRegistry.shared.plugins.flatMap(\.backends))
+        let names = list.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        for name in names where !known.contains(name) {
+            throw ValidationError("--backends: no loaded plugin provides a backend named '\(name)' (loaded: \(known.sorted().joined(separator: ", ")))")
+        }
+        return names
+    }
+
     func run() throws {
         var sizes: [String: Int] = [:]
         for argument in dims {
@@ -56,7 +68,7 @@ struct BenchCommand: ParsableCommand {
         }
         let loadStart = monotonicSeconds()
         let graph = try ONNXModel(path: model).graph()
-        let order = backends.map { $0.split(separator: ",").map(String.init) }
+        let order = try backends.map { try knownBackends($0) }
         let session = try Session(graph: graph, options: Session.Options(threads: threads, backendOrder: order, profile: profile || profileNodes,
                                                                          optimizations: optimizations))
         let loadMilliseconds = (monotonicSeconds() - loadStart) * 1000

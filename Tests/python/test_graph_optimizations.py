@@ -157,10 +157,13 @@ def test_bench_refuses_bad_arguments_clearly(tmp_path):
     plexus = str(ROOT / ".build/release/plexus")
     for arguments, message in [(["--disable", "everything"], "--disable takes"), (["--repeats", "0"], "--repeats >= 1"),
                                (["--dim", "batch"], "--dim takes name=size"),
+                               # A backend no plugin provides would be skipped, benching the default order.
+                               (["--backends", "bogus"], "'bogus'"), (["--backends", "cpu,openbla"], "'openbla'"),
+                               (["--backends", "cpu,"], "''"),
                                (["--threads", str(2 ** 40)], "at most 1024"), (["--threads", str(2 ** 63 - 1)], "at most 1024")]:
         result = subprocess.run([plexus, "bench", str(path), *arguments], capture_output=True, text=True)
         assert result.returncode != 0 and message in result.stderr, result.stderr
-    for arguments in (["--threads", "1024"],):
+    for arguments in (["--backends", "openblas,cpu"], ["--backends", "cpu"], ["--threads", "1024"]):
         subprocess.run([plexus, "bench", str(path), "--repeats", "1", *arguments], capture_output=True, text=True, check=True)
     missing = subprocess.run([plexus, "bench", str(tmp_path / "missing.onnx")], capture_output=True, text=True)
     assert missing.returncode != 0 and "missing.onnx" in missing.stderr
