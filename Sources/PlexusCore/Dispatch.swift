@@ -7,6 +7,10 @@ extension OpRegistry {
     /// first kernel in backend order that accepts the input dtypes, and runs it.
     ///
     /// Thread-safe. Throws `PlexusError` with the codes documented for `plx_op_call`.
+    /// The deepest nesting of op calls made from kernels and decompositions (a kernel calling an
+    /// op calling an op…); deeper is refused as runaway recursion.
+    static let maximumNesting = 100
+
     public func call(_ key: OpKey, _ inputs: [Tensor?], attributes: Attributes = Attributes(),
                      outputCount: Int = 1) throws -> [Tensor] {
         PluginLoader.shared.discoverIfNeeded()
@@ -15,6 +19,12 @@ extension OpRegistry {
         try validateArity(schema, inputCount: inputs.count, outputCount: outputCount, inputs: inputs.map { $0 != nil })
         let merged = try validated(attributes, for: schema)
         let slots = ThreadErrors.slots
+        // Kernels and decompositions call ops; a plugin op that (indirectly) calls itself would
+        // otherwise recurse until the thread's stack overflows.
+        guard slots.callDepth < OpRegistry.maximumNesting else {
+            throw PlexusError(.pluginFailed, "\(key) was called inside \(OpRegistry.maximumNesting) nested op calls: "
+                + "a kernel or decomposition calls itself without end")
+        }
         // A session's in-place offer is for the op it calls, not for the ops that one calls.
         let donation = slots.callDepth == 0 ? slots.donatedStorage : nil
         if slots.callDepth == 0 { slots.donatedStorage = nil }
@@ -148,7 +158,7 @@ extension OpRegistry {
         }
         return try context.outputs.enumerated().map { index, output in
             guard let output else {
-                throw PlexusError(.internal, "\(key) (\(backend) kernel of plugin '\(plugin)') did not produce output \(index)")
+                throw PlexusError(.pluginFailed, "\(key) (\(backend) kernel of plugin '\(plugin)') returned success without producing output \(index)")
             }
             return output
         }

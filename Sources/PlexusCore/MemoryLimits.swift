@@ -62,6 +62,18 @@ public enum MemoryLimits {
         return try body()
     }
 
+    /// Checks a request for a Swift array of `byteCount` bytes (which traps when the system refuses
+    /// it): against the cap, then by asking the system for the block once and giving it back, so
+    /// that a limit such as `ulimit -v` gives an error here instead of a trap in the array.
+    static func checkArray(_ byteCount: Int) throws {
+        try check(byteCount)
+        guard byteCount > 1 << 20 else { return }
+        guard let probe = malloc(byteCount) else {
+            throw PlexusError(.outOfMemory, "could not allocate \(byteCount) bytes: the system refused")
+        }
+        free(probe)
+    }
+
     /// Throws `outOfMemory` when `byteCount` is above the cap in force.
     static func check(_ byteCount: Int) throws {
         let cap = effectiveCap

@@ -31,6 +31,7 @@ public enum Shape {
 
     /// Validates C-side dimensions (non-negative, size fits memory) and converts them.
     public static func validated(_ dims: UnsafePointer<Int64>?, rank: Int, dtype: DType) throws -> [Int] {
+        guard rank >= 0 else { throw PlexusError.invalid("rank \(UInt(bitPattern: rank)) is larger than the supported 64") }
         if rank > 0 && dims == nil { throw PlexusError.invalid("shape is NULL but rank is \(rank)") }
         if rank > 64 { throw PlexusError.invalid("rank \(rank) is larger than the supported 64") }
         var shape = [Int]()

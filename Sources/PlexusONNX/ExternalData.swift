@@ -43,6 +43,11 @@ struct ExternalData {
         try FileIO.read(path, offset: offset, length: length)
     }
 
+    /// Reads the data bytes straight into `destination` (at least `length` bytes).
+    func read(into destination: UnsafeMutableRawPointer) throws {
+        try FileIO.read(path, offset: offset, length: length, into: destination)
+    }
+
     /// A non-negative decimal `text`; nil when absent.
     private static func number(_ text: String?, _ key: String, _ name: String) throws -> Int? {
         guard let text else { return nil }

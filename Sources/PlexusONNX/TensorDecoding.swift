@@ -53,7 +53,10 @@ enum TensorDecoding {
         if proto.dataLocation == .external {
             let range = try ExternalData(proto, name: name, directory: directory)
             try expect(range.length)
-            return try range.read().withUnsafeBytes(filled)
+            guard dtype.packedBits == nil else { return try range.read().withUnsafeBytes(filled) }
+            let tensor = try Tensor(dtype: dtype, shape: shape, zeroed: false)  // read in place: no second copy
+            if byteCount > 0 { try range.read(into: tensor.data) }
+            return tensor
         } else if proto.hasRawData {
             try expect(proto.rawData.count)
             return try proto.rawData.withUnsafeBytes(filled)

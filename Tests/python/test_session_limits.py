@@ -98,3 +98,10 @@ def test_kernel_scratch_memory_respects_the_session_cap():
         Session(data, options).run({})
     assert error.value.status == OUT_OF_MEMORY and "scratch" in str(error.value)
     assert Session(data).run({})[0].shape == (1001, 1000)
+
+
+@pytest.mark.parametrize("threads", [-1, 1025, 1 << 30])
+def test_session_thread_counts_out_of_range_are_refused(threads):
+    with pytest.raises(PlexusError) as error:
+        Session(expand_model(), SessionOptions(intra_op_num_threads=threads))
+    assert error.value.status == 1 and "thread count" in str(error.value)

@@ -38,6 +38,14 @@ public enum FileIO {
         return try file.read(offset: offset, length: length)
     }
 
+    /// Reads `[offset, offset + length)` of the regular file at `path` into `destination`, which
+    /// holds at least `length` bytes (errors as `read(_:offset:length:)`).
+    public static func read(_ path: String, offset: Int, length: Int, into destination: UnsafeMutableRawPointer) throws {
+        let file = try RegularFile(path)
+        defer { file.close() }
+        try file.read(offset: offset, length: length, into: destination)
+    }
+
     /// The size in bytes of the regular file at `path` (errors as `read(_:)`).
     public static func size(_ path: String) throws -> Int {
         let file = try RegularFile(path)

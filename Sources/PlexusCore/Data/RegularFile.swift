@@ -46,22 +46,31 @@ struct RegularFile {
 
     /// The bytes `[offset, offset + length)`, which must lie inside the file's size at open.
     func read(offset: Int, length: Int) throws -> [UInt8] {
+        try checkRange(offset: offset, length: length)
+        try RegularFile.checkCap(length, path)
+        var bytes = [UInt8](repeating: 0, count: length)
+        try bytes.withUnsafeMutableBytes { try read(offset: offset, length: length, into: $0.baseAddress) }
+        return bytes
+    }
+
+    /// Reads `[offset, offset + length)` into `destination`, which holds at least `length` bytes
+    /// (a tensor's memory: no second copy of a large payload).
+    func read(offset: Int, length: Int, into destination: UnsafeMutableRawPointer?) throws {
+        try checkRange(offset: offset, length: length)
+        var done = 0
+        while done < length {
+            let count = pread(descriptor, destination! + done, length - done, off_t(offset + done))
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0 else { throw PlexusError(.io, "error reading '\(path)': \(FileIO.errorText())") }
+            guard count > 0 else { throw PlexusError(.io, "'\(path)' became shorter while it was read") }
+            done += count
+        }
+    }
+
+    private func checkRange(offset: Int, length: Int) throws {
         guard offset >= 0, length >= 0, offset <= size, length <= size - offset else {
             throw PlexusError.invalid("'\(path)': the range of \(length) bytes at offset \(offset) is outside the file (\(size) bytes)")
         }
-        try RegularFile.checkCap(length, path)
-        var bytes = [UInt8](repeating: 0, count: length)
-        var done = 0
-        try bytes.withUnsafeMutableBytes { buffer in
-            while done < length {
-                let count = pread(descriptor, buffer.baseAddress! + done, length - done, off_t(offset + done))
-                if count < 0 && errno == EINTR { continue }
-                guard count >= 0 else { throw PlexusError(.io, "error reading '\(path)': \(FileIO.errorText())") }
-                guard count > 0 else { throw PlexusError(.io, "'\(path)' became shorter while it was read") }
-                done += count
-            }
-        }
-        return bytes
     }
 
     /// Everything up to the end of a file whose size is not known in advance (pseudo-files),
@@ -84,7 +93,7 @@ struct RegularFile {
     /// Refuses a read of `byteCount` bytes above the allocation cap, naming the file.
     static func checkCap(_ byteCount: Int, _ path: String) throws {
         do {
-            try MemoryLimits.check(byteCount)
+            try MemoryLimits.checkArray(byteCount)
         } catch let error as PlexusError {
             throw PlexusError(error.code, "'\(path)' (\(byteCount) bytes) cannot be read: \(error.message)")
         }

@@ -69,7 +69,9 @@ public final class Session: @unchecked Sendable {
             }
             throw PlexusError(.notFound, "the model uses \(missing.count) operator(s) no loaded plugin provides: \(described.joined(separator: ", "))")
         }
-        guard options.threads >= 0 else { throw PlexusError.invalid("thread count must be >= 0, got \(options.threads)") }
+        guard options.threads >= 0, options.threads <= Parallel.maxThreadCount else {
+            throw PlexusError.invalid("thread count must be in 0...\(Parallel.maxThreadCount), got \(options.threads)")
+        }
         if let cap = options.maxAllocationBytes, cap <= 0 { throw PlexusError.invalid("max_allocation_bytes must be positive, got \(cap)") }
         if let cap = options.maxArenaBytes, cap <= 0 { throw PlexusError.invalid("max_arena_bytes must be positive, got \(cap)") }
         self.options = options

@@ -61,7 +61,7 @@ public final class PluginLayer: Module {
         let produced = outputs.map { $0.map { Unmanaged<Tensor>.fromOpaque(UnsafeRawPointer($0)).takeRetainedValue() } }
         if status != 0 { throw OpRegistry.shared.pluginFailure(status: status, what: "\(type.name) forward", plugin: type.plugin) }
         return try produced.enumerated().map { index, tensor in
-            guard let tensor else { throw PlexusError(.internal, "\(type.name) forward did not produce output \(index)") }
+            guard let tensor else { throw PlexusError(.pluginFailed, "\(type.name) forward of plugin '\(type.plugin)' returned success without producing output \(index)") }
             return tensor
         }
     }
