@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sets up, builds in release mode and runs every test: Swift tests, C tests (with valgrind),
-# the exported-symbol check, the golden-file freshness check, the Python package's suite and the
-# ONNX conformance regression check. Exits nonzero on any failure.
+# the exported-symbol check, the golden-file freshness check, the Python package's suite, the
+# ONNX conformance regression check and the fuzz smoke run (every seed and regression input of
+# the libFuzzer targets, replayed under AddressSanitizer). Exits nonzero on any failure.
+# Longer fuzzing and the sanitizer builds of the Swift tests: scripts/ci-extended.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -17,6 +19,7 @@ run ./scripts/check-goldens.sh
 run .venv/bin/python -m pytest -q Tests/python
 run .venv/bin/python -m pytest -q bindings/python/tests
 run .venv/bin/python Tests/conformance/run_conformance.py --check
+run ./scripts/fuzz.sh --smoke
 
 [ "$status" -eq 0 ] && echo "all test suites passed" || echo "SOME TEST SUITES FAILED"
 exit "$status"
