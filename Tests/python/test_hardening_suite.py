@@ -33,14 +33,8 @@ REGRESSIONS = [
     r"models/ssa/duplicate-initializer$", r"models/opset/opset=0$", r"files/npz-cli/sizes-zip64-2\^62$",
 ]
 #: Kinds with open bugs: kind -> the failing cases (verdict, id) known when this list was written.
-KNOWN_OPEN = {
-    "extdata": "CRASH payload:sparse-4GiB (Sources/PlexusCore/Data/RegularFile.swift:50 reads the external payload into "
-               "an Array whose failed allocation traps)",
-    "tensors": "CRASH create-rank/rank-max-null-shape (Shape.swift:38 converts rank SIZE_MAX to Int)",
-    "python": "UNCLEAR full-huge-int (plexus.full((2,), 2**70, dtype=plexus.int64) raises numpy's bare OverflowError)",
-    "plugins": "CRASH kernel-recursive-op (unbounded op_call recursion overflows the stack), UNCLEAR kernel-no-output "
-               "(PLX_ERR_INTERNAL for a plugin kernel that produced no output)",
-}
+# Kinds with a known open failure (kind -> what), marked xfail until fixed; none are open now.
+KNOWN_OPEN: dict[str, str] = {}
 FAILING = {"CRASH", "HANG", "UNCLEAR", "OOM"}
 
 
