@@ -26,6 +26,7 @@ enum Encoding {
         let output = try context.output(0, values.dtype, shape)
         let size = values.dtype.elementSize
         let outer = product(indexTensor.shape, 0..<axis), inner = product(indexTensor.shape, axis..<indexTensor.rank)
+        guard outer > 0 && inner > 0 else { return }  // an empty output: no need to walk a huge depth
         for o in 0..<outer {
             for d in 0..<depth {
                 for i in 0..<inner {

@@ -112,6 +112,9 @@ enum GridSample {
         let strides = contiguousStrides(sampler.sizes)
         let values = try Casting.doubles(x), coordinates = try Casting.doubles(grid)
         let count = try CheckedSize.count([batch, channels, points], "GridSample: output")
+        guard pixels > 0 || count == 0 else {  // no pixel to sample, pad from or reflect into
+            throw PlexusError.invalid("GridSample: X \(x.shape) has an empty spatial dimension, so there is nothing to sample")
+        }
         var result = [Double](repeating: 0, count: try CheckedSize.scratch(count, of: Double.self, "GridSample: output"))
         for n in 0..<batch {
             for point in 0..<points {

@@ -11,8 +11,10 @@ struct StridedCopy: MoveBody {
     let base: Int
 
     func run<T: BitwiseCopyable>(_ type: T.Type) throws {
+        // Any empty dimension means nothing to copy; checked before the product, which could
+        // overflow for the interleaved (repeat, dim) shapes Tile passes when one dim is 0.
+        guard !shape.contains(0) else { return }
         let count = shape.reduce(1, *)
-        guard count > 0 else { return }
         let x = source.assumingMemoryBound(to: T.self), y = target.assumingMemoryBound(to: T.self)
         guard let inner = shape.last else { y[0] = x[base]; return }
         let innerStride = strides.last!, outer = shape.count - 1

@@ -354,3 +354,34 @@ def results():
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_hostile_values(case, constant, results):
     check(case, results[(case.id, constant)])
+
+
+def test_fuzzer_findings_stay_fixed():
+    """The session_run fuzz target's findings (Tests/Fuzz/crashes/session_run), as direct op calls
+    in a child process: a trap or a hang fails the test instead of killing pytest."""
+    script = """
+import numpy as np
+from plexus_c import PlexusError, op
+# OneHot with empty indices and a huge depth: an empty output, at once (it walked the depth).
+y = op("OneHot", [np.zeros((0, 0), np.int64), np.array(3.5e17, np.float32), np.array([0, 1], np.float32)], {"axis": 0})[0]
+assert y.numpy().size == 0
+# GridSample on an image with an empty spatial dimension: an error, not an index past the image.
+for mode, padding in [("cubic", "border"), ("nearest", "reflection"), ("linear", "zeros")]:
+    try:
+        op("GridSample", [np.zeros((1, 1, 0, 4), np.float32), np.zeros((1, 2, 2, 2), np.float32)],
+           {"mode": mode, "padding_mode": padding})
+        raise SystemExit("GridSample accepted an empty image")
+    except PlexusError as error:
+        assert "empty spatial dimension" in str(error), error
+# Tile of an empty tensor with huge repeats: the interleaved copy shape no longer overflows.
+from plexus_c import lib
+y = op("Tile", [np.zeros((5, 0), np.float32), np.array([1080000000000000000, 58], np.int64)])[0]
+assert [lib.plx_tensor_shape(y.handle)[i] for i in range(2)] == [5400000000000000000, 0]
+print("ok")
+"""
+    import pathlib
+    import subprocess
+    import sys
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                            cwd=pathlib.Path(__file__).parent)
+    assert result.returncode == 0 and "ok" in result.stdout, result.stderr[-2000:]
