@@ -101,14 +101,20 @@ def substitute(value, folder):
             .replace("{root}", str(ROOT)))
 
 
-def run_process(argv, case, folder, timeout, memory_gib):
-    """Modes "argv" and "pyexec": a fresh process."""
+def case_environment(case, folder):
+    """This process's environment with the case's own variables set (None: removed)."""
     env = dict(os.environ)
     for key, value in (case.get("env") or {}).items():
         if value is None:
             env.pop(key, None)
         else:
             env[key] = substitute(value, folder)
+    return env
+
+
+def run_process(argv, case, folder, timeout, memory_gib):
+    """Modes "argv" and "pyexec": a fresh process."""
+    env = case_environment(case, folder)
     env["PLEXUS_HARDENING_MEMORY_GIB"] = str(memory_gib)
     raw = {"timeout": False}
     with open(folder / "stdout.txt", "wb") as out, open(folder / "stderr.txt", "wb") as err:

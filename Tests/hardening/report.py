@@ -11,7 +11,7 @@ import subprocess
 import sys
 import tempfile
 
-from execution import save_reproducer, substitute
+from execution import case_environment, save_reproducer, substitute
 from verdicts import FAILING, VERDICTS
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -23,12 +23,7 @@ def triage(folder, case):
         argv = [substitute(a, folder) for a in case["argv"]]
     else:
         argv = [sys.executable, str(HERE / "child.py"), str(folder)]
-    env = dict(os.environ)
-    for key, value in (case.get("env") or {}).items():
-        if value is None:
-            env.pop(key, None)
-        else:
-            env[key] = substitute(value, folder)
+    env = case_environment(case, folder)
     command = ["gdb", "-q", "-batch", "-ex", "set pagination off", "-ex", "run", "-ex", "bt 60", "--args", *argv]
     try:
         out = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env, cwd=folder,

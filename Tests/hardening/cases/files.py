@@ -291,20 +291,11 @@ def _zip(arrays, compress=False, raw_members=None):
 def _patch_sizes(data, size):
     """Claims `size` as every member's compressed and uncompressed size (zip64 when needed)."""
     data = bytearray(data)
-    at = 0
-    while True:
-        at = data.find(b"PK\x01\x02", at)
-        if at < 0:
-            break
-        struct.pack_into("<II", data, at + 20, min(size, 0xFFFFFFFF), min(size, 0xFFFFFFFF))
-        at += 4
-    at = 0
-    while True:
-        at = data.find(b"PK\x03\x04", at)
-        if at < 0:
-            break
-        struct.pack_into("<II", data, at + 18, min(size, 0xFFFFFFFF), min(size, 0xFFFFFFFF))
-        at += 4
+    for signature, field in ((b"PK\x01\x02", 20), (b"PK\x03\x04", 18)):  # central and local headers
+        at = data.find(signature)
+        while at >= 0:
+            struct.pack_into("<II", data, at + field, min(size, 0xFFFFFFFF), min(size, 0xFFFFFFFF))
+            at = data.find(signature, at + 4)
     if size >= 0xFFFFFFFF:  # a zip64 extra field after the first central entry's name
         at = data.find(b"PK\x01\x02")
         name_len, extra_len = struct.unpack_from("<HH", data, at + 28)
