@@ -128,8 +128,9 @@ enum Einsum {
         Dictionary(zip(term.labels, term.tensor.shape), uniquingKeysWith: { a, _ in a })
     }
 
-    /// A term with each label that repeats within it reduced to its diagonal (x·I summed
-    /// over the second occurrence).
+    /// A term with each label that repeats within it reduced to its diagonal (x where I, else
+    /// 0, summed over the second occurrence; a select, not x·I, so a NaN off the diagonal stays
+    /// off it).
     static func diagonal(_ ops: OpSequence, _ term: Term) throws -> Term {
         var term = term
         while let second = term.labels.indices.first(where: { term.labels[..<$0].contains(term.labels[$0]) }) {
@@ -139,11 +140,12 @@ enum Einsum {
                 throw PlexusError(.shapeMismatch, "Einsum: a repeated label spans dims of sizes \(size) and \(term.tensor.shape[second])")
             }
             let zeros = try ops.call("ConstantOfShape", [try ops.int64s([size, size])])
-            let identity = try ops.call("EyeLike", [zeros], [("dtype", .int(Int(term.tensor.dtype.rawValue)))])
+            let identity = try ops.call("EyeLike", [zeros], [("dtype", .int(Int(DType.bool.rawValue)))])
             var maskShape = [Int](repeating: 1, count: term.labels.count)
             maskShape[first] = size
             maskShape[second] = size
-            let masked = try ops.call("Mul", [term.tensor, try ops.reshape(identity, maskShape)])
+            let zero = try ops.call("CastLike", [try ops.call("ConstantOfShape", [try ops.int64s([])]), term.tensor])
+            let masked = try ops.call("Where", [try ops.reshape(identity, maskShape), term.tensor, zero])
             term.tensor = try ops.call("ReduceSum", [masked, try ops.int64s([second])], [("keepdims", .int(0))])
             term.labels.remove(at: second)
         }

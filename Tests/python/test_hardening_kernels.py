@@ -385,3 +385,14 @@ print("ok")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
                             cwd=pathlib.Path(__file__).parent)
     assert result.returncode == 0 and "ok" in result.stdout, result.stderr[-2000:]
+
+
+@pytest.mark.parametrize("equation", ["ii->i", "ii", "bii->bi", "iji->j"])
+def test_einsum_diagonals_keep_nan_off_the_diagonal_off_it(equation):
+    from plexus_c import op
+    shape = {"ii->i": (3, 3), "ii": (3, 3), "bii->bi": (2, 3, 3), "iji->j": (3, 2, 3)}[equation]
+    x = np.arange(np.prod(shape), dtype=np.float32).reshape(shape)
+    nan_off = x.copy()
+    nan_off[(0, 1) if len(shape) == 2 else ((0, 0, 1) if equation == "bii->bi" else (0, 0, 1))] = np.nan
+    expected = np.einsum(equation, x)
+    np.testing.assert_array_equal(op("Einsum", [nan_off], {"equation": equation})[0].numpy(), expected)
