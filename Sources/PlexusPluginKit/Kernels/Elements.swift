@@ -276,16 +276,27 @@ public enum DTypes {
     return value
 }
 
-/// Row-major strides of `shape`.
+/// Row-major strides of `shape`. Wrapping arithmetic: the strides of a tensor that has
+/// elements are at most its element count and cannot overflow; only a shape with a 0 beside
+/// huge dims can, and its strides are never used to reach an element.
 @inlinable public func contiguousStrides(_ shape: [Int]) -> [Int] {
     var strides = [Int](repeating: 1, count: shape.count)
     var running = 1
     for index in stride(from: shape.count - 1, through: 0, by: -1) {
         strides[index] = running
-        running *= shape[index]
+        running = running &* shape[index]
     }
     return strides
 }
 
-/// Product of `shape[range]`.
-@inlinable public func product(_ shape: [Int], _ range: Range<Int>) -> Int { shape[range].reduce(1, *) }
+/// Product of `shape[range]`. For a tensor's shape no partial product can overflow unless the
+/// tensor is empty (a 0 elsewhere beside huge dims); then this is 0, so loops over it do nothing.
+@inlinable public func product(_ shape: [Int], _ range: Range<Int>) -> Int {
+    var total = 1
+    for dim in shape[range] {
+        let (next, overflow) = total.multipliedReportingOverflow(by: dim)
+        if overflow { return 0 }
+        total = next
+    }
+    return total
+}
