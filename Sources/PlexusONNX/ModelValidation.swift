@@ -77,8 +77,10 @@ enum ModelValidation {
                 throw PlexusError.invalid("node \(label(node, index)) reads '\(input)', which no graph input, initializer or node defines")
             }
         }
+        var listed = Set<String>()
         for output in graph.output {
             guard !output.name.isEmpty else { throw PlexusError.invalid("a graph output has an empty name") }
+            guard listed.insert(output.name).inserted else { throw PlexusError.invalid("graph output '\(output.name)' is listed twice") }
             guard definitions[output.name] != nil else {
                 throw PlexusError.invalid("graph output '\(output.name)' is not defined by any graph input, initializer or node")
             }

@@ -105,3 +105,15 @@ def test_session_thread_counts_out_of_range_are_refused(threads):
     with pytest.raises(PlexusError) as error:
         Session(expand_model(), SessionOptions(intra_op_num_threads=threads))
     assert error.value.status == 1 and "thread count" in str(error.value)
+
+
+@pytest.mark.parametrize("nodes,outputs", [
+    ([helper.make_node("Relu", ["x"], [""]), helper.make_node("Relu", ["x"], ["y"])], ["y"]),  # a single output left unnamed
+    ([helper.make_node("Relu", ["x"], ["y"])], ["y", "y"]),  # one graph output listed twice
+])
+def test_unnamed_required_outputs_and_repeated_graph_outputs_are_refused(nodes, outputs):
+    data = model(nodes, [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
+                 [helper.make_tensor_value_info(name, TensorProto.FLOAT, [2]) for name in outputs])
+    with pytest.raises(PlexusError) as error:
+        Session(data)
+    assert error.value.status == 1 and ("unnamed" in str(error.value) or "listed twice" in str(error.value))

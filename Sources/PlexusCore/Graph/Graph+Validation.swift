@@ -41,6 +41,12 @@ extension Graph {
         guard schema.outputs.contains(node.outputs.count) else {
             throw PlexusError.invalid("node \(node.label) has \(node.outputs.count) outputs; \(schema.key) produces \(describe(schema.outputs))")
         }
+        // An empty name marks an omitted optional output; an op with exactly one output must
+        // name it. (Schemas here do not say which outputs of a multi-output op ONNX makes
+        // optional — LSTM's Y may be omitted — so those are left alone.)
+        if schema.outputs == 1...1, node.outputs.first?.isEmpty == true {
+            throw PlexusError.invalid("node \(node.label) leaves its only output unnamed")
+        }
     }
 
     /// Refuses a graph output whose declared element type differs from the one inferred for it
