@@ -1,7 +1,7 @@
 // AVX-512 2-D max pooling of one float32 plane, sixteen outputs of a row at a time. Each lane
-// keeps the scalar rule exactly: its window's first tap inside the image, then any strictly
-// larger one — so a NaN first tap stays and a later NaN is passed over — and −∞ for a window with
-// no tap inside. Padding lanes are masked out of the loads.
+// keeps the scalar rule exactly: the largest tap inside the image, NaN when any tap inside is
+// NaN (as numpy's max and onnxruntime's do), and −∞ for a window with no tap inside. Padding
+// lanes are masked out of the loads.
 #include "plexus_cpu_kernels.h"
 
 #if defined(__x86_64__)
@@ -11,9 +11,8 @@
 // vector unit (vmaxps returns its second operand when the first is not larger, NaNs included).
 // Over taps that are not NaN it is associative (a maximum whose ties keep the earlier tap), so
 // the taps of a window combine as a tree, a row's taps and then the rows, instead of one chain
-// through every tap. A later NaN tap is never taken, exactly like −∞, so taps are read with NaN
-// (and lanes outside the row) as −∞; only the window's first tap inside may be NaN and decide
-// the result, and it is tracked apart.
+// through every tap. NaN taps are read as −∞ there (vmaxps would keep or drop them by position)
+// and tracked apart in a mask, one compare per tap, which makes the lane NaN at the end.
 #define MAXPOOL_ROWS(KW)                                                                                               \
     for (int ox = 0; ox < out_width; ox += 16) {                                                                       \
         const int count = out_width - ox < 16 ? out_width - ox : 16;                                                   \
@@ -21,7 +20,8 @@
         window_lanes lanes[KW];                                                                                        \
         for (int kw = 0; kw < (KW); kw++) lanes[kw] = window_lanes_at(ox, count, kw, stride_x, 1, pad_left, width);    \
         for (int oy = 0; oy < out_height; oy++) {                                                                      \
-            __m512 best = lowest, first = lowest; /* first: each lane's first tap inside, NaN or not */               \
+            __m512 best = lowest;                                                                                      \
+            __mmask16 nan_any = 0; /* lanes with a NaN tap inside their window */                                      \
             int started = 0;                                                                                           \
             for (int kh = 0; kh < kernel_height; kh++) {                                                               \
                 const int iy = oy * stride_y + kh - pad_top;                                                           \
@@ -30,15 +30,14 @@
                 __m512 row = lowest;                                                                                   \
                 for (int kw = 0; kw < (KW); kw++) {                                                                    \
                     const __m512 values = window_load(line, lanes[kw], stride_x);                                      \
+                    nan_any |= _mm512_mask_cmp_ps_mask(lanes[kw].inside, values, values, _CMP_UNORD_Q);                \
                     row = _mm512_max_ps(_mm512_mask_max_ps(lowest, lanes[kw].inside, values, lowest), row);            \
-                    if (!started) first = _mm512_mask_mov_ps(first, lanes[(KW) - 1 - kw].inside,                       \
-                                                             window_load(line, lanes[(KW) - 1 - kw], stride_x));       \
                 }                                                                                                      \
                 best = started ? _mm512_max_ps(row, best) : row;                                                       \
                 started = 1;                                                                                           \
             }                                                                                                          \
-            const __mmask16 nan_first = _mm512_cmp_ps_mask(first, first, _CMP_UNORD_Q);                               \
-            _mm512_mask_storeu_ps(y + (size_t)oy * out_width + ox, present, _mm512_mask_mov_ps(best, nan_first, first)); \
+            _mm512_mask_storeu_ps(y + (size_t)oy * out_width + ox, present,                                            \
+                                  _mm512_mask_mov_ps(best, nan_any, _mm512_set1_ps(__builtin_nanf(""))));             \
         }                                                                                                              \
     }
 

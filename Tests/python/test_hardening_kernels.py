@@ -399,3 +399,18 @@ def test_einsum_diagonals_keep_nan_off_the_diagonal_off_it(equation):
     nan_off[(0, 1) if len(shape) == 2 else ((0, 0, 1) if equation == "bii->bi" else (0, 0, 1))] = np.nan
     expected = np.einsum(equation, x)
     np.testing.assert_array_equal(op("Einsum", [nan_off], {"equation": equation})[0].numpy(), expected)
+
+
+@pytest.mark.parametrize("where", range(9))
+@pytest.mark.parametrize("pads", [[0, 0, 0, 0], [1, 1, 1, 1]])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_maxpool_propagates_nan_from_any_tap(where, pads, dtype):
+    # The AVX-512 float32 kernel and the scalar path: one NaN anywhere in a window makes its output
+    # NaN, wherever in the window it sits (it was kept only as a window's first tap).
+    from plexus_c import op
+    x = np.arange(1, 6 * 20 + 1, dtype=dtype).reshape(1, 1, 6, 20)
+    x[0, 0, 1 + where // 3, 1 + where % 3] = np.nan
+    y = op("MaxPool", [x], {"kernel_shape": [3, 3], "pads": pads})[0].numpy()
+    padded = np.pad(x, ((0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3])), constant_values=-np.inf)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (3, 3), axis=(2, 3))
+    np.testing.assert_array_equal(y, windows.max(axis=(-2, -1)))  # numpy's max propagates NaN

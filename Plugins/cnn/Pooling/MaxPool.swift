@@ -100,7 +100,7 @@ enum MaxPool {
 
         /// One 1-D or 2-D plane without indices or dilation: the window loops written out, the
         /// rows of a window read directly (the general path visits taps through closures). Same
-        /// rule as `PoolPlan.argmax`: the first tap, then any larger value.
+        /// rule as `PoolPlan.argmax`: the first tap, then any larger value, and NaN once one is met.
         @inline(__always)
         static func planeMaxima<T: CPUNumber>(_ plan: PoolPlan, _ plane: UnsafePointer<T>, into out: UnsafeMutablePointer<T>) {
             let rowLength = plan.volume.width.input, columns = plan.volume.width.output
@@ -116,7 +116,7 @@ enum MaxPool {
                     var best = start[0]
                     for r in 0..<rows {
                         let row = start + r &* rowLength
-                        for c in 0..<taps where row[c] > best { best = row[c] }
+                        for c in 0..<taps where row[c] > best || row[c] != row[c] { best = row[c] }  // a NaN stays
                     }
                     target[ow] = best
                 }

@@ -86,13 +86,14 @@ struct PoolPlan {
     }
 
     /// The tap of window (od, oh, ow) holding the largest value of `plane` (the first one on
-    /// ties) and that value; index -1 for a window entirely in the padding.
+    /// ties; the first NaN when the window has one) and that value; index -1 for a window
+    /// entirely in the padding.
     @inline(__always)
     func argmax<T: CPUNumber>(_ plane: UnsafePointer<T>, _ od: Int, _ oh: Int, _ ow: Int) -> (T, Int) {
         var best = T.lowest, at = -1
         forEachTap(od, oh, ow) { i in
             let value = plane[i]
-            if at < 0 || value > best {
+            if at < 0 || value > best || (value != value && best == best) {  // the first NaN wins, as numpy's argmax
                 best = value
                 at = i
             }
