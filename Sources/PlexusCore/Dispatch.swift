@@ -18,27 +18,27 @@ extension OpRegistry {
         let schema = try entry.schema ?? requireSchema(key)
         try validateArity(schema, inputCount: inputs.count, outputCount: outputCount, inputs: inputs.map { $0 != nil })
         let merged = try validated(attributes, for: schema)
-        let slots = ThreadErrors.slots
+        let context = ThreadContext.current
         // Kernels and decompositions call ops; a plugin op that (indirectly) calls itself would
         // otherwise recurse until the thread's stack overflows.
-        guard slots.callDepth < OpRegistry.maximumNesting else {
+        guard context.callDepth < OpRegistry.maximumNesting else {
             throw PlexusError(.pluginFailed, "\(key) was called inside \(OpRegistry.maximumNesting) nested op calls: "
                 + "a kernel or decomposition calls itself without end")
         }
         // A session's in-place offer is for the op it calls, not for the ops that one calls.
-        let donation = slots.callDepth == 0 ? slots.donatedStorage : nil
-        if slots.callDepth == 0 { slots.donatedStorage = nil }
-        let recording = GradMode.isEnabled && slots.kernelDepth == 0 && inputs.contains(where: { $0?.requiresGrad == true })
-        let tracer = slots.callDepth == 0 ? slots.tracer : nil
+        let donation = context.callDepth == 0 ? context.donatedStorage : nil
+        if context.callDepth == 0 { context.donatedStorage = nil }
+        let recording = GradMode.isEnabled && context.kernelDepth == 0 && inputs.contains(where: { $0?.requiresGrad == true })
+        let tracer = context.callDepth == 0 ? context.tracer : nil
         let traceInner = tracer?.shouldDecompose(schema) == true
         if let decomposition = schema.decomposition, recording || entry.kernels.isEmpty || traceInner {
             // Autograd (or a tracer that cannot keep this op) records the primitive ops the
             // decomposition calls; no node for this op. An op with no kernel always decomposes.
             let nested = traceInner ? 0 : 1
-            slots.callDepth += nested
+            context.callDepth += nested
             let outputs: [Tensor]
             do {
-                defer { slots.callDepth -= nested }
+                defer { context.callDepth -= nested }
                 outputs = try run(decomposition.function, user: decomposition.user, key: key, backend: "decomposition",
                                   plugin: schema.plugin, inputs: inputs, attributes: merged, outputCount: outputCount)
             }
@@ -55,13 +55,13 @@ extension OpRegistry {
             let backends = candidates.map(\.backend).joined(separator: ", ")
             throw PlexusError(.unsupported, "\(key) has no kernel for input dtypes (\(described)); backends tried: \(backends)")
         }
-        slots.callDepth += 1
-        slots.kernelDepth += 1
+        context.callDepth += 1
+        context.kernelDepth += 1
         let outputs: [Tensor]
         do {
             defer {
-                slots.callDepth -= 1
-                slots.kernelDepth -= 1
+                context.callDepth -= 1
+                context.kernelDepth -= 1
             }
             // Only the CPU plugin's kernels are known to read each element before writing it there.
             outputs = try run(kernel.compute, user: kernel.user, key: key, backend: kernel.backend, plugin: kernel.plugin,
@@ -144,7 +144,7 @@ extension OpRegistry {
     /// Runs a kernel or decomposition function and collects the outputs it produced.
     private func run(_ function: plx_kernel_fn, user: UnsafeMutableRawPointer?, key: OpKey, backend: String, plugin: String,
                      inputs: [Tensor?], attributes: Attributes, outputCount: Int, donation: Storage? = nil) throws -> [Tensor] {
-        let context = KernelContext(op: key, outputCount: outputCount, pool: ThreadErrors.slots.bufferPool, donation: donation)
+        let context = KernelContext(op: key, outputCount: outputCount, pool: ThreadContext.current.bufferPool, donation: donation)
         let handles = inputs.map { $0?.handle }
         _ = ThreadErrors.takePluginError()
         let status = withExtendedLifetime((inputs, attributes, context)) {

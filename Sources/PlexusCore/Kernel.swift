@@ -14,11 +14,15 @@ public final class Kernel: @unchecked Sendable {
     let supports: plx_kernel_supports_fn?
     let compute: plx_kernel_fn
     let user: UnsafeMutableRawPointer?
+    /// Inputs whose memory the kernel may write its output 0 into, when the caller offers one
+    /// that dies at this call and has the output's size (the kernel reads each element before
+    /// it writes the same element). Empty: the kernel never writes in place.
+    public let inPlaceInputs: [Int]
     /// Registration order, to break ties deterministically (set when committed).
     var sequence: Int
 
     init(key: OpKey, backend: String, priority: Int, plugin: String, supports: plx_kernel_supports_fn?,
-         compute: @escaping plx_kernel_fn, user: UnsafeMutableRawPointer?, sequence: Int) {
+         compute: @escaping plx_kernel_fn, user: UnsafeMutableRawPointer?, inPlaceInputs: [Int] = [], sequence: Int) {
         self.key = key
         self.backend = backend
         self.priority = priority
@@ -26,6 +30,7 @@ public final class Kernel: @unchecked Sendable {
         self.supports = supports
         self.compute = compute
         self.user = user
+        self.inPlaceInputs = inPlaceInputs
         self.sequence = sequence
     }
 

@@ -46,7 +46,7 @@ public enum MemoryLimits {
     /// The cap in force on this thread: the process cap, lowered by a running session's own.
     static var effectiveCap: Int {
         let process = maxAllocationBytes
-        guard let session = ThreadErrors.slots.allocationCap else { return process }
+        guard let session = ThreadContext.current.allocationCap else { return process }
         return min(process, session)
     }
 
@@ -54,7 +54,7 @@ public enum MemoryLimits {
     /// and charged to `budget` (nil: to none), as while a session plans or runs.
     static func withSessionLimits<T>(cap: Int?, budget: MemoryBudget?, _ body: () throws -> T) rethrows -> T {
         if cap == nil && budget == nil { return try body() }
-        let state = ThreadErrors.slots
+        let state = ThreadContext.current
         let saved = (state.allocationCap, state.memoryBudget)
         if let cap { state.allocationCap = min(saved.0 ?? .max, cap) }
         if let budget { state.memoryBudget = budget }

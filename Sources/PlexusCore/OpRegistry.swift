@@ -39,7 +39,7 @@ public final class OpRegistry: Sendable {
     /// The schema and the ordered kernels of `key`, from a cache that is rebuilt when plugins
     /// register or the backend order changes (the hot path of every op call).
     func dispatchEntry(_ key: OpKey) -> (schema: OpSchema?, kernels: [Kernel]) {
-        if let order = ThreadErrors.slots.backendOrderOverride {
+        if let order = ThreadContext.current.backendOrderOverride {
             return state.withLock { ($0.schemas[key], BackendOrder.sorted($0.kernels[key] ?? [], order: order)) }
         }
         let generation = BackendOrder.generation.load(ordering: .relaxed)

@@ -34,7 +34,7 @@ public enum Parallel {
 
     /// The thread count in force (at least 1).
     public static var threadCount: Int {
-        if let override = ThreadErrors.slots.threadCountOverride { return override }
+        if let override = ThreadContext.current.threadCountOverride { return override }
         let value = Int(setting.load(ordering: .relaxed))
         return value == 0 ? coreCount : value
     }

@@ -36,7 +36,7 @@ public final class Storage: @unchecked Sendable {
         // Blocks of a cache line or less (scalars, shapes) are below any cap and are not counted,
         // so making a scalar never fails for a cap.
         let size = max(byteCount, Storage.alignment)
-        let budget = byteCount > Storage.alignment ? ThreadErrors.slots.memoryBudget : nil
+        let budget = byteCount > Storage.alignment ? ThreadContext.current.memoryBudget : nil
         if byteCount > Storage.alignment { try MemoryLimits.check(byteCount) }
         try budget?.charge(size)
         var raw: UnsafeMutableRawPointer?

@@ -2,16 +2,16 @@
 /// inside a no-grad scope (`withoutGradients` or `plx_no_grad_begin`/`end`); scopes nest.
 public enum GradMode {
     /// True when ops called on this thread record gradients.
-    public static var isEnabled: Bool { ThreadErrors.slots.noGradDepth == 0 }
+    public static var isEnabled: Bool { ThreadContext.current.noGradDepth == 0 }
 
     /// Enters a no-grad scope on this thread (pair with `end`).
-    public static func begin() { ThreadErrors.slots.noGradDepth += 1 }
+    public static func begin() { ThreadContext.current.noGradDepth += 1 }
 
     /// Leaves a no-grad scope; throws when none is open.
     public static func end() throws {
-        let slots = ThreadErrors.slots
-        guard slots.noGradDepth > 0 else { throw PlexusError.invalid("no-grad scope ended without a matching begin") }
-        slots.noGradDepth -= 1
+        let context = ThreadContext.current
+        guard context.noGradDepth > 0 else { throw PlexusError.invalid("no-grad scope ended without a matching begin") }
+        context.noGradDepth -= 1
     }
 }
 

@@ -33,13 +33,13 @@ final class GradNode {
     }
 
     private static func release(_ nodes: inout [GradNode]) {
-        let slots = ThreadErrors.slots
-        slots.teardownQueue.append(contentsOf: nodes)
+        let context = ThreadContext.current
+        context.teardownQueue.append(contentsOf: nodes)
         nodes.removeAll()
-        guard !slots.tearingDown else { return }
-        slots.tearingDown = true
-        while !slots.teardownQueue.isEmpty { _ = slots.teardownQueue.popLast() }
-        slots.tearingDown = false
+        guard !context.tearingDown else { return }
+        context.tearingDown = true
+        while !context.teardownQueue.isEmpty { _ = context.teardownQueue.popLast() }
+        context.tearingDown = false
     }
 }
 

@@ -116,12 +116,12 @@ public final class Session: @unchecked Sendable {
             }
         }
         try withOptions(options, budget: budget) { try withoutGradients {
-            let slots = ThreadErrors.slots
-            let savedPool = slots.bufferPool
-            slots.bufferPool = pool
+            let context = ThreadContext.current
+            let savedPool = context.bufferPool
+            context.bufferPool = pool
             defer {
-                slots.bufferPool = savedPool
-                slots.donatedStorage = nil
+                context.bufferPool = savedPool
+                context.donatedStorage = nil
             }
             for (index, node) in plan.steps.enumerated() {
                 try runStep(index, node, &values)
@@ -148,7 +148,7 @@ extension Session {
             let storage = BufferPool.exclusiveStorage(of: &tensor)
             values[name] = tensor
             if let storage {
-                ThreadErrors.slots.donatedStorage = storage
+                ThreadContext.current.donatedStorage = storage
                 break
             }
         }
@@ -165,17 +165,17 @@ extension Session {
         } catch let error as PlexusError {
             throw PlexusError(error.code, "node \(node.label): \(error.message)")
         }
-        ThreadErrors.slots.donatedStorage = nil
+        ThreadContext.current.donatedStorage = nil
         for (name, value) in zip(node.outputs, results) where !name.isEmpty { values[name] = value }
     }
 }
 
 /// Runs `body` with the session's thread count, backend order and memory limits as this thread's.
 private func withOptions<R>(_ options: Session.Options, budget: MemoryBudget?, _ body: () throws -> R) rethrows -> R {
-    let slots = ThreadErrors.slots
-    let saved = (slots.threadCountOverride, slots.backendOrderOverride)
-    if options.threads > 0 { slots.threadCountOverride = options.threads }
-    if let order = options.backendOrder { slots.backendOrderOverride = order }
-    defer { (slots.threadCountOverride, slots.backendOrderOverride) = saved }
+    let context = ThreadContext.current
+    let saved = (context.threadCountOverride, context.backendOrderOverride)
+    if options.threads > 0 { context.threadCountOverride = options.threads }
+    if let order = options.backendOrder { context.backendOrderOverride = order }
+    defer { (context.threadCountOverride, context.backendOrderOverride) = saved }
     return try MemoryLimits.withSessionLimits(cap: options.maxAllocationBytes, budget: budget, body)
 }

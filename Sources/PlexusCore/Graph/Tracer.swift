@@ -71,12 +71,12 @@ public final class Tracer {
                       _ body: () throws -> [Tensor]) throws -> Graph {
         for (name, tensor) in inputs { self.name(tensor, name) }
         graphInputs = Set(inputs.map(\.name))
-        let slots = ThreadErrors.slots
-        guard slots.tracer == nil else { throw PlexusError.invalid("tracing is already in progress on this thread") }
-        slots.tracer = self
-        defer { slots.tracer = nil }
+        let context = ThreadContext.current
+        guard context.tracer == nil else { throw PlexusError.invalid("tracing is already in progress on this thread") }
+        context.tracer = self
+        defer { context.tracer = nil }
         let results = try withoutGradients(body)
-        slots.tracer = nil
+        context.tracer = nil
         var outputs: [Graph.ValueInfo] = []
         for (index, tensor) in results.enumerated() {
             let wanted = outputNames.map { index < $0.count ? $0[index] : "output_\(index)" } ?? "output_\(index)"
