@@ -63,10 +63,10 @@ extension OpRegistry {
                 context.callDepth -= 1
                 context.kernelDepth -= 1
             }
-            // Only the CPU plugin's kernels are known to read each element before writing it there.
+            // Only a kernel that declared in-place inputs reads each element before writing it there.
             outputs = try run(kernel.compute, user: kernel.user, key: key, backend: kernel.backend, plugin: kernel.plugin,
                               inputs: inputs, attributes: merged, outputCount: outputCount,
-                              donation: kernel.plugin == "cpu" ? donation : nil)
+                              donation: kernel.inPlaceInputs.isEmpty ? nil : donation)
         }
         tracer?.record(key, inputs: inputs, outputs: outputs, attributes: attributes)
         if recording {
