@@ -448,11 +448,20 @@ typedef struct plx_session plx_session;
 /** Graph rewrites and memory optimisations of a session (see plx_session_options.disabled_optimizations). */
 #define PLX_OPTIMIZE_ELIMINATE_IDENTITIES 1u  /**< Identity and inference Dropout nodes are skipped. */
 #define PLX_OPTIMIZE_FOLD_BATCHNORM 2u        /**< Conv → BatchNormalization folds into the Conv. */
-#define PLX_OPTIMIZE_FUSE_ACTIVATIONS 4u      /**< Conv → Relu/LeakyRelu/Clip/Sigmoid run as one node. */
-#define PLX_OPTIMIZE_FUSE_RESIDUALS 8u        /**< Conv → Add (a residual connection) runs as one node. */
+#define PLX_OPTIMIZE_FUSE_ACTIVATIONS 4u      /**< An activation (Relu, Clip, ...) runs inside the node before it (Conv) where a backend can. */
+#define PLX_OPTIMIZE_FUSE_RESIDUALS 8u        /**< An Add of a node's output and another tensor (a residual) runs inside the node where a backend can. */
 #define PLX_OPTIMIZE_REUSE_BUFFERS 16u        /**< Intermediate buffers are kept in the session's arena and reused. */
-#define PLX_OPTIMIZE_IN_PLACE 32u             /**< Elementwise ops write into an input that dies there (needs REUSE_BUFFERS). */
-#define PLX_OPTIMIZE_PACK_FILTERS 64u         /**< Constant float32 Conv filters and MatMul weights are packed once for the CPU's GEMM kernel. */
+#define PLX_OPTIMIZE_IN_PLACE 32u             /**< Kernels that declare in-place inputs write into an input that dies there (needs REUSE_BUFFERS). */
+/**
+ * Constant weights (Conv filters, MatMul matrices) are rearranged once, when the session is
+ * created, into the layout the chosen backend's kernels stream, instead of on every run.
+ * Backends register these rewrites (plexus_plugin.h, plx_rewrite_def).
+ */
+#define PLX_OPTIMIZE_PREPACK_WEIGHTS 64u
+/** Former name of ::PLX_OPTIMIZE_PREPACK_WEIGHTS (same bit), kept for existing callers. */
+#define PLX_OPTIMIZE_PACK_FILTERS PLX_OPTIMIZE_PREPACK_WEIGHTS
+/** Rewrites backends register under no other switch (plx_rewrite_def.optimization 0). */
+#define PLX_OPTIMIZE_BACKEND_REWRITES 128u
 
 /**
  * Session options; pass NULL for the defaults. Set `struct_size` to sizeof(plx_session_options).
