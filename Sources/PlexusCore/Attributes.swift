@@ -129,6 +129,15 @@ public final class Attributes: @unchecked Sendable, ExpressibleByDictionaryLiter
 
     func entry(_ name: String) -> Entry? { entries[name] ?? fallback?.entry(name) }
 
+    /// A snapshot of this set: later changes to either do not show in the other (the values
+    /// themselves are immutable and shared).
+    public func copy() -> Attributes {
+        let result = Attributes()
+        result.entries = entries
+        result.fallback = fallback
+        return result
+    }
+
     /// A new set with this set's values over `defaults` (values here win). Copies nothing: the
     /// result looks names up here first, then in `defaults`, so neither may change while it lives.
     public func merged(over defaults: Attributes) -> Attributes {

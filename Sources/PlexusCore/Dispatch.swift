@@ -2,87 +2,18 @@ import CPlexus
 import PlexusABI
 
 extension OpRegistry {
-    /// Runs operator `key` eagerly on `inputs` (nil for an omitted optional input) and returns
-    /// `outputCount` new tensors. Validates arity and attributes against the schema, picks the
-    /// first kernel in backend order that accepts the input dtypes, and runs it.
-    ///
-    /// Thread-safe. Throws `PlexusError` with the codes documented for `plx_op_call`.
     /// The deepest nesting of op calls made from kernels and decompositions (a kernel calling an
     /// op calling an op…); deeper is refused as runaway recursion.
     static let maximumNesting = 100
 
+    /// Runs operator `key` eagerly on `inputs` (nil for an omitted optional input) and returns
+    /// `outputCount` new tensors: prepares it (validates arity and attributes against the
+    /// schema) and calls it once (see `PreparedOp.call`).
+    ///
+    /// Thread-safe. Throws `PlexusError` with the codes documented for `plx_op_call`.
     public func call(_ key: OpKey, _ inputs: [Tensor?], attributes: Attributes = Attributes(),
                      outputCount: Int = 1) throws -> [Tensor] {
-        PluginLoader.shared.discoverIfNeeded()
-        let entry = dispatchEntry(key)
-        let schema = try entry.schema ?? requireSchema(key)
-        try validateArity(schema, inputCount: inputs.count, outputCount: outputCount, inputs: inputs.map { $0 != nil })
-        let merged = try validated(attributes, for: schema)
-        let context = ThreadContext.current
-        // Kernels and decompositions call ops; a plugin op that (indirectly) calls itself would
-        // otherwise recurse until the thread's stack overflows.
-        guard context.callDepth < OpRegistry.maximumNesting else {
-            throw PlexusError(.pluginFailed, "\(key) was called inside \(OpRegistry.maximumNesting) nested op calls: "
-                + "a kernel or decomposition calls itself without end")
-        }
-        // A session's in-place offer is for the op it calls, not for the ops that one calls.
-        let donation = context.callDepth == 0 ? context.donatedStorage : nil
-        if context.callDepth == 0 { context.donatedStorage = nil }
-        let recording = GradMode.isEnabled && context.kernelDepth == 0 && inputs.contains(where: { $0?.requiresGrad == true })
-        let tracer = context.callDepth == 0 ? context.tracer : nil
-        let traceInner = tracer?.shouldDecompose(schema) == true
-        if let decomposition = schema.decomposition, recording || entry.kernels.isEmpty || traceInner {
-            // Autograd (or a tracer that cannot keep this op) records the primitive ops the
-            // decomposition calls; no node for this op. An op with no kernel always decomposes.
-            let nested = traceInner ? 0 : 1
-            context.callDepth += nested
-            let outputs: [Tensor]
-            do {
-                defer { context.callDepth -= nested }
-                outputs = try run(decomposition.function, user: decomposition.user, key: key, backend: "decomposition",
-                                  plugin: schema.plugin, inputs: inputs, attributes: merged, outputCount: outputCount)
-            }
-            if !traceInner { tracer?.record(key, inputs: inputs, outputs: outputs, attributes: attributes) }
-            return outputs
-        }
-        let dtypes = inputs.map { $0?.dtype }
-        let candidates = entry.kernels
-        guard let kernel = candidates.first(where: { $0.accepts(dtypes, attributes: merged) }) else {
-            if candidates.isEmpty {
-                throw PlexusError(.unsupported, "no loaded backend has a kernel for \(key)")
-            }
-            let described = dtypes.map { $0?.description ?? "none" }.joined(separator: ", ")
-            let backends = candidates.map(\.backend).joined(separator: ", ")
-            throw PlexusError(.unsupported, "\(key) has no kernel for input dtypes (\(described)); backends tried: \(backends)")
-        }
-        context.callDepth += 1
-        context.kernelDepth += 1
-        let outputs: [Tensor]
-        do {
-            defer {
-                context.callDepth -= 1
-                context.kernelDepth -= 1
-            }
-            // Only a kernel that declared in-place inputs reads each element before writing it there.
-            outputs = try run(kernel.compute, user: kernel.user, key: key, backend: kernel.backend, plugin: kernel.plugin,
-                              inputs: inputs, attributes: merged, outputCount: outputCount,
-                              donation: kernel.inPlaceInputs.isEmpty ? nil : donation)
-        }
-        tracer?.record(key, inputs: inputs, outputs: outputs, attributes: attributes)
-        if recording {
-            record(schema, inputs: inputs, outputs: outputs, attributes: merged)
-        }
-        return outputs
-    }
-
-    /// Attaches a graph node to the floating-point outputs so `backward()` can reach the inputs.
-    private func record(_ schema: OpSchema, inputs: [Tensor?], outputs: [Tensor], attributes: Attributes) {
-        let node = GradNode(op: schema.key, inputs: inputs, outputs: outputs, attributes: attributes, rule: schema.gradient)
-        for (index, output) in outputs.enumerated() where output.dtype.isFloatingPoint {
-            output.gradNode = node
-            output.outputIndex = index
-            output.requiresGrad = true
-        }
+        try PreparedOp(key, inputCount: inputs.count, attributes: attributes, outputCount: outputCount).call(inputs)
     }
 
     /// Infers output types of `key` for inputs of the given types (and constant values).
@@ -91,8 +22,11 @@ extension OpRegistry {
                            outputCount: Int = 1) throws -> [TensorType?] {
         PluginLoader.shared.discoverIfNeeded()
         let schema = try requireSchema(key)
-        try validateArity(schema, inputCount: inputs.count, outputCount: outputCount, inputs: inputs.map { $0 != nil })
-        let merged = try validated(attributes, for: schema)
+        try validateArity(schema, inputCount: inputs.count, outputCount: outputCount)
+        if let missing = inputs.prefix(schema.inputs.lowerBound).firstIndex(where: { $0 == nil }) {
+            throw PlexusError.invalid("input \(missing) of \(key) is required but was NULL")
+        }
+        let merged = try AttributeValidation.validated(attributes, specs: schema.attributes, defaults: schema.defaults, owner: "\(key)")
         guard let infer = schema.infer else { return Array(repeating: nil, count: outputCount) }
         let context = InferContext(inputs: inputs, outputCount: outputCount)
         _ = ThreadErrors.takePluginError()
@@ -103,7 +37,7 @@ extension OpRegistry {
         return context.outputs
     }
 
-    private func requireSchema(_ key: OpKey) throws -> OpSchema {
+    func requireSchema(_ key: OpKey) throws -> OpSchema {
         if let schema = schema(key) { return schema }
         if !hasKernels {
             let searched = PluginLoader.shared.searchedLocations.joined(separator: ", ")
@@ -118,13 +52,10 @@ extension OpRegistry {
         throw PlexusError(.notFound, "unknown operator '\(key.name)' in domain '\(domain)': no loaded plugin provides it")
     }
 
-    private func validateArity(_ schema: OpSchema, inputCount: Int, outputCount: Int, inputs present: [Bool]) throws {
+    func validateArity(_ schema: OpSchema, inputCount: Int, outputCount: Int) throws {
         let key = schema.key
         guard schema.inputs.contains(inputCount) else {
             throw PlexusError.invalid("\(key) takes \(describe(schema.inputs)) inputs, got \(inputCount)")
-        }
-        if let missing = present.prefix(schema.inputs.lowerBound).firstIndex(of: false) {
-            throw PlexusError.invalid("input \(missing) of \(key) is required but was NULL")
         }
         guard schema.outputs.contains(outputCount) else {
             throw PlexusError.invalid("\(key) produces \(describe(schema.outputs)) outputs, \(outputCount) were asked for")
@@ -136,15 +67,12 @@ extension OpRegistry {
         return range.lowerBound == range.upperBound ? "\(range.lowerBound)" : "\(range.lowerBound) to \(range.upperBound)"
     }
 
-    /// Checks names, types and required attributes, and fills in defaults.
-    private func validated(_ attributes: Attributes, for schema: OpSchema) throws -> Attributes {
-        try AttributeValidation.validated(attributes, specs: schema.attributes, defaults: schema.defaults, owner: "\(schema.key)")
-    }
-
     /// Runs a kernel or decomposition function and collects the outputs it produced.
-    private func run(_ function: plx_kernel_fn, user: UnsafeMutableRawPointer?, key: OpKey, backend: String, plugin: String,
-                     inputs: [Tensor?], attributes: Attributes, outputCount: Int, donation: Storage? = nil) throws -> [Tensor] {
-        let context = KernelContext(op: key, outputCount: outputCount, pool: ThreadContext.current.bufferPool, donation: donation)
+    func run(_ function: plx_kernel_fn, user: UnsafeMutableRawPointer?, key: OpKey, backend: String, plugin: String,
+             inputs: [Tensor?], attributes: Attributes, outputCount: Int, donation: Storage? = nil,
+             planned: ArraySlice<Tensor?> = []) throws -> [Tensor] {
+        let context = KernelContext(op: key, outputCount: outputCount, pool: ThreadContext.current.bufferPool, donation: donation,
+                                    planned: planned)
         let handles = inputs.map { $0?.handle }
         _ = ThreadErrors.takePluginError()
         let status = withExtendedLifetime((inputs, attributes, context)) {

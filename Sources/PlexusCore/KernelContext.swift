@@ -9,12 +9,16 @@ final class KernelContext {
     /// dies at this op, which output 0 may take when it has the same size (an in-place op).
     private let pool: BufferPool?
     private var donation: Storage?
+    /// The tensors a session's plan reserved for the outputs, by output index (nil or a
+    /// different dtype or shape: allocate as usual).
+    private let planned: ArraySlice<Tensor?>
 
-    init(op: OpKey, outputCount: Int, pool: BufferPool? = nil, donation: Storage? = nil) {
+    init(op: OpKey, outputCount: Int, pool: BufferPool? = nil, donation: Storage? = nil, planned: ArraySlice<Tensor?> = []) {
         self.op = op
         outputs = Array(repeating: nil, count: outputCount)
         self.pool = pool
         self.donation = donation
+        self.planned = planned
     }
 
     private func checkSlot(_ index: Int) throws {
@@ -27,6 +31,10 @@ final class KernelContext {
     /// Allocates output `index`.
     func allocate(_ index: Int, dtype: DType, shape: [Int]) throws -> Tensor {
         try checkSlot(index)
+        if index < planned.count, let reserved = planned[planned.startIndex + index], reserved.dtype == dtype, reserved.shape == shape {
+            outputs[index] = reserved
+            return reserved
+        }
         let bytes = try Shape.byteCount(shape, dtype: dtype)
         let tensor: Tensor
         if dtype != .string, index == 0, let donated = donation, donated.byteCount == bytes {

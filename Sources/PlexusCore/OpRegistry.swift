@@ -21,6 +21,15 @@ public final class OpRegistry: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Bumped whenever registrations change what a lookup returns (a plugin committed, a gradient
+    /// attached), so prepared ops know to look again.
+    private let generation = Atomic<Int>(0)
+
+    /// The registry's and the backend order's generations: a lookup made at equal generations
+    /// is still valid.
+    var generations: (registry: Int, order: Int) {
+        (generation.load(ordering: .acquiring), BackendOrder.generation.load(ordering: .acquiring))
+    }
 
     init() {}
 
@@ -71,6 +80,7 @@ public final class OpRegistry: Sendable {
             state.schemas[key]!.gradient = rule
             state.dispatchCache.removeAll()
         }
+        generation.add(1, ordering: .releasing)
     }
 
     /// Throws `alreadyExists` when a schema for `key` (or a kernel for `key` on `backend`) exists.
@@ -121,6 +131,7 @@ public final class OpRegistry: Sendable {
             state.plugins.append(plugin)
             state.dispatchCache.removeAll()
         }
+        generation.add(1, ordering: .releasing)
     }
 
     /// Which plugin provides `key`, for messages.

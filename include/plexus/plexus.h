@@ -227,6 +227,43 @@ plx_status plx_op_call(const char *domain, const char *op, plx_tensor *const *in
                        size_t n_inputs, const plx_attrs *attrs, plx_tensor **outputs,
                        size_t n_outputs);
 
+/**
+ * An operator looked up once for repeated eager calls: its schema found, the call's arity
+ * checked and its attributes validated, so each call only picks the kernel for the inputs'
+ * dtypes (cached) and runs it. Reference-counted; thread-safe (many threads may call one
+ * prepared op at once). Plugins loaded after preparing are seen by later calls.
+ */
+typedef struct plx_prepared_op plx_prepared_op;
+
+/**
+ * Prepares `domain::op` for calls with `n_inputs` inputs, `n_outputs` outputs and `attrs`
+ * (copied by reference: changing `attrs` afterwards does not change the prepared op).
+ *
+ * @param out receives a new prepared op owned by the caller (release with
+ *            plx_prepared_op_release).
+ * @return ::PLX_OK; the errors of plx_op_call that do not depend on the inputs' values
+ *         (::PLX_ERR_NOT_FOUND, ::PLX_ERR_NO_BACKEND, ::PLX_ERR_INVALID_ARGUMENT for a wrong
+ *         arity or a bad attribute). On failure `*out` is not written.
+ * Thread-safe.
+ */
+plx_status plx_op_prepare(const char *domain, const char *op, size_t n_inputs, const plx_attrs *attrs,
+                          size_t n_outputs, plx_prepared_op **out);
+
+/**
+ * Calls a prepared op: the same as plx_op_call with the prepared op, attributes and counts.
+ * `n_inputs` and `n_outputs` must equal the prepared counts (else ::PLX_ERR_INVALID_ARGUMENT).
+ * Each output written is a new tensor owned by the caller; on failure none is written.
+ * Thread-safe.
+ */
+plx_status plx_prepared_op_call(plx_prepared_op *op, plx_tensor *const *inputs, size_t n_inputs,
+                                plx_tensor **outputs, size_t n_outputs);
+
+/** Adds a reference to a prepared op. NULL is ignored. Thread-safe. */
+void plx_prepared_op_retain(plx_prepared_op *op);
+
+/** Drops a reference to a prepared op; the last one frees it. NULL is ignored. Thread-safe. */
+void plx_prepared_op_release(plx_prepared_op *op);
+
 /* ---------------------------------------------------------------------------------------------
  * Plugins
  * ------------------------------------------------------------------------------------------- */

@@ -1,0 +1,173 @@
+import CPlexus
+import PlexusABI
+import Synchronization
+
+/// An operator looked up once: schema found, arity checked, attributes validated and defaults
+/// filled in. A call then only checks which inputs are present, picks the kernel for the
+/// inputs' dtypes (cached per dtype signature) and runs it. `OpRegistry.call` prepares an op
+/// for each call; sessions, autograd and the C ABI's `plx_op_prepare` keep theirs.
+///
+/// Thread-safe: many threads may call one prepared op at once. Plugins loaded or a backend
+/// order set after preparing are seen by the next call.
+public final class PreparedOp: @unchecked Sendable {
+    /// The operator.
+    public let key: OpKey
+    /// How many inputs (present or omitted) and outputs each call has.
+    public let inputCount: Int
+    public let outputCount: Int
+    /// The attributes as given (what a tracer records) and with the schema's defaults (what
+    /// kernels and gradient rules read).
+    let attributes: Attributes
+    let merged: Attributes
+    /// Inputs a call must give (the schema's minimum arity).
+    private let requiredInputs: Int
+
+    /// The registry's view of the op at one generation: its schema (gradients and
+    /// decompositions may be attached after a first lookup), its kernels in dispatch order and
+    /// the kernel chosen for each dtype signature seen so far.
+    private struct Binding {
+        var generation: (registry: Int, order: Int)
+        var schema: OpSchema
+        var kernels: [Kernel]
+        var chosen: [(dtypes: [DType?], kernel: Kernel)] = []
+    }
+    private let binding: Mutex<Binding>
+
+    /// Looks `key` up and validates a call shape: `inputCount` inputs (omitted optional ones
+    /// included), `attributes`, `outputCount` outputs. Throws as `OpRegistry.call` does.
+    public init(_ key: OpKey, inputCount: Int, attributes: Attributes = Attributes(), outputCount: Int = 1) throws {
+        let registry = OpRegistry.shared
+        PluginLoader.shared.discoverIfNeeded()
+        let generation = registry.generations
+        let entry = registry.dispatchEntry(key)
+        let schema = try entry.schema ?? registry.requireSchema(key)
+        try registry.validateArity(schema, inputCount: inputCount, outputCount: outputCount)
+        self.key = key
+        self.inputCount = inputCount
+        self.outputCount = outputCount
+        self.attributes = attributes
+        merged = try AttributeValidation.validated(attributes, specs: schema.attributes, defaults: schema.defaults, owner: "\(key)")
+        requiredInputs = schema.inputs.lowerBound
+        binding = Mutex(Binding(generation: generation, schema: schema, kernels: entry.kernels))
+    }
+
+    /// The schema and dispatch-ordered kernels in force now, refreshed when plugins registered
+    /// or the backend order changed since the last call. A thread running a session with its own
+    /// backend order gets that order (not cached).
+    private func current() -> (schema: OpSchema, kernels: [Kernel]) {
+        let registry = OpRegistry.shared
+        if ThreadContext.current.backendOrderOverride != nil {
+            let entry = registry.dispatchEntry(key)
+            return (entry.schema ?? binding.withLock { $0.schema }, entry.kernels)
+        }
+        let generation = registry.generations
+        return binding.withLock { binding in
+            if binding.generation != generation {
+                let entry = registry.dispatchEntry(key)
+                binding = Binding(generation: generation, schema: entry.schema ?? binding.schema, kernels: entry.kernels)
+            }
+            return (binding.schema, binding.kernels)
+        }
+    }
+
+    /// The first kernel in dispatch order that accepts `dtypes`, or nil when the op has no
+    /// kernel at all (it runs its decomposition). Throws `unsupported` when kernels exist but
+    /// none accepts the dtypes.
+    func kernel(for dtypes: [DType?]) throws -> Kernel? { try kernel(for: dtypes, among: current().kernels) }
+
+    private func kernel(for dtypes: [DType?], among kernels: [Kernel]) throws -> Kernel? {
+        if ThreadContext.current.backendOrderOverride == nil,
+           let hit = binding.withLock({ $0.chosen.first { $0.dtypes == dtypes }?.kernel }) {
+            return hit
+        }
+        guard !kernels.isEmpty else { return nil }
+        guard let kernel = kernels.first(where: { $0.accepts(dtypes, attributes: merged) }) else {
+            let described = dtypes.map { $0?.description ?? "none" }.joined(separator: ", ")
+            throw PlexusError(.unsupported, "\(key) has no kernel for input dtypes (\(described)); backends tried: "
+                              + kernels.map(\.backend).joined(separator: ", "))
+        }
+        if ThreadContext.current.backendOrderOverride == nil {
+            binding.withLock { binding in
+                // A handful of signatures per op in practice; the cap keeps a caller cycling
+                // through dtypes from growing the list without end.
+                if binding.chosen.count < 16 { binding.chosen.append((dtypes, kernel)) }
+            }
+        }
+        return kernel
+    }
+
+    /// Runs the op on `inputs` (nil for an omitted optional input) and returns its outputs:
+    /// records it for autograd when an input requires grad, reports it to this thread's tracer,
+    /// and runs its decomposition instead of a kernel when autograd or the tracer need the
+    /// primitive ops (or no kernel exists). Throws the codes documented for `plx_op_call`.
+    public func call(_ inputs: [Tensor?]) throws -> [Tensor] {
+        guard inputs.count == inputCount else {
+            throw PlexusError.invalid("\(key) was prepared for \(inputCount) inputs, got \(inputs.count)")
+        }
+        for index in 0..<requiredInputs where inputs[index] == nil {
+            throw PlexusError.invalid("input \(index) of \(key) is required but was NULL")
+        }
+        let (schema, kernels) = current()
+        let context = ThreadContext.current
+        // Kernels and decompositions call ops; a plugin op that (indirectly) calls itself would
+        // otherwise recurse until the thread's stack overflows.
+        guard context.callDepth < OpRegistry.maximumNesting else {
+            throw PlexusError(.pluginFailed, "\(key) was called inside \(OpRegistry.maximumNesting) nested op calls: "
+                + "a kernel or decomposition calls itself without end")
+        }
+        let recording = GradMode.isEnabled && context.kernelDepth == 0 && inputs.contains(where: { $0?.requiresGrad == true })
+        let tracer = context.callDepth == 0 ? context.tracer : nil
+        let traceInner = tracer?.shouldDecompose(schema) == true
+        if let decomposition = schema.decomposition, recording || kernels.isEmpty || traceInner {
+            // Autograd (or a tracer that cannot keep this op) records the primitive ops the
+            // decomposition calls; no node for this op. An op with no kernel always decomposes.
+            let nested = traceInner ? 0 : 1
+            context.callDepth += nested
+            let outputs: [Tensor]
+            do {
+                defer { context.callDepth -= nested }
+                outputs = try OpRegistry.shared.run(decomposition.function, user: decomposition.user, key: key,
+                                                    backend: "decomposition", plugin: schema.plugin, inputs: inputs,
+                                                    attributes: merged, outputCount: outputCount)
+            }
+            if !traceInner { tracer?.record(key, inputs: inputs, outputs: outputs, attributes: attributes) }
+            return outputs
+        }
+        guard let kernel = try kernel(for: inputs.map { $0?.dtype }, among: kernels) else {
+            throw PlexusError(.unsupported, "no loaded backend has a kernel for \(key)")
+        }
+        let outputs = try run(kernel, inputs)
+        tracer?.record(key, inputs: inputs, outputs: outputs, attributes: attributes)
+        if recording { record(schema, inputs: inputs, outputs: outputs) }
+        return outputs
+    }
+
+    /// Runs `kernel` on `inputs` as one nested call (ops it calls are not recorded for
+    /// autograd), offering it the memory a session donated when it declared in-place inputs.
+    /// `planned` are the tensors a session's plan reserved for the outputs (nil: allocate).
+    func run(_ kernel: Kernel, _ inputs: [Tensor?], planned: ArraySlice<Tensor?> = []) throws -> [Tensor] {
+        let context = ThreadContext.current
+        // A session's in-place offer is for the op it calls, not for the ops that one calls.
+        let donation = context.callDepth == 0 && !kernel.inPlaceInputs.isEmpty ? context.donatedStorage : nil
+        if context.callDepth == 0 { context.donatedStorage = nil }
+        context.callDepth += 1
+        context.kernelDepth += 1
+        defer {
+            context.callDepth -= 1
+            context.kernelDepth -= 1
+        }
+        return try OpRegistry.shared.run(kernel.compute, user: kernel.user, key: key, backend: kernel.backend, plugin: kernel.plugin,
+                                         inputs: inputs, attributes: merged, outputCount: outputCount, donation: donation,
+                                         planned: planned)
+    }
+
+    /// Attaches a graph node to the floating-point outputs so `backward()` can reach the inputs.
+    private func record(_ schema: OpSchema, inputs: [Tensor?], outputs: [Tensor]) {
+        let node = GradNode(op: key, inputs: inputs, outputs: outputs, attributes: merged, rule: schema.gradient)
+        for (index, output) in outputs.enumerated() where output.dtype.isFloatingPoint {
+            output.gradNode = node
+            output.outputIndex = index
+            output.requiresGrad = true
+        }
+    }
+}
