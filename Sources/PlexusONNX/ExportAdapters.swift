@@ -1,26 +1,29 @@
 import PlexusCore
 
-/// What export needs to know of the ONNX operator history: ops that appeared after a given
-/// opset (exported through their decompositions below it) and node forms that changed (axes
-/// of most Reduce ops and Split's num_outputs became inputs or attributes at opset 18; Reshape's
-/// allowzero and BatchNormalization's training_mode appeared at 14; LayerNormalization at 17).
+/// How export writes a graph at an older opset. Which ops exist at which opset comes from
+/// onnx's own registry (`ONNXVersions`, generated): an op not available at the target opset is
+/// exported through its decomposition, or refused. The node forms that changed are rewritten
+/// here (axes of most Reduce ops and Split's num_outputs became inputs or attributes at opset
+/// 18; Reshape's allowzero and BatchNormalization's training_mode appeared at 14;
+/// LayerNormalization at 17).
 enum ExportAdapters {
     /// The newest ai.onnx opset export writes.
     static let newestOpset = 23
 
-    /// First ai.onnx opset of ops newer than the oldest target (13).
-    static let firstOpset: [String: Int] = [
-        "Gelu": 20, "Attention": 23, "LayerNormalization": 17, "RMSNormalization": 23, "GroupNormalization": 21,
-        "Mish": 18, "BitwiseAnd": 18, "BitwiseOr": 18, "BitwiseXor": 18, "BitwiseNot": 18, "CenterCropPad": 18,
-        "Col2Im": 18, "DFT": 17, "STFT": 17, "HannWindow": 17, "HammingWindow": 17, "BlackmanWindow": 17,
-        "MelWeightMatrix": 17, "SequenceMap": 17, "GridSample": 16, "AffineGrid": 20, "IsInf": 10, "ImageDecoder": 20,
-        "RegexFullMatch": 20, "StringConcat": 20, "StringSplit": 20, "RotaryEmbedding": 23, "Swish": 24,
-    ]
-
     /// Whether `schema`'s op does not exist at `opset` and must be exported as its decomposition.
     static func needsDecomposition(_ schema: OpSchema, opset: Int) -> Bool {
-        guard schema.key.domain.isEmpty, let first = firstOpset[schema.key.name] else { return false }
-        return first > opset && schema.isDecomposable
+        schema.key.domain.isEmpty && schema.isDecomposable && !ONNXVersions.isAvailable(schema.key.name, at: opset)
+    }
+
+    /// Why ai.onnx `op` cannot be written at `opset`.
+    static func unavailable(_ op: String, opset: Int) -> PlexusError {
+        if let first = ONNXVersions.firstOpset(of: op, from: opset) {
+            return PlexusError(.unsupported, "\(op) needs opset \(first) or newer and has no decomposition; export with opset ≥ \(first)")
+        }
+        if ONNXVersions.history[op] == nil {
+            return PlexusError(.unsupported, "\(op) is not an ai.onnx operator at any opset onnx defines, so it cannot be exported")
+        }
+        return PlexusError(.unsupported, "\(op) is deprecated at opset \(opset) and has no decomposition to export it by")
     }
 
     /// Ops whose axes were attributes before opset 18 (ReduceSum moved at 13).
@@ -36,8 +39,8 @@ enum ExportAdapters {
                 nodes += try layerNormalizationBefore17(node, &graph)
                 continue
             }
-            if node.op.domain.isEmpty, let first = firstOpset[node.op.name], first > opset {
-                throw PlexusError(.unsupported, "\(node.op.name) needs opset \(first) or newer and has no decomposition; export with opset ≥ \(first)")
+            if node.op.domain.isEmpty && !ONNXVersions.isAvailable(node.op.name, at: opset) {
+                throw unavailable(node.op.name, opset: opset)
             }
             if opset < 18 && node.op.domain.isEmpty && axesAttributeBefore18.contains(node.op.name) && node.inputs.count > 1 {
                 let axes = node.inputs[1]

@@ -58,8 +58,10 @@ enum ModelEncoding {
     /// A model around `graph` importing `opset` for ai.onnx and version 1 of every other domain.
     static func model(_ graph: Graph, opset: Int, producerVersion: String) throws -> Onnx_ModelProto {
         var proto = Onnx_ModelProto()
-        // IR 8 goes with opsets up to 17 (what Debian's checker reads), IR 10 with 21, 11 beyond.
-        proto.irVersion = opset <= 17 ? 8 : (opset <= 21 ? 10 : 11)
+        guard let irVersion = ONNXVersions.irVersion(for: opset) else {
+            throw PlexusError(.unsupported, "onnx defines no ai.onnx opset \(opset)")
+        }
+        proto.irVersion = Int64(irVersion)
         proto.producerName = "plexus"
         proto.producerVersion = producerVersion
         var imports = [Onnx_OperatorSetIdProto()]
