@@ -14,6 +14,25 @@ private func strings(_ options: Attributes, _ name: String) throws -> [String]? 
     }
 }
 
+/// The export options of `plx_onnx_export` and `plx_onnx_trace_begin` (documented there).
+func exportOptions(_ options: OpaquePointer?) throws -> ONNXExport.Options {
+    let given = options.map(Attributes.from) ?? Attributes()
+    let allowed: Set<String> = ["opset", "input_names", "output_names", "dynamic_batch", "batch_dim_names"]
+    if let unknown = given.names.first(where: { !allowed.contains($0) }) { throw PlexusError.invalid("unknown export option '\(unknown)'") }
+    var settings = ONNXExport.Options(opset: Int(try given.number("opset", default: 17, what: "export option")),
+                                      inputNames: try strings(given, "input_names"), outputNames: try strings(given, "output_names"))
+    settings.dynamicBatch = try given.number("dynamic_batch", default: 0, what: "export option") != 0
+    for entry in try strings(given, "batch_dim_names") ?? [] {
+        // "value=dim": the value name may itself hold "=", the dim name is after the last one.
+        guard let split = entry.lastIndex(of: "="), split != entry.startIndex, entry.index(after: split) != entry.endIndex else {
+            throw PlexusError.invalid("batch_dim_names entries are \"value=dim name\", got '\(entry)'")
+        }
+        settings.batchNames[String(entry[..<split])] = String(entry[entry.index(after: split)...])
+        settings.dynamicBatch = true
+    }
+    return settings
+}
+
 /// Implements `plx_onnx_export`, documented in include/plexus/plexus.h.
 @c @implementation
 public func plx_onnx_export(_ model: OpaquePointer?, _ inputs: UnsafePointer<OpaquePointer?>?, _ count: Int,
@@ -22,18 +41,7 @@ public func plx_onnx_export(_ model: OpaquePointer?, _ inputs: UnsafePointer<Opa
         guard let model else { throw PlexusError.invalid("model is NULL") }
         let module = Unmanaged<Module>.fromOpaque(UnsafeRawPointer(model)).takeUnretainedValue()
         let tensors = try CAttributeFunctions.array(inputs, count, "example_inputs") { try Tensor.from($0, "an example input") }
-        let given = options.map(Attributes.from) ?? Attributes()
-        let allowed: Set<String> = ["opset", "input_names", "output_names", "dynamic_batch"]
-        if let unknown = given.names.first(where: { !allowed.contains($0) }) { throw PlexusError.invalid("unknown export option '\(unknown)'") }
-        var settings = ONNXExport.Options(opset: Int(try given.number("opset", default: 17, what: "export option")),
-                                          inputNames: try strings(given, "input_names"), outputNames: try strings(given, "output_names"))
-        if try given.number("dynamic_batch", default: 0, what: "export option") != 0 {
-            let inputNames = settings.inputNames ?? tensors.indices.map { "input_\($0)" }
-            for name in inputNames { settings.dynamicAxes[name] = [0: "batch"] }
-            let outputCount = settings.outputNames?.count ?? 8
-            for name in settings.outputNames ?? (0..<outputCount).map({ "output_\($0)" }) { settings.dynamicAxes[name] = [0: "batch"] }
-        }
-        try ONNXExport.write(module, inputs: tensors, to: try CAttributeFunctions.string(path, "path"), options: settings,
+        try ONNXExport.write(module, inputs: tensors, to: try CAttributeFunctions.string(path, "path"), options: try exportOptions(options),
                              version: String(cString: plx_version()))
     }
 }

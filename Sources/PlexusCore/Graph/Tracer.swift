@@ -1,4 +1,4 @@
-/// Records the operator calls a module's forward makes, as a `Graph`: the tensors fed in become
+/// Records the operator calls made on a thread between `start` and `stop`, as a `Graph`: the tensors fed in become
 /// graph inputs, named tensors (parameters, buffers) and any other constant a layer creates
 /// become initializers, and each op call becomes a node. Export to ONNX traces this way.
 ///
@@ -18,8 +18,10 @@ public final class Tracer {
         self.shouldDecompose = shouldDecompose
     }
 
-    /// Names a tensor that will appear in the graph (an input, or a parameter by its state-dict name).
+    /// Names a tensor that will appear in the graph (an input, or a parameter by its state-dict
+    /// name). A graph input keeps its input name.
     public func name(_ tensor: Tensor, _ name: String) {
+        if let given = names[ObjectIdentifier(tensor)], graphInputs.contains(given) { return }
         names[ObjectIdentifier(tensor)] = name
         kept.append(tensor)
     }
@@ -65,18 +67,49 @@ public final class Tracer {
                                 attributes: attributes))
     }
 
-    /// Runs `body` with tracing on for this thread and returns the graph from `inputs` (named as
-    /// given) to the tensors `body` returns (named by `outputNames`, or output_N).
-    public func trace(inputs: [(name: String, tensor: Tensor)], outputNames: [String]? = nil,
-                      _ body: () throws -> [Tensor]) throws -> Graph {
-        for (name, tensor) in inputs { self.name(tensor, name) }
-        graphInputs = Set(inputs.map(\.name))
+    /// The thread context this tracer records on while started (see `start`).
+    private var recordingOn: ThreadContext?
+
+    /// Whether the tracer is recording (between `start` and `stop`).
+    public var isRecording: Bool { recordingOn != nil }
+
+    /// Starts recording the op calls made on this thread, with `inputs` as the graph's inputs
+    /// (named as given). Gradient recording is off on this thread until `stop`. Throws when
+    /// this thread is already tracing or this tracer already ran.
+    public func start(inputs: [(name: String, tensor: Tensor)]) throws {
         let context = ThreadContext.current
         guard context.tracer == nil else { throw PlexusError.invalid("tracing is already in progress on this thread") }
+        guard recordingOn == nil && !finished else { throw PlexusError.invalid("this trace already ran; begin a new one") }
+        for (name, tensor) in inputs { self.name(tensor, name) }
+        graphInputs = Set(inputs.map(\.name))
+        inputInfos = inputs.map { Graph.ValueInfo(name: $0.name, dtype: $0.tensor.dtype, shape: $0.tensor.shape.map { .fixed($0) }) }
         context.tracer = self
-        defer { context.tracer = nil }
-        let results = try withoutGradients(body)
+        recordingOn = context
+        GradMode.begin()
+    }
+
+    /// Stops recording. Must run on the thread that started it (throws otherwise); stopping a
+    /// tracer that is not recording does nothing.
+    public func stop() throws {
+        guard let context = recordingOn else { return }
+        guard context === ThreadContext.current else { throw PlexusError.invalid("a trace must end on the thread that began it") }
         context.tracer = nil
+        recordingOn = nil
+        finished = true
+        try GradMode.end()
+    }
+
+    private var finished = false
+    private var built = false
+    private var inputInfos: [Graph.ValueInfo] = []
+
+    /// The recorded graph from the inputs given to `start` to `results` (named by
+    /// `outputNames`, or output_N); stops recording first.
+    public func graph(outputs results: [Tensor], outputNames: [String]? = nil) throws -> Graph {
+        try stop()
+        guard finished else { throw PlexusError.invalid("the trace was never started") }
+        guard !built else { throw PlexusError.invalid("the trace's graph was already made; a trace ends once") }
+        built = true
         var outputs: [Graph.ValueInfo] = []
         for (index, tensor) in results.enumerated() {
             let wanted = outputNames.map { index < $0.count ? $0[index] : "output_\(index)" } ?? "output_\(index)"
@@ -91,7 +124,6 @@ public final class Tracer {
             }
             outputs.append(Graph.ValueInfo(name: current, dtype: tensor.dtype, shape: tensor.shape.map { .fixed($0) }))
         }
-        let graphInputInfos = inputs.map { Graph.ValueInfo(name: $0.name, dtype: $0.tensor.dtype, shape: $0.tensor.shape.map { .fixed($0) }) }
-        return Graph(inputs: graphInputInfos, outputs: outputs, nodes: nodes, initializers: initializers)
+        return Graph(inputs: inputInfos, outputs: outputs, nodes: nodes, initializers: initializers)
     }
 }
