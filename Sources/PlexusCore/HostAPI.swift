@@ -21,6 +21,7 @@ enum HostAPI {
         fillInferFunctions(table)
         fillGradientFunctions(table)
         fillLayerFunctions(table)
+        fillGraphFunctions(table)
         return table
     }()
 

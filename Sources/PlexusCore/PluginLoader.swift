@@ -39,10 +39,24 @@ public final class PluginLoader: Sendable {
     /// Folders searched by discovery, for messages.
     public var searchedLocations: [String] { lock.withLock { $0.searched } }
 
-    /// Loads the plugin at `path`. Loading the same file twice is harmless.
-    /// Throws `notFound`, `invalidArgument` (not a plugin), `abiMismatch`, `alreadyExists`
-    /// or `pluginFailed` (with the plugin's message); on failure nothing is registered.
+    /// Loads the plugin at `path`. Loading the same file twice is harmless. Plugins it requires
+    /// (`plx_plugin_info.required_plugins`) that are not loaded are loaded first from the files
+    /// the plugins index names.
+    /// Throws `notFound` (also for a required plugin that cannot be found), `invalidArgument`
+    /// (not a plugin), `abiMismatch`, `alreadyExists` or `pluginFailed` (with the plugin's
+    /// message); on failure nothing is registered.
     public func load(path: String) throws {
+        _ = try load(path: path, deferMissing: false)
+    }
+
+    /// A plugin's init was refused because plugins it requires are not loaded.
+    private struct MissingRequirements: Error {
+        let names: [String]
+    }
+
+    /// Loads `path`; with `deferMissing`, a plugin whose requirements cannot be loaded yet is
+    /// left unloaded and the result is false (discovery retries it after the other files).
+    private func load(path: String, deferMissing: Bool) throws -> Bool {
         guard !path.isEmpty else { throw PlexusError.invalid("plugin path is empty") }
         guard let resolved = realpath(path, nil) else {
             throw PlexusError(.notFound, "plugin file '\(path)' does not exist")
@@ -54,16 +68,59 @@ public final class PluginLoader: Sendable {
             throw PlexusError.invalid("cannot load plugin '\(path)' from inside another plugin's init: plugins are loaded one at a time; "
                 + "load it before or after (or list both in the plugins folder)")
         }
-        try loading.withLock { _ in
-            if lock.withLock({ $0.loadedPaths.contains(canonical) }) { return }
-            do { try PluginFileCheck.validate(canonical) } catch let error as PlexusError {
-                throw PlexusError(error.code, "'\(path)' is not a loadable plugin: \(error.message)")
-            }
-            lock.withLock { $0.initializingThread = me }
-            defer { lock.withLock { $0.initializingThread = nil } }
-            try loadUnlocked(canonical, shownAs: path)
-            lock.withLock { _ = $0.loadedPaths.insert(canonical) }
+        return try loading.withLock { _ in try loadLocked(canonical, shownAs: path, deferMissing: deferMissing, depth: 0) }
+    }
+
+    /// Loads a resolved path with `loading` held, first loading the plugins it requires.
+    private func loadLocked(_ canonical: String, shownAs shown: String, deferMissing: Bool, depth: Int) throws -> Bool {
+        if lock.withLock({ $0.loadedPaths.contains(canonical) }) { return true }
+        do { try PluginFileCheck.validate(canonical) } catch let error as PlexusError {
+            throw PlexusError(error.code, "'\(shown)' is not a loadable plugin: \(error.message)")
         }
+        do {
+            try initialize(canonical, shownAs: shown)
+            return true
+        } catch let missing as MissingRequirements {
+            // The plugin returned from init at set_info, having registered nothing: load what it
+            // requires (from the files the plugins index names) and call its init once more.
+            var unresolved: [String] = []
+            for name in missing.names {
+                guard depth < 16, let file = Self.providerFile(ofPlugin: name),
+                      (try? loadLocked(file, shownAs: file, deferMissing: deferMissing, depth: depth + 1)) == true else {
+                    unresolved.append(name)
+                    continue
+                }
+            }
+            if unresolved.isEmpty {
+                do {
+                    try initialize(canonical, shownAs: shown)
+                    return true
+                } catch let again as MissingRequirements {
+                    unresolved = again.names
+                }
+            }
+            if deferMissing { return false }
+            throw PlexusError(.notFound, "plugin '\(shown)' was not loaded: it requires plugin(s) "
+                              + unresolved.map { "'\($0)'" }.joined(separator: ", ")
+                              + ", which could not be loaded; load them first (plx_plugin_load) or put them in a plugins folder")
+        }
+    }
+
+    /// Runs the plugin's init and commits its registrations, marking the thread that runs it.
+    private func initialize(_ canonical: String, shownAs shown: String) throws {
+        let me = pthread_self()
+        lock.withLock { $0.initializingThread = me }
+        defer { lock.withLock { $0.initializingThread = nil } }
+        try loadUnlocked(canonical, shownAs: shown)
+        lock.withLock { _ = $0.loadedPaths.insert(canonical) }
+    }
+
+    /// The file of plugin `name`, from the plugins index beside the image (`plugins/index.json`).
+    private static func providerFile(ofPlugin name: String) -> String? {
+        guard let entry = index?.entries.first(where: { $0.name == name }), let folder = imageDirectory(),
+              let resolved = realpath(folder + "/plugins/" + entry.file, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     private func loadUnlocked(_ path: String, shownAs shown: String) throws {
@@ -81,6 +138,7 @@ public final class PluginLoader: Sendable {
         _ = ThreadErrors.takePluginError()
         let status = withExtendedLifetime(registration) { initialize(HostAPI.table, &registrar) }
         let reported = ThreadErrors.takePluginError()
+        if !registration.missingRequirements.isEmpty { throw MissingRequirements(names: registration.missingRequirements) }
         if let refusal = registration.refusal {
             throw PlexusError(.abiMismatch, "'\(shown)' was refused: \(refusal.message)")
         }
@@ -99,6 +157,7 @@ public final class PluginLoader: Sendable {
         } catch let error as PlexusError {
             throw PlexusError(error.code, "plugin '\(shown)' was not loaded: \(error.message)")
         }
+        PluginRewrites.commit(registration.rewrites)
     }
 
     /// Loads the plugins in the `plugins/` folder beside the image holding this code
@@ -138,11 +197,20 @@ public final class PluginLoader: Sendable {
             folders += String(cString: extra).split(separator: ":").map(String.init).filter { !$0.isEmpty }
         }
         lock.withLock { $0.searched = folders }
-        for file in folders.flatMap(Self.pluginFiles) {
-            do { try load(path: file) } catch let error as PlexusError {
-                let line = "plexus: warning: skipped plugin \(file): \(error.message)\n"
-                _ = line.withCString { write(2, $0, strlen($0)) }
-            } catch {}
+        // A plugin whose required plugins are not loaded yet waits; each later pass loads those
+        // whose requirements have been loaded meanwhile, and the last reports what is missing.
+        var waiting = folders.flatMap(Self.pluginFiles)
+        var final = false
+        while !waiting.isEmpty {
+            let before = waiting.count
+            waiting = waiting.filter { file in
+                do { return try !load(path: file, deferMissing: !final) } catch let error as PlexusError {
+                    let line = "plexus: warning: skipped plugin \(file): \(error.message)\n"
+                    _ = line.withCString { write(2, $0, strlen($0)) }
+                } catch {}
+                return false
+            }
+            if waiting.count == before { final = true }
         }
     }
 

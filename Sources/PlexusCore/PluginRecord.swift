@@ -35,4 +35,6 @@ public struct PluginRecord: Sendable {
     public var backends: [String]
     /// Layer types it registered, sorted.
     public var layers: [String]
+    /// Plugins it requires (`plx_plugin_info.required_plugins`), loaded before it.
+    public var requires: [String] = []
 }

@@ -6,7 +6,7 @@ import PlexusABI
 /// registrations arrive and reports problems back to the plugin as status codes.
 final class PluginRegistration {
     let path: String
-    var info: (name: String, version: String, kind: PluginKind, license: String?, description: String?)?
+    var info: (name: String, version: String, kind: PluginKind, license: String?, description: String?, requires: [String])?
     var refusal: PlexusError?
     /// A registration refused because another plugin owns the name: the load fails with this
     /// error even if the plugin ignored the refusal.
@@ -16,6 +16,10 @@ final class PluginRegistration {
     var gradients: [(key: OpKey, rule: GradientRule)] = []
     var layers: [LayerType] = []
     var decompositions: [(key: OpKey, function: plx_kernel_fn, user: UnsafeMutableRawPointer?)] = []
+    var rewrites: [PluginRewrite] = []
+    /// Plugins this one requires (`plx_plugin_info.required_plugins`) that are not loaded: set_info was
+    /// refused, and the loader loads them first or refuses the plugin naming them.
+    var missingRequirements: [String] = []
 
     init(path: String) { self.path = path }
 
@@ -32,6 +36,7 @@ final class PluginRegistration {
         registrar.register_layer = { reg, layer in PluginRegistration.from(reg)?.report { try $0.register(layer) } ?? StatusCode.invalidArgument.rawValue }
         registrar.register_decomposition = { reg, def in PluginRegistration.from(reg)?.report { try $0.register(def) } ?? StatusCode.invalidArgument.rawValue }
         registrar.register_gradient = { reg, gradient in PluginRegistration.from(reg)?.report { try $0.register(gradient) } ?? StatusCode.invalidArgument.rawValue }
+        registrar.register_rewrite = { reg, rewrite in PluginRegistration.from(reg)?.report { try $0.register(rewrite) } ?? StatusCode.invalidArgument.rawValue }
         return registrar
     }
 
@@ -65,15 +70,22 @@ final class PluginRegistration {
             throw error
         }
         guard self.info == nil else { throw PlexusError.invalid("set_info was called twice") }
-        guard info.pointee.struct_size >= UInt32(MemoryLayout<plx_plugin_info>.size) else {
-            throw PlexusError.invalid("plx_plugin_info.struct_size \(info.pointee.struct_size) is too small")
-        }
-        let name = try CAttributeFunctions.string(info.pointee.name, "plugin name")
-        let version = try CAttributeFunctions.string(info.pointee.version, "plugin version")
+        let given = try Self.definition(info, "plugin info", \.struct_size, type: "plx_plugin_info", since: \.required_plugins)
+        let name = try CAttributeFunctions.string(given.name, "plugin name")
+        let version = try CAttributeFunctions.string(given.version, "plugin version")
         guard !name.isEmpty else { throw PlexusError.invalid("plugin name is empty") }
-        guard let kind = PluginKind(rawValue: info.pointee.kind) else { throw PlexusError.invalid("unknown plugin kind \(info.pointee.kind)") }
-        self.info = (name, version, kind, info.pointee.license.map { String(cString: $0) },
-                     info.pointee.description.map { String(cString: $0) })
+        guard let kind = PluginKind(rawValue: given.kind) else { throw PlexusError.invalid("unknown plugin kind \(given.kind)") }
+        guard given.n_required_plugins <= 64 else { throw PlexusError.invalid("plugin \(name) requires \(given.n_required_plugins) plugins (at most 64)") }
+        let requires = try CAttributeFunctions.array(given.required_plugins, given.n_required_plugins, "required_plugins") {
+            try CAttributeFunctions.string($0, "a name in required_plugins")
+        }
+        let loaded = Set(OpRegistry.shared.plugins.map(\.name))
+        missingRequirements = requires.filter { !loaded.contains($0) }
+        if !missingRequirements.isEmpty {
+            throw PlexusError(.notFound, "plugin '\(name)' requires plugin(s) \(missingRequirements.map { "'\($0)'" }.joined(separator: ", ")), "
+                              + "which are not loaded")
+        }
+        self.info = (name, version, kind, given.license.map { String(cString: $0) }, given.description.map { String(cString: $0) }, requires)
     }
 
     private var pluginName: String {
@@ -85,15 +97,23 @@ final class PluginRegistration {
     }
 
     /// The struct a plugin passed, after checking it is not NULL and its `struct_size` covers
-    /// this host's layout (the ABI's versioning rule for every definition struct).
+    /// this host's layout (the ABI's versioning rule for every definition struct). A struct that
+    /// grew in a later minor (`since`: its first appended field) may come from an older plugin
+    /// that ends before that field: it is read up to its `struct_size` and the rest is zero,
+    /// which every appended field takes to mean "not given".
     private static func definition<Definition>(_ pointer: UnsafePointer<Definition>?, _ what: String,
-                                               _ structSize: KeyPath<Definition, UInt32>, type: String) throws -> Definition {
+                                               _ structSize: KeyPath<Definition, UInt32>, type: String,
+                                               since appended: PartialKeyPath<Definition>? = nil) throws -> Definition {
         guard let pointer else { throw PlexusError.invalid("\(what) is NULL") }
-        let definition = pointer.pointee
-        guard definition[keyPath: structSize] >= UInt32(MemoryLayout<Definition>.size) else {
-            throw PlexusError.invalid("\(type).struct_size \(definition[keyPath: structSize]) is too small")
-        }
-        return definition
+        let size = Int(UnsafeRawPointer(pointer).load(fromByteOffset: MemoryLayout<Definition>.offset(of: structSize)!, as: UInt32.self))
+        let minimum = appended.flatMap { MemoryLayout<Definition>.offset(of: $0) } ?? MemoryLayout<Definition>.size
+        guard size >= minimum else { throw PlexusError.invalid("\(type).struct_size \(size) is too small") }
+        guard size < MemoryLayout<Definition>.size else { return pointer.pointee }
+        let copy = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<Definition>.size, alignment: MemoryLayout<Definition>.alignment)
+        defer { copy.deallocate() }
+        copy.initializeMemory(as: UInt8.self, repeating: 0, count: MemoryLayout<Definition>.size)
+        copy.copyMemory(from: pointer, byteCount: size)
+        return copy.load(as: Definition.self)
     }
 
     /// The op key of a definition's domain (NULL = default) and name.
@@ -127,7 +147,7 @@ final class PluginRegistration {
 
     private func register(_ kernel: UnsafePointer<plx_kernel_def>?) throws {
         let plugin = try pluginName
-        let k = try Self.definition(kernel, "kernel", \.struct_size, type: "plx_kernel_def")
+        let k = try Self.definition(kernel, "kernel", \.struct_size, type: "plx_kernel_def", since: \.inplace_inputs)
         let key = try Self.key(k.domain, k.op, "kernel op name")
         let backend = try CAttributeFunctions.string(k.backend, "kernel backend")
         guard !backend.isEmpty else { throw PlexusError.invalid("\(key): backend name is empty") }
@@ -136,8 +156,9 @@ final class PluginRegistration {
             throw PlexusError(.alreadyExists, "a \(backend) kernel for \(key) is registered twice by this plugin")
         }
         try OpRegistry.shared.checkFree(kernel: key, backend: backend)
+        let inPlace = (0..<64).filter { k.inplace_inputs & (1 << UInt64($0)) != 0 }
         kernels.append(Kernel(key: key, backend: backend, priority: Int(k.priority), plugin: plugin,
-                              supports: k.supports, compute: compute, user: k.user, sequence: 0))
+                              supports: k.supports, compute: compute, user: k.user, inPlaceInputs: inPlace, sequence: 0))
     }
 
     private func register(_ gradient: UnsafePointer<plx_gradient_def>?) throws {
@@ -189,6 +210,24 @@ final class PluginRegistration {
         decompositions.append((key, function, d.user))
     }
 
+    private func register(_ rewrite: UnsafePointer<plx_rewrite_def>?) throws {
+        let plugin = try pluginName
+        let r = try Self.definition(rewrite, "rewrite definition", \.struct_size, type: "plx_rewrite_def")
+        let name = try CAttributeFunctions.string(r.name, "rewrite name")
+        guard !name.isEmpty else { throw PlexusError.invalid("rewrite name is empty") }
+        guard let function = r.rewrite else { throw PlexusError.invalid("rewrite \(name): rewrite function is NULL") }
+        guard let phase = PluginRewrite.Phase(rawValue: r.phase) else { throw PlexusError.invalid("rewrite \(name): unknown phase \(r.phase)") }
+        let optimization = r.optimization == 0 ? GraphOptimizations.backendRewrites : GraphOptimizations(rawValue: r.optimization)
+        guard optimization.rawValue.nonzeroBitCount == 1, GraphOptimizations.rewrites.contains(optimization) else {
+            throw PlexusError.invalid("rewrite \(name): optimization must be one PLX_OPTIMIZE_* rewrite bit "
+                                      + "(\(GraphOptimizations.rewrites.rawValue) holds them) or 0, got \(r.optimization)")
+        }
+        guard !rewrites.contains(where: { $0.name == name }), !PluginRewrites.contains(plugin: plugin, name: name) else {
+            throw PlexusError(.alreadyExists, "plugin \(plugin) registers rewrite \(name) twice")
+        }
+        rewrites.append(PluginRewrite(plugin: plugin, name: name, optimization: optimization, phase: phase, function: function, user: r.user))
+    }
+
     /// Copies C attribute specs.
     static func specs(_ pointer: UnsafePointer<plx_attr_spec>?, _ count: Int, owner: String) throws -> [AttributeSpec] {
         try CAttributeFunctions.array(pointer, count, "attrs") { spec in
@@ -220,6 +259,7 @@ final class PluginRegistration {
         let ops = Set(schemas.map(\.key) + kernels.map(\.key)).sorted()
         return PluginRecord(name: info.name, version: info.version, kind: info.kind, license: info.license,
                             description: info.description, path: path, ops: ops,
-                            backends: Set(kernels.map(\.backend)).sorted(), layers: layers.map(\.name).sorted())
+                            backends: Set(kernels.map(\.backend)).sorted(), layers: layers.map(\.name).sorted(),
+                            requires: info.requires)
     }
 }

@@ -65,6 +65,11 @@ public struct OpDefinition {
     /// The forward written with other ops (returning the outputs), run instead of the kernel
     /// while gradients are recorded so autograd differentiates through it; or nil.
     public var decomposition: ((Decomposition) throws -> [KernelTensor])?
+    /// Inputs whose memory the kernel may write output 0 into when the host offers it
+    /// (`plx_kernel_def.inplace_inputs`): only for kernels that read each element of such an
+    /// input before writing the same element of the output, and allocate output 0 with
+    /// `KernelContext.output` (which returns the offered memory).
+    public var inPlaceInputs: [Int] = []
 
     /// "No upper limit" for `inputs`/`outputs`.
     public static let variadic = Int(Int32.max)
@@ -92,6 +97,17 @@ public struct OpDefinition {
     public func decomposed(_ body: @escaping (Decomposition) throws -> [KernelTensor]) -> OpDefinition {
         var copy = self
         copy.decomposition = body
+        return copy
+    }
+
+    /// This definition with a kernel that may write output 0 into these inputs' memory (see
+    /// `inPlaceInputs`).
+    public func inPlace(_ inputs: Int...) -> OpDefinition { inPlace(inputs) }
+
+    /// This definition with a kernel that may write output 0 into these inputs' memory.
+    public func inPlace(_ inputs: [Int]) -> OpDefinition {
+        var copy = self
+        copy.inPlaceInputs = inputs
         return copy
     }
 

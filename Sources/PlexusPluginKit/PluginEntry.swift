@@ -17,6 +17,33 @@ public struct PluginRegistrar {
         init(_ definition: OpDefinition) { self.definition = definition }
     }
 
+    final class RewriteBox {
+        let definition: RewriteDefinition
+        init(_ definition: RewriteDefinition) { self.definition = definition }
+    }
+
+    /// Registers a graph rewrite. A host older than plugin ABI 1.2 runs no plugin rewrites: the
+    /// rewrite is then skipped (rewrites only make sessions faster).
+    public func register(_ rewrite: RewriteDefinition) throws {
+        let offset = MemoryLayout<plx_plugin_registrar>.offset(of: \plx_plugin_registrar.register_rewrite)!
+        guard Int(raw.pointee.struct_size) >= offset + MemoryLayout<UnsafeRawPointer>.size,
+              let registerRewrite = raw.pointee.register_rewrite else { return }
+        var definition = plx_rewrite_def()
+        definition.struct_size = UInt32(MemoryLayout<plx_rewrite_def>.size)
+        definition.optimization = rewrite.optimization
+        definition.phase = rewrite.phase.rawValue
+        definition.user = Unmanaged.passRetained(RewriteBox(rewrite)).toOpaque()
+        definition.rewrite = { graph, user in
+            let rewrite = Unmanaged<RewriteBox>.fromOpaque(user!).takeUnretainedValue().definition
+            return reportingErrors { try rewrite.body(PluginGraph(raw: graph)) }
+        }
+        let status = rewrite.name.withCString { name in
+            definition.name = name
+            return registerRewrite(raw, &definition)
+        }
+        try check(status, "rewrite \(rewrite.name)")
+    }
+
     /// Registers the schema and the kernel of `definition`.
     public func register(_ definition: OpDefinition) throws {
         let box = Unmanaged.passRetained(KernelBox(definition)).toOpaque()
@@ -109,6 +136,7 @@ public struct PluginRegistrar {
         var kernel = plx_kernel_def()
         kernel.struct_size = UInt32(MemoryLayout<plx_kernel_def>.size)
         kernel.priority = Int32(priority)
+        for input in definition.inPlaceInputs where (0..<64).contains(input) { kernel.inplace_inputs |= 1 << UInt64(input) }
         kernel.user = box
         kernel.compute = { context, inputs, inputCount, attributes, user in
             let definition = Unmanaged<KernelBox>.fromOpaque(user!).takeUnretainedValue().definition
@@ -150,14 +178,17 @@ public struct PluginDescription {
     public var license: String?
     /// One line.
     public var summary: String?
+    /// Plugins that must be loaded first (`plx_plugin_info.required_plugins`).
+    public var requires: [String]
 
     /// Describes a plugin.
-    public init(name: String, version: String, kind: Int32, license: String? = nil, summary: String? = nil) {
+    public init(name: String, version: String, kind: Int32, license: String? = nil, summary: String? = nil, requires: [String] = []) {
         self.name = name
         self.version = version
         self.kind = kind
         self.license = license
         self.summary = summary
+        self.requires = requires
     }
 }
 
@@ -185,7 +216,13 @@ public enum PluginEntry {
                             info.version = version
                             info.license = license
                             info.description = summary
-                            return registrar.pointee.set_info(registrar, &info)
+                            let names = description.requires.map { strdup($0) }
+                            defer { names.forEach { free($0) } }
+                            return names.map { UnsafePointer($0) }.withUnsafeBufferPointer { required in
+                                info.required_plugins = required.baseAddress
+                                info.n_required_plugins = required.count
+                                return registrar.pointee.set_info(registrar, &info)
+                            }
                         }
                     }
                 }

@@ -23,7 +23,7 @@
  * - **Threads.** A kernel's `compute` may run on several threads at once with different inputs:
  *   its `user` state must be immutable after registration. host->parallel_for is the way to use
  *   more threads; it honours the user's thread setting. set_error may be called only on the
- *   thread that entered the plugin (init, infer or compute), not inside parallel_for bodies.
+ *   thread that entered the plugin (init, infer, compute or a rewrite), not inside parallel_for bodies.
  * - **Errors.** Nothing may throw, trap or call exit across the boundary. A plugin reports a
  *   failure by calling host->set_error(code, message) and returning that code.
  */
@@ -38,8 +38,15 @@ extern "C" {
 
 /** Major version of the plugin ABI: a plugin built for another major is refused. */
 #define PLX_PLUGIN_ABI_MAJOR 1
-/** Minor version of the plugin ABI: grows when entries are appended to the tables. */
-#define PLX_PLUGIN_ABI_MINOR 1
+/**
+ * Minor version of the plugin ABI: grows when entries are appended to the tables.
+ * 1.1: host->max_allocation_bytes. 1.2: kernels declare in-place inputs
+ * (plx_kernel_def.inplace_inputs), plugins declare the plugins they need
+ * (plx_plugin_info.required_plugins), register graph rewrites (reg->register_rewrite) that read and edit
+ * a session's graph through the host's `graph_*` functions, and copy attribute sets
+ * (host->attrs_copy).
+ */
+#define PLX_PLUGIN_ABI_MINOR 2
 
 /** Attribute types; the values equal ONNX `AttributeProto.AttributeType`. */
 #define PLX_ATTR_FLOAT 1
@@ -68,6 +75,11 @@ typedef struct plx_gradient_context plx_gradient_context;
 typedef struct plx_layer_builder plx_layer_builder;
 /** The context of one layer forward call (owned by the host; valid during forward only). */
 typedef struct plx_layer_context plx_layer_context;
+/**
+ * A session's copy of a model graph being rewritten (ABI 1.2; owned by the host; valid during a
+ * rewrite call only). Read and edited with the host's `graph_*` functions.
+ */
+typedef struct plx_graph plx_graph;
 
 /** How the host initialises a parameter or buffer it creates for a layer. */
 #define PLX_INIT_ZEROS 0
@@ -90,6 +102,16 @@ typedef struct plx_plugin_info {
     const char *version;  /**< Version of the plugin, e.g. "1.0.0" (required). */
     const char *license;  /**< SPDX identifier, or NULL. */
     const char *description; /**< One line, or NULL. */
+    /**
+     * ABI 1.2: names of the plugins this one needs loaded first (a backend whose kernels serve
+     * another plugin's ops, as openblas needs cpu), or NULL. Copied. When one is not loaded,
+     * set_info refuses with ::PLX_ERR_NOT_FOUND and the plugin must return that status at once
+     * without registering anything; the loader then loads the missing plugin if it can find it
+     * (the plugins folders, their index) and calls plx_plugin_init again, or refuses the plugin
+     * with an error naming what is missing.
+     */
+    const char *const *required_plugins;
+    size_t n_required_plugins; /**< ABI 1.2: length of `required_plugins`. */
 } plx_plugin_info;
 
 /** One attribute an operator accepts. */
@@ -149,6 +171,15 @@ typedef struct plx_kernel_def {
     plx_kernel_supports_fn supports; /**< Dtype filter, or NULL for all dtypes. */
     plx_kernel_fn compute;    /**< The kernel (required). */
     void *user;               /**< Immutable state passed to `supports` and `compute`. */
+    /**
+     * ABI 1.2: bit i set = output 0 may be written into input i's memory. When the host offers
+     * such an input (one that dies at this node, is read once there and has output 0's byte
+     * size), host->kernel_output(ctx, 0, ...) returns that memory instead of new memory; the
+     * kernel must then read each element of the input before it writes the same element of the
+     * output (true of elementwise maps, not of transposes or reductions). 0: never in place.
+     * Bits at or beyond 64 inputs cannot be declared.
+     */
+    uint64_t inplace_inputs;
 } plx_kernel_def;
 
 /**
@@ -223,6 +254,59 @@ typedef struct plx_decomposition_def {
 } plx_decomposition_def;
 
 /**
+ * A graph rewrite (ABI 1.2): reads the session's graph through the host's `graph_*` functions
+ * and edits it (fuses nodes into the plugin's own ops, pre-packs constant weights with an op
+ * call and adds the result as a constant). It must keep the graph's results the same, up to
+ * float rounding, and may only use ops that are registered. Returns ::PLX_OK, or reports with
+ * host->set_error and returns the code: session creation then fails with a message naming the
+ * plugin and the rewrite. Runs on the thread creating the session, gradients off; may run on
+ * several threads at once for different sessions, so `user` must be immutable.
+ */
+typedef plx_status (*plx_rewrite_fn)(plx_graph *graph, void *user);
+
+/** Rewrite phases: every rewrite of an earlier phase runs before any of a later one. */
+#define PLX_REWRITE_PHASE_FUSE 0 /**< Fusions: several nodes become one. */
+#define PLX_REWRITE_PHASE_PACK 1 /**< Layouts and pre-packed weights, after the fusions settled which nodes remain. */
+
+/**
+ * A graph rewrite a plugin registers (ABI 1.2). Copied by the host.
+ *
+ * Order at session creation: the core's own rewrites (Identity elimination, BatchNormalization
+ * folding, which know only standard ONNX ops) first; then plugin rewrites by `phase`, within a
+ * phase by plugin load order, within a plugin in registration order. A rewrite runs only when
+ * its switch is on (not set in plx_session_options.disabled_optimizations).
+ */
+typedef struct plx_rewrite_def {
+    uint32_t struct_size;  /**< sizeof(plx_rewrite_def). */
+    const char *name;      /**< Name for messages and profiles, unique within the plugin, e.g. "fuse-conv-activation". */
+    /**
+     * The one `PLX_OPTIMIZE_*` bit of plexus.h that turns this rewrite off, e.g.
+     * ::PLX_OPTIMIZE_FUSE_ACTIVATIONS; 0 means ::PLX_OPTIMIZE_BACKEND_REWRITES. Memory switches
+     * (REUSE_BUFFERS, IN_PLACE) are refused.
+     */
+    uint32_t optimization;
+    int32_t phase;         /**< One of `PLX_REWRITE_PHASE_*`. */
+    plx_rewrite_fn rewrite; /**< The rewrite (required). */
+    void *user;            /**< Immutable state passed to `rewrite`. */
+} plx_rewrite_def;
+
+/**
+ * A node to put into a graph being rewritten (host->graph_replace_node, graph_add_node).
+ * Everything is copied; an omitted optional input or output is "".
+ */
+typedef struct plx_graph_node {
+    uint32_t struct_size;       /**< sizeof(plx_graph_node). */
+    const char *domain;         /**< Operator domain ("" or NULL for ai.onnx). */
+    const char *op;             /**< Operator name; the op must be registered. */
+    const char *name;           /**< Node name for messages, or NULL. */
+    const char *const *inputs;  /**< Value names read. */
+    size_t n_inputs;
+    const char *const *outputs; /**< Value names written. */
+    size_t n_outputs;
+    const plx_attrs *attrs;     /**< Attributes, or NULL for none. Copied. */
+} plx_graph_node;
+
+/**
  * Handed to plx_plugin_init(). The first four fields are frozen for every ABI version.
  * Registrations are staged and kept only if plx_plugin_init() returns ::PLX_OK.
  */
@@ -244,6 +328,12 @@ struct plx_plugin_registrar {
     plx_status (*register_layer)(plx_plugin_registrar *reg, const plx_layer_def *layer);
     /** Registers the decomposition of an op. ::PLX_ERR_ALREADY_EXISTS if the op has one. */
     plx_status (*register_decomposition)(plx_plugin_registrar *reg, const plx_decomposition_def *def);
+    /**
+     * ABI 1.2: registers a graph rewrite run at session creation. ::PLX_ERR_ALREADY_EXISTS if
+     * this plugin registered one of that name; ::PLX_ERR_INVALID_ARGUMENT for an unknown phase
+     * or a switch that is not one rewrite bit.
+     */
+    plx_status (*register_rewrite)(plx_plugin_registrar *reg, const plx_rewrite_def *def);
 };
 
 /* ---------------------------------------------------------------------------------------------
@@ -389,6 +479,65 @@ typedef struct plx_host_api {
      * more. Outputs from host->kernel_output are checked by the host itself.
      */
     int64_t (*max_allocation_bytes)(void);
+
+    /**
+     * ABI 1.2: a new attribute set holding a copy of every attribute of `a` (NULL: an empty set),
+     * owned by the caller (release with attrs_release). Used to build a node from another's
+     * attributes. ::PLX_ERR_INVALID_ARGUMENT when `out` is NULL.
+     */
+    plx_status (*attrs_copy)(const plx_attrs *a, plx_attrs **out);
+
+    /*
+     * ABI 1.2: the graph a rewrite is given. Nodes are numbered 0 ..< graph_node_count; a removed
+     * node keeps its number (graph_node says ::PLX_ERR_NOT_FOUND) and added nodes take the next
+     * numbers, so numbers stay valid during the rewrite. Nodes are in no particular order (the
+     * session sorts them). Strings, attribute sets and tensors returned are borrowed and stay
+     * valid until the rewrite returns. Only the thread running the rewrite may call these.
+     */
+    /** Number of node numbers in use (removed nodes included). 0 for a NULL graph. */
+    size_t (*graph_node_count)(const plx_graph *g);
+    /**
+     * Node `node`: its domain ("" for ai.onnx), op, name ("" when unnamed) and input and output
+     * counts; any out-pointer may be NULL. ::PLX_ERR_NOT_FOUND for a removed node,
+     * ::PLX_ERR_INVALID_ARGUMENT for a number out of range.
+     */
+    plx_status (*graph_node)(const plx_graph *g, size_t node, const char **domain, const char **op,
+                             const char **name, size_t *n_inputs, size_t *n_outputs);
+    /** Name of input `index` of `node` ("" for an omitted optional input); NULL when out of range or removed. */
+    const char *(*graph_node_input)(const plx_graph *g, size_t node, size_t index);
+    /** Name of output `index` of `node` ("" for an unused optional output); NULL when out of range or removed. */
+    const char *(*graph_node_output)(const plx_graph *g, size_t node, size_t index);
+    /** The attributes of `node` (read with attrs_get_*); NULL when out of range or removed. */
+    const plx_attrs *(*graph_node_attrs)(const plx_graph *g, size_t node);
+    /** The live node writing `value`, or -1 (a graph input, a constant, unknown). */
+    int64_t (*graph_producer)(const plx_graph *g, const char *value);
+    /** Number of live nodes reading `value` (a node reading it twice counts once). */
+    size_t (*graph_reader_count)(const plx_graph *g, const char *value);
+    /** The `index`-th live node reading `value` (in node order), or -1 when out of range. */
+    int64_t (*graph_reader)(const plx_graph *g, const char *value, size_t index);
+    /** Nonzero when `value` is an output of the graph (its producer must keep writing it). */
+    int32_t (*graph_is_output)(const plx_graph *g, const char *value);
+    /**
+     * The constant `value` (an initializer a caller cannot replace by feeding an input of that
+     * name), borrowed; NULL when `value` is not constant.
+     */
+    plx_tensor *(*graph_constant)(const plx_graph *g, const char *value);
+    /**
+     * Replaces node `node` by `def` (copied). ::PLX_ERR_NOT_FOUND for a removed node or an
+     * unregistered op, ::PLX_ERR_INVALID_ARGUMENT for a bad definition.
+     */
+    plx_status (*graph_replace_node)(plx_graph *g, size_t node, const plx_graph_node *def);
+    /** Adds a node (copied) and writes its number to `index` (may be NULL). Errors as graph_replace_node. */
+    plx_status (*graph_add_node)(plx_graph *g, const plx_graph_node *def, size_t *index);
+    /** Removes node `node`; its readers must be rewired by the rewrite. ::PLX_ERR_NOT_FOUND if already removed. */
+    plx_status (*graph_remove_node)(plx_graph *g, size_t node);
+    /**
+     * Adds `tensor` (the graph takes its own reference) as a constant under `suggested_name`, or
+     * that name with a numeric suffix when it is taken, and writes the name used to `name`
+     * (borrowed; may be NULL). Initializers no node reads any more are dropped after the rewrites.
+     */
+    plx_status (*graph_add_constant)(plx_graph *g, const char *suggested_name, plx_tensor *tensor,
+                                     const char **name);
 } plx_host_api;
 
 /** Name of the one symbol a plugin exports. */

@@ -90,16 +90,11 @@ struct GraphRewriter {
         return name
     }
 
-    /// The name of constant `value` transformed by `op` (a packing op run once, here), added as
-    /// a new constant `value` + `suffix` the first time and found in `done` after that, so a
-    /// constant several nodes read is transformed once.
-    mutating func transformedConstant(_ value: String, _ tensor: Tensor, by op: OpKey, suffix: String,
-                                      done: inout [String: String]) throws -> String {
-        if let known = done[value] { return known }
-        let result = try withoutGradients { try OpRegistry.shared.call(op, [tensor]) }
-        let name = addConstant(result[0], suggestedName: value + suffix)
-        done[value] = name
-        return name
+    /// Adds a node and returns its index (nodes are in any order: sessions sort them).
+    mutating func add(_ node: Graph.Node) -> Int {
+        graph.nodes.append(node)
+        index(node: graph.nodes.count - 1)
+        return graph.nodes.count - 1
     }
 
     /// The rewritten graph; initializers that no node, graph input or output uses are dropped.
