@@ -13,6 +13,7 @@ public func plx_plugin_init(_ host: UnsafePointer<plx_host_api>?, _ registrar: U
     ) { registrar in
         for op in CNNOperators.all { try registrar.register(op) }
         for layer in CNNLayers.all { try registrar.register(layer) }
+        for rewrite in CNNOperators.rewrites { try registrar.register(rewrite) }
     }
 }
 
@@ -25,6 +26,14 @@ enum CNNOperators {
             + [BatchNormalization.definition, InstanceNormalization.definition, LRN.definition] + Resize.definitions
             + DepthToSpace.definitions
             + (PanelConvolution.microKernel != nil ? [PackFilters.definition] : [])
+    }
+}
+
+extension CNNOperators {
+    /// The graph rewrites into the plugin's FusedConv, and its filter pre-packing where
+    /// PackFilters is registered.
+    static var rewrites: [RewriteDefinition] {
+        ConvFusion.rewrites + (PanelConvolution.microKernel != nil ? [FilterPacking.rewrite] : [])
     }
 }
 

@@ -12,6 +12,7 @@ public func plx_plugin_init(_ host: UnsafePointer<plx_host_api>?, _ registrar: U
         backend: "cpu", priority: 0
     ) { registrar in
         for definition in CPUOperators.all { try registrar.register(GradientRules.attach(definition)) }
+        if !PackedMatMul.definitions.isEmpty { try registrar.register(MatMulPacking.rewrite) }
     }
 }
 

@@ -8,8 +8,8 @@ import Synchronization
 /// them through the packed GEMM kernel, packing X's rows per call (X is the activation, usually
 /// far smaller than W). Unpacked, every call had OpenBLAS repack all of W (a BERT FFN weight is
 /// 9 MB), and W's rows, often a power-of-two stride apart, fall into the same few L1 sets. Sessions
-/// rewrite MatMul nodes with constant float32 2-D weights into these (GraphOptimizations
-/// `packFilters`); registered only where the AVX-512 kernel runs.
+/// rewrite MatMul nodes with constant float32 2-D weights into these (MatMulPacking, under
+/// `PLX_OPTIMIZE_PREPACK_WEIGHTS`); registered only where the AVX-512 kernel runs.
 enum PackedMatMul {
     static var definitions: [OpDefinition] {
         guard plx_cpu_avx512_available() != 0 else { return [] }

@@ -28,7 +28,7 @@ struct BenchCommand: ParsableCommand {
     var profile = false
     @Flag(help: "Also print the mean time per run of each node over the timed runs (to stderr), in run order.")
     var profileNodes = false
-    @Option(name: .customLong("disable"), help: "An optimisation to skip: identities, batchnorm, activations, residuals, buffers, inplace, packing, all (repeatable).")
+    @Option(name: .customLong("disable"), help: "An optimisation to skip: identities, batchnorm, activations, residuals, buffers, inplace, packing, plugin-rewrites, all (repeatable).")
     var disabled: [String] = []
 
     func validate() throws {
@@ -62,8 +62,8 @@ struct BenchCommand: ParsableCommand {
             let named: [String: GraphOptimizations] = ["identities": .eliminateIdentities, "batchnorm": .foldBatchNormalization,
                                                        "activations": .fuseActivations, "residuals": .fuseResiduals,
                                                        "buffers": .reuseBuffers, "inplace": .inPlace,
-                                                       "packing": .packFilters, "all": .all]
-            guard let rewrite = named[name] else { throw ValidationError("--disable takes identities, batchnorm, activations, residuals, buffers, inplace, packing or all, got '\(name)'") }
+                                                       "packing": .prepackWeights, "plugin-rewrites": .backendRewrites, "all": .all]
+            guard let rewrite = named[name] else { throw ValidationError("--disable takes identities, batchnorm, activations, residuals, buffers, inplace, packing, plugin-rewrites or all, got '\(name)'") }
             optimizations.subtract(rewrite)
         }
         let loadStart = monotonicSeconds()

@@ -3,7 +3,7 @@ import PlexusPluginKit
 /// `ai.plexus` FusedConv: `activation(Conv(X, W, B) + Z)`, the optional `Z` being a residual
 /// input added before an optional activation (Relu, LeakyRelu with `alpha`, Clip with optional
 /// `min`/`max`, Sigmoid, or `None`), applied in place while the output is fresh. Sessions make
-/// it from Conv → Add → activation chains (GraphOptimizations); it is not an ONNX op and is never
+/// it from Conv → Add → activation chains (this plugin's rewrites, ConvFusion); it is not an ONNX op and is never
 /// exported. A Z that broadcasts to a larger shape than the convolution's is added as Add does.
 /// With `packed_filters = 1`, W holds the filters as PackFilters wrote them (sessions pack
 /// constant filters once), which only the packed GEMM paths read (panels and ShiftedConvolution).

@@ -5,7 +5,7 @@ import PlexusPluginKit
 /// layout of the CPU plugin's packed GEMM kernel (`plx_cpu_sgemm_pack`: blocks of 12 filters,
 /// each step over C·kh·kw holding the block's values side by side). The result keeps W's shape
 /// and size; only a FusedConv with `packed_filters = 1` reads it. Sessions run it once, on
-/// constant filters (GraphOptimizations.packFilters), which is onnxruntime's weight
+/// constant filters (this plugin's FilterPacking rewrite), which is onnxruntime's weight
 /// pre-packing. Registered only where the panel convolution runs (a CPU with AVX2): it and
 /// ShiftedConvolution (AVX-512) are the paths that read packed filters.
 enum PackFilters {
