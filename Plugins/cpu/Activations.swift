@@ -35,7 +35,8 @@ struct HardSwishMap: FloatMap {
     func apply<T: CPUFloat>(_ x: T) -> T { x * Swift.max(Swift.min(x / 6 + T(0.5), 1), 0) }
 }
 
-/// Activation functions with attributes, and Clip.
+/// Activation functions with attributes, and Clip: elementwise maps that read element i before
+/// writing it, so each may write into its input's memory (`inPlace(0)`; Clip's bounds are scalars).
 enum Activations {
     static var definitions: [OpDefinition] {
         let floats = DTypes.first(DTypes.floats.union(DTypes.halfs))
@@ -44,18 +45,18 @@ enum Activations {
             OpDefinition("LeakyRelu", since: 16, inputs: 1...1, attributes: [AttributeDeclaration("alpha", .float, default: .float(0.01))],
                          doc: "x if x >= 0 else alpha*x", supports: floats, infer: same, compute: { context in
                              try Maps.computeFloat(context, LeakyRectify(alpha: try context.attributes.float("alpha")!))
-                         }),
+                         }).inPlace(0),
             OpDefinition("Elu", since: 6, inputs: 1...1, attributes: [AttributeDeclaration("alpha", .float, default: .float(1))],
                          doc: "x if x >= 0 else alpha*(e^x-1)", supports: floats, infer: same, compute: { context in
                              try Maps.computeFloat(context, ExponentialLinear(alpha: try context.attributes.float("alpha")!))
-                         }),
+                         }).inPlace(0),
             OpDefinition("Selu", since: 6, inputs: 1...1,
                          attributes: [AttributeDeclaration("alpha", .float, default: .float(1.67326319217681884765625)),
                                       AttributeDeclaration("gamma", .float, default: .float(1.05070102214813232421875))],
                          doc: "scaled ELU", supports: floats, infer: same, compute: { context in
                              try Maps.computeFloat(context, ScaledExponentialLinear(alpha: try context.attributes.float("alpha")!,
                                                                                     gamma: try context.attributes.float("gamma")!))
-                         }),
+                         }).inPlace(0),
             OpDefinition("Gelu", since: 20, inputs: 1...1, attributes: [AttributeDeclaration("approximate", .string, default: .string("none"))],
                          doc: "Gaussian error linear unit (exact, or the tanh approximation)", supports: floats, infer: same,
                          compute: { context in
@@ -64,20 +65,20 @@ enum Activations {
                                  throw PlexusError.invalid("Gelu: approximate must be 'none' or 'tanh', got '\(mode)'")
                              }
                              try Maps.computeFloat(context, GaussianErrorLinear(tanhApproximation: mode == "tanh"))
-                         }).decomposed(geluDecomposition),
+                         }).decomposed(geluDecomposition).inPlace(0),
             OpDefinition("Softplus", since: 1, inputs: 1...1, doc: "log(1+e^x)", supports: floats, infer: same,
-                         compute: { try Maps.computeFloat($0, SoftPlus()) }),
+                         compute: { try Maps.computeFloat($0, SoftPlus()) }).inPlace(0),
             OpDefinition("HardSigmoid", since: 6, inputs: 1...1,
                          attributes: [AttributeDeclaration("alpha", .float, default: .float(0.2)),
                                       AttributeDeclaration("beta", .float, default: .float(0.5))],
                          doc: "max(0, min(1, alpha*x+beta))", supports: floats, infer: same, compute: { context in
                              try Maps.computeFloat(context, HardLogistic(alpha: try context.attributes.float("alpha")!,
                                                                          beta: try context.attributes.float("beta")!))
-                         }),
+                         }).inPlace(0),
             OpDefinition("HardSwish", since: 14, inputs: 1...1, doc: "x*HardSigmoid(x; 1/6, 1/2)", supports: floats, infer: same,
-                         compute: { try Maps.computeFloat($0, HardSwishMap()) }),
+                         compute: { try Maps.computeFloat($0, HardSwishMap()) }).inPlace(0),
             OpDefinition("Clip", since: 13, inputs: 1...3, doc: "clamp to [min, max] (optional inputs)",
-                         supports: DTypes.first(DTypes.numeric), infer: same, compute: clip),
+                         supports: DTypes.first(DTypes.numeric), infer: same, compute: clip).inPlace(0),
         ]
     }
 

@@ -12,6 +12,10 @@ enum ElementwiseBinary {
                          supports: DTypes.first(DTypes.numeric.union(DTypes.halfs)),
                          infer: Inference.broadcast(),
                          compute: { try compute($0, operation) })
+                // Element i of the output reads element i of an input of the output's size (or
+                // a broadcast value), so either operand may take the output; Pow's exponent may
+                // have another type and is cast first.
+                .inPlace(operation == .pow ? [0] : [0, 1])
         } + [
             OpDefinition("Mod", since: 13, inputs: 2...2, attributes: [AttributeDeclaration("fmod", .int, default: .int(0))],
                          doc: "elementwise remainder (fmod=0: sign of divisor; fmod=1: sign of dividend)",
@@ -42,6 +46,7 @@ enum ElementwiseBinary {
     static func compute(_ context: KernelContext, _ operation: Operation) throws {
         let a = try context.input(0)
         var b = try context.input(1)
+        if try smallFloat(context, a, b, operation) { return }
         var converted: OwnedTensor?
         if operation == .pow && b.dtype != a.dtype {
             converted = try Casting.cast(b, to: a.dtype)  // ONNX Pow allows another exponent type
@@ -66,6 +71,33 @@ enum ElementwiseBinary {
             try TypeDispatch.numeric(a.dtype, op: context.op, Body(plan: plan, a: a, b: b, out: out, operation: operation))
         }
         withExtendedLifetime(converted) {}
+    }
+}
+
+extension ElementwiseBinary {
+    /// Below this many elements a float32 Add, Sub, Mul or Div of equal shapes (or by a single
+    /// value) runs on the calling thread without a broadcast plan: for small tensors the plan
+    /// and the thread hand-off cost more than the arithmetic.
+    static let smallCount = 1 << 14
+
+    /// The small float32 fast path; false when it does not apply.
+    static func smallFloat(_ context: KernelContext, _ a: KernelTensor, _ b: KernelTensor, _ operation: Operation) throws -> Bool {
+        guard a.dtype == .float32, b.dtype == .float32, let code = operation.kernelCode else { return false }
+        let shape: [Int], strideB: Int
+        if a.shape == b.shape {
+            shape = a.shape
+            strideB = 1
+        } else if b.count == 1, b.shape.count <= a.shape.count {
+            shape = a.shape
+            strideB = 0
+        } else {
+            return false
+        }
+        let count = a.count
+        guard count <= smallCount else { return false }
+        let out = try context.output(0, .float32, shape)
+        plx_cpu_arithmetic(code, a.pointer(as: Float.self), 1, b.pointer(as: Float.self), strideB, out.pointer(as: Float.self), count)
+        return true
     }
 }
 

@@ -135,33 +135,36 @@ struct Logistic: FloatMap {
     var float32Loop: ((UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)? { { plx_cpu_sigmoid($0, $1, $2) } }
 }
 
-/// Neg … Erf, IsNaN, IsInf: one-input elementwise operators.
+/// Neg … Erf, IsNaN, IsInf: one-input elementwise operators. The maps read element i before
+/// writing element i (the vector loops of plexus_cpu_kernels.h take y == x; half precision goes
+/// through a widened copy), so those on the session's list may write into their input's memory
+/// (`inPlace(0)`).
 enum ElementwiseUnary {
     static var definitions: [OpDefinition] {
         let signedNumeric = DTypes.floats.union(DTypes.signedIntegers).union(DTypes.halfs)
         let allNumeric = DTypes.numeric.union(DTypes.halfs)
         return [
             OpDefinition("Neg", since: 13, inputs: 1...1, doc: "-x", supports: DTypes.first(signedNumeric),
-                         infer: Inference.sameAsInput(), compute: { try Maps.computeNumber($0, Negate()) }),
+                         infer: Inference.sameAsInput(), compute: { try Maps.computeNumber($0, Negate()) }).inPlace(0),
             OpDefinition("Abs", since: 13, inputs: 1...1, doc: "|x|", supports: DTypes.first(allNumeric),
-                         infer: Inference.sameAsInput(), compute: { try Maps.computeNumber($0, Absolute()) }),
+                         infer: Inference.sameAsInput(), compute: { try Maps.computeNumber($0, Absolute()) }).inPlace(0),
             OpDefinition("Sign", since: 13, inputs: 1...1, doc: "-1, 0 or 1", supports: DTypes.first(allNumeric),
                          infer: Inference.sameAsInput(), compute: { try Maps.computeNumber($0, Signum()) }),
             OpDefinition("Relu", since: 14, inputs: 1...1, doc: "max(x, 0)", supports: DTypes.first(signedNumeric),
-                         infer: Inference.sameAsInput(), compute: { try Maps.computeNumber($0, Rectify()) }),
-            Maps.float("Exp", since: 13, Exponential(), doc: "e^x"),
-            Maps.float("Log", since: 13, Logarithm(), doc: "natural logarithm"),
-            Maps.float("Sqrt", since: 13, SquareRoot(), doc: "square root"),
-            Maps.float("Reciprocal", since: 13, Reciprocal(), doc: "1/x"),
-            Maps.float("Floor", since: 13, RoundDown(), doc: "round toward -inf"),
-            Maps.float("Ceil", since: 13, RoundUp(), doc: "round toward +inf"),
-            Maps.float("Round", since: 11, RoundEven(), doc: "round half to even"),
-            Maps.float("Sin", since: 7, Sine(), doc: "sine"),
-            Maps.float("Cos", since: 7, Cosine(), doc: "cosine"),
+                         infer: Inference.sameAsInput(), compute: { try Maps.computeNumber($0, Rectify()) }).inPlace(0),
+            Maps.float("Exp", since: 13, Exponential(), doc: "e^x").inPlace(0),
+            Maps.float("Log", since: 13, Logarithm(), doc: "natural logarithm").inPlace(0),
+            Maps.float("Sqrt", since: 13, SquareRoot(), doc: "square root").inPlace(0),
+            Maps.float("Reciprocal", since: 13, Reciprocal(), doc: "1/x").inPlace(0),
+            Maps.float("Floor", since: 13, RoundDown(), doc: "round toward -inf").inPlace(0),
+            Maps.float("Ceil", since: 13, RoundUp(), doc: "round toward +inf").inPlace(0),
+            Maps.float("Round", since: 11, RoundEven(), doc: "round half to even").inPlace(0),
+            Maps.float("Sin", since: 7, Sine(), doc: "sine").inPlace(0),
+            Maps.float("Cos", since: 7, Cosine(), doc: "cosine").inPlace(0),
             Maps.float("Tan", since: 7, Tangent(), doc: "tangent"),
-            Maps.float("Tanh", since: 13, HyperbolicTangent(), doc: "hyperbolic tangent"),
-            Maps.float("Sigmoid", since: 13, Logistic(), doc: "1/(1+e^-x)"),
-            Maps.float("Erf", since: 13, ErrorFunction(), doc: "error function"),
+            Maps.float("Tanh", since: 13, HyperbolicTangent(), doc: "hyperbolic tangent").inPlace(0),
+            Maps.float("Sigmoid", since: 13, Logistic(), doc: "1/(1+e^-x)").inPlace(0),
+            Maps.float("Erf", since: 13, ErrorFunction(), doc: "error function").inPlace(0),
             OpDefinition("IsNaN", since: 20, inputs: 1...1, doc: "x is NaN", supports: DTypes.first(DTypes.floats.union(DTypes.halfs)),
                          infer: Inference.sameAsInput(.bool), compute: { try predicate($0) { $0.isNaN } }),
             OpDefinition("IsInf", since: 20, inputs: 1...1,
