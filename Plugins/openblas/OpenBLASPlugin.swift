@@ -13,7 +13,10 @@ public func plx_plugin_init(_ host: UnsafePointer<plx_host_api>?, _ registrar: U
     PluginEntry.initialize(
         host: host, registrar: registrar,
         description: PluginDescription(name: "openblas", version: "0.1.0", kind: PLX_PLUGIN_KIND_BACKEND, license: "MIT",
-                                       summary: "OpenBLAS GEMM kernels for MatMul and Gemm (float32, float64)"),
+                                       summary: "OpenBLAS GEMM kernels for MatMul and Gemm (float32, float64)",
+                                       // Its kernels serve the cpu plugin's MatMul and Gemm schemas, and other dtypes fall
+                                       // through to the cpu kernels.
+                                       requires: ["cpu"]),
         backend: "openblas", priority: 10
     ) { registrar in
         var message = [CChar](repeating: 0, count: 512)
