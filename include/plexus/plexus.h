@@ -575,11 +575,92 @@ void plx_session_release(plx_session *s);
  * inputs: op calls become nodes, parameters and buffers initializers named by their state-dict
  * names, ops from plugins with their own domain custom-domain nodes (with the domain imported).
  * Options (may be NULL): "opset" (int, default 17, 13–23), "input_names" / "output_names"
- * (strings), "dynamic_batch" (int: nonzero makes dim 0 of every input and output symbolic,
- * "batch"). Errors: ops that cannot be written at the opset (::PLX_ERR_UNSUPPORTED), I/O.
+ * (strings, one distinct name per input / output), "dynamic_batch" (int: nonzero makes dim 0
+ * of every input and output symbolic, "batch"), "batch_dim_names" (strings "value=dim name":
+ * the symbolic dim 0 of those values is called so; implies "dynamic_batch"). Which ops exist
+ * at an opset follows onnx's own schema registry; newer ops are written as their
+ * decompositions. Errors: ops that cannot be written at the opset (::PLX_ERR_UNSUPPORTED), bad
+ * options or names (::PLX_ERR_INVALID_ARGUMENT), I/O. Not thread-safe for one layer (it is put
+ * in evaluation mode while traced); different layers may be exported from several threads.
  */
 plx_status plx_onnx_export(plx_layer *model, plx_tensor *const *example_inputs, size_t n, const char *path,
                            const plx_attrs *options);
+
+/**
+ * An ONNX export of a computation the caller runs itself (e.g. a Python module's forward mixing
+ * layers and tensor ops): begin it with the example inputs, name the parameters and buffers the
+ * computation reads, run the computation on the inputs on the same thread, and end it with
+ * the results. Same tracer, node names and encoding as plx_onnx_export(), which is this with
+ * the layer's forward in between. Owned by the caller; bound to the thread that began it.
+ */
+typedef struct plx_onnx_trace plx_onnx_trace;
+
+/**
+ * Begins a trace on the calling thread: until plx_onnx_trace_end() (or _release), every op call
+ * made on this thread — plx_op_call, prepared op calls, and the ops inside plx_layer_forward —
+ * becomes a node, with gradient recording off. `example_inputs` (borrowed) become the graph
+ * inputs; tensors the computation reads that no recorded op produced become initializers
+ * (named by plx_onnx_trace_name(), else "const_N"). Options as plx_onnx_export().
+ *
+ * @param out receives the trace, owned by the caller (plx_onnx_trace_release()).
+ * @return ::PLX_OK; ::PLX_ERR_INVALID_ARGUMENT for bad options or names, or when this thread
+ *         is already tracing; ::PLX_ERR_UNSUPPORTED for an opset outside 13–23. On failure
+ *         `*out` is not written and nothing is recording.
+ * Thread-safety: traces on different threads are independent.
+ */
+plx_status plx_onnx_trace_begin(plx_tensor *const *example_inputs, size_t n, const plx_attrs *options,
+                                plx_onnx_trace **out);
+
+/**
+ * Names `tensor` in the trace as `name` (a parameter or buffer by its state-dict name): when the
+ * computation reads it, it is the initializer `name`. The trace keeps a reference to it. A graph
+ * input keeps its input name. Errors: NULL arguments or an empty name
+ * (::PLX_ERR_INVALID_ARGUMENT). Call on the thread that began the trace.
+ */
+plx_status plx_onnx_trace_name(plx_onnx_trace *trace, plx_tensor *tensor, const char *name);
+
+/**
+ * Ends the trace (recording stops, even on error) and writes the model whose outputs are
+ * `outputs` (borrowed; named by the "output_names" option, else output_N) to `*model`: a new
+ * 1-D uint8 tensor holding the serialized ONNX ModelProto, owned by the caller. A trace ends
+ * once. Errors: ops that cannot be written at the opset (::PLX_ERR_UNSUPPORTED), an
+ * "output_names" count other than `n`, a second end, or a call from another thread than the
+ * one that began it (::PLX_ERR_INVALID_ARGUMENT); on failure `*model` is not written.
+ */
+plx_status plx_onnx_trace_end(plx_onnx_trace *trace, plx_tensor *const *outputs, size_t n, plx_tensor **model);
+
+/**
+ * Frees a trace, first stopping it if it is still recording (after a failed computation).
+ * Call it on the thread that began the trace: from another thread a recording trace cannot be
+ * stopped and keeps that thread tracing. NULL is ignored.
+ */
+void plx_onnx_trace_release(plx_onnx_trace *trace);
+
+/**
+ * Number of non-trainable state tensors (buffers: batch-norm statistics, positional tables) of
+ * the layer and its children; 0 for NULL. Thread-safe.
+ */
+size_t plx_layer_buffer_count(const plx_layer *layer);
+
+/**
+ * Writes the first `n` buffers (in state-dict order, after the parameters) to `out`, borrowed:
+ * the layer's own tensors, valid while the layer lives (writing their data changes the layer's
+ * state, like plx_state_load()). Errors: NULL layer, NULL `out` with `n` > 0, or `n` beyond
+ * plx_layer_buffer_count() (::PLX_ERR_INVALID_ARGUMENT); then nothing is written.
+ */
+plx_status plx_layer_buffers(plx_layer *layer, plx_tensor **out, size_t n);
+
+/** Dotted name of buffer `index` (e.g. "1.running_mean"), borrowed for the life of the process; NULL when out of range. */
+const char *plx_layer_buffer_name(const plx_layer *layer, size_t index);
+
+/** Number of layer types the loaded plugins register (what plx_layer_create() accepts). Thread-safe. */
+size_t plx_layer_type_count(void);
+
+/**
+ * Name of layer type `index`, in sorted order, borrowed for the life of the process; NULL when
+ * out of range. Thread-safe (a plugin loaded meanwhile may shift the indices).
+ */
+const char *plx_layer_type_name(size_t index);
 
 /**
  * A trainable layer running a session's graph with ordinary op calls: floating-point
