@@ -63,8 +63,10 @@ public final class Tracer {
             self.name(output, name)
             return name
         }
+        // A snapshot: the caller's set may be shared (a prepared op's, a session graph node's) and
+        // export rewrites node attributes for older opsets.
         nodes.append(Graph.Node(op: key, name: "\(key.name)_\(nodes.count)", inputs: inputNames, outputs: outputNames,
-                                attributes: attributes))
+                                attributes: attributes.copy()))
     }
 
     /// The thread context this tracer records on while started (see `start`).
