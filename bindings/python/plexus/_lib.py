@@ -120,6 +120,15 @@ _SIGNATURES = {
     "plx_session_dim_name": (_STR, [_P, _I32, _SIZE, _SIZE]),
     "plx_session_release": (None, [_P]),
     "plx_onnx_export": (_I32, [_P, _PP, _SIZE, _STR, _P]),
+    "plx_onnx_trace_begin": (_I32, [_PP, _SIZE, _P, _PP]),
+    "plx_onnx_trace_name": (_I32, [_P, _P, _STR]),
+    "plx_onnx_trace_end": (_I32, [_P, _PP, _SIZE, _PP]),
+    "plx_onnx_trace_release": (None, [_P]),
+    "plx_layer_buffer_count": (_SIZE, [_P]),
+    "plx_layer_buffers": (_I32, [_P, _PP, _SIZE]),
+    "plx_layer_buffer_name": (_STR, [_P, _SIZE]),
+    "plx_layer_type_count": (_SIZE, []),
+    "plx_layer_type_name": (_STR, [_SIZE]),
     "plx_session_to_layer": (_I32, [_P, _P, _PP]),
 }
 

@@ -1,5 +1,5 @@
-"""plexus.onnx.export: plugin layers and Sequentials through plx_onnx_export, Python-defined
-modules through the Python tracer; every file passes the ONNX checker and matches
+"""plexus.onnx.export: every model (plugin layers, Sequentials, Python-defined modules mixing
+layers and tensor ops) traced by the C exporter; every file passes the ONNX checker and matches
 onnxruntime and the eager model."""
 import io
 
@@ -45,7 +45,7 @@ class Mixed(nn.Module):
         return logits.softmax(-1), logits.max(dim=1)[0]
 
 
-def test_sequential_goes_through_c_and_keeps_a_dynamic_batch():
+def test_sequential_keeps_a_dynamic_batch():
     plexus.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(64, 5))
     data = _export(model, plexus.randn(2, 1, 8, 8), input_names=["img"], output_names=["out"],
@@ -77,7 +77,7 @@ def test_nested_sequentials_and_python_children():
 
 
 @pytest.mark.parametrize("opset", [13, 17, 20])
-def test_python_module_through_the_python_tracer(opset):
+def test_python_module_mixing_layers_and_tensor_ops(opset):
     plexus.manual_seed(1)
     model = Mixed()
     model.eval()
@@ -100,7 +100,8 @@ def test_python_module_through_the_python_tracer(opset):
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
 
 
-def test_extra_layer_outputs_are_refused():
+def test_every_layer_output_exports():
+    """A layer's extra outputs (a GRU's last hidden state) are traced like any other value."""
     class LastState(nn.Module):
         def __init__(self):
             super().__init__()
@@ -110,8 +111,11 @@ def test_extra_layer_outputs_are_refused():
             _, hidden = self.rnn(x)
             return hidden
 
-    with pytest.raises(plexus.UnsupportedError, match="output 1 of the GRU layer 'rnn'"):
-        _export(LastState(), plexus.ones(4, 1, 2))
+    plexus.manual_seed(4)
+    model = LastState()
+    x = np.random.default_rng(4).standard_normal((4, 1, 2)).astype(np.float32)
+    _, (got,) = _check_and_run(_export(model, plexus.ones(4, 1, 2)), {"input_0": x})
+    np.testing.assert_allclose(got, model(plexus.from_numpy(x)).numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_outputs_that_are_inputs_or_repeated():
@@ -158,10 +162,18 @@ def test_file_targets_and_errors(tmp_path):
         def forward(self, x):
             return nn.functional.gelu(x)
 
-    with pytest.raises(plexus.UnsupportedError, match="opset 20"):
-        plexus.onnx.export(NewOp(), plexus.ones(2), path, opset_version=17)
-    _, (got,) = _check_and_run(_export(NewOp(), plexus.ones(2), opset_version=20), {"input_0": np.ones(2, np.float32)})
-    np.testing.assert_allclose(got, nn.functional.gelu(plexus.ones(2)).numpy(), rtol=1e-6)
+    # Gelu (opset 20) is written as its definition before 20, as itself from 20 on.
+    for opset, has_gelu in ((17, False), (20, True)):
+        exported, (got,) = _check_and_run(_export(NewOp(), plexus.ones(2), opset_version=opset), {"input_0": np.ones(2, np.float32)})
+        assert ("Gelu" in [n.op_type for n in exported.graph.node]) == has_gelu
+        np.testing.assert_allclose(got, nn.functional.gelu(plexus.ones(2)).numpy(), rtol=1e-6)
+
+    class NoDefinition(nn.Module):
+        def forward(self, x):
+            return plexus.op("BitwiseNot", x)
+
+    with pytest.raises(plexus.UnsupportedError, match="opset 18"):
+        plexus.onnx.export(NoDefinition(), plexus.tensor([1, 2], dtype="int32"), path, opset_version=17)
 
     class TwoOutputs(nn.Module):
         def forward(self, x):

@@ -2,22 +2,18 @@
 ``plx_layer_create`` — ``nn.Layer("Conv2d", in_channels=1, out_channels=8, kernel_size=3)``.
 
 The Pythonic classes (``nn.Linear``, ``nn.Conv2d``, ``nn.LSTM``...) are thin subclasses with
-PyTorch's constructor signatures. Parameters are the C layer's own tensors (an optimizer updates
-them in place); buffers (batch-norm statistics, positional tables) are not reachable through the
-C ABI one by one, so ``state_dict`` reads them through ``plx_state_save`` into a temporary
-safetensors file (copies) and ``load_state_dict`` writes them back through ``plx_state_load``.
+PyTorch's constructor signatures. Parameters and buffers (batch-norm statistics, positional
+tables) are the C layer's own tensors (``plx_layer_parameters``, ``plx_layer_buffers``): an
+optimizer updates parameters in place, ``state_dict`` shares their memory and
+``load_state_dict`` writes into them.
 """
 import ctypes
-import os
-import tempfile
 
 from ... import _dtypes
 from ..._attrs import attributes
-from ..._errors import InvalidArgumentError, NotFoundError
+from ..._errors import InvalidArgumentError
 from ..._handle import HandleGuard
 from ..._lib import check, lib
-from ..._ops import active_tracer
-from ...serialization import read_safetensors, write_safetensors
 from ...tensor import Tensor, tensor
 from ..parameter import Parameter
 from .module import Module
@@ -53,8 +49,8 @@ class Layer(Module):
         object.__setattr__(self, "type_name", type_name)
         object.__setattr__(self, "num_outputs", num_outputs)
         object.__setattr__(self, "_attrs", attrs)
-        object.__setattr__(self, "_buffer_names", None)
         object.__setattr__(self, "_c_parameters", self._read_parameters())
+        object.__setattr__(self, "_c_buffers", self._read_buffers())
 
     @classmethod
     def _from_handle(cls, handle, type_name, num_outputs=1):
@@ -65,9 +61,9 @@ class Layer(Module):
         return layer
 
     def __getattr__(self, name):
-        for parameter_name, parameter in self.__dict__.get("_c_parameters", ()):
-            if parameter_name == name:
-                return parameter
+        for state_name, value in [*self.__dict__.get("_c_parameters", ()), *self.__dict__.get("_c_buffers", ())]:
+            if state_name == name:
+                return value
         return super().__getattr__(name)
 
     @property
@@ -99,42 +95,16 @@ class Layer(Module):
         self._guard.peek()
         return list(self._c_parameters) + super()._own_parameters()
 
-    def _saved_state(self):
-        with tempfile.TemporaryDirectory(prefix="plexus-state-") as folder:
-            path = os.path.join(folder, "state.safetensors")
-            with self._guard.use() as raw:
-                check(lib.plx_state_save(raw, path.encode()))
-            arrays, _ = read_safetensors(path)
-        return arrays
-
-    def _c_buffer_names(self):
-        if self._buffer_names is None:
-            parameter_names = {name for name, _ in self._c_parameters}
-            object.__setattr__(self, "_buffer_names", [n for n in self._saved_state() if n not in parameter_names])
-        return self._buffer_names
+    def _read_buffers(self):
+        with self._guard.use() as raw:
+            count = lib.plx_layer_buffer_count(raw)
+            handles = (ctypes.c_void_p * max(count, 1))()
+            check(lib.plx_layer_buffers(raw, handles, count))
+            return [(lib.plx_layer_buffer_name(raw, i).decode(), Tensor._borrow(handles[i])) for i in range(count)]
 
     def _own_buffers(self):
-        if not self._c_buffer_names():
-            return super()._own_buffers()
-        saved = self._saved_state()
-        return [(name, tensor(saved[name])) for name in self._buffer_names] + super()._own_buffers()
-
-    def _load_own_state(self, entries, strict):
-        buffer_names = self._c_buffer_names()
-        if not buffer_names:
-            return super()._load_own_state(entries, strict)
-        current = self._saved_state()
-        missing = [name for name in current if name not in entries]
-        arrays = {}
-        for name, array in current.items():
-            value = entries.get(name)
-            arrays[name] = array if value is None else (value.numpy() if isinstance(value, Tensor) else tensor(value).numpy())
-        with tempfile.TemporaryDirectory(prefix="plexus-state-") as folder:
-            path = os.path.join(folder, "state.safetensors")
-            write_safetensors(path, arrays)
-            with self._guard.use() as raw:
-                check(lib.plx_state_load(raw, path.encode()))
-        return missing
+        self._guard.peek()
+        return list(self._c_buffers) + super()._own_buffers()
 
     def _set_training(self, mode):
         with self._guard.use() as raw:
@@ -153,11 +123,7 @@ class Layer(Module):
         results = (ctypes.c_void_p * num_outputs)()
         with self._guard.use() as raw:
             check(lib.plx_layer_forward(raw, handles, len(tensors), results, num_outputs))
-        outputs = [Tensor._adopt(results[i]) for i in range(num_outputs)]
-        tracer = active_tracer()
-        if tracer is not None:
-            tracer.record_layer(self, tensors, outputs)
-        return outputs
+        return [Tensor._adopt(results[i]) for i in range(num_outputs)]
 
     def forward(self, *inputs):
         """Runs the layer; one Tensor, or a tuple when ``num_outputs`` > 1."""
@@ -168,28 +134,3 @@ class Layer(Module):
         """The type (for a generic Layer) and the attributes it was built with."""
         shown = ", ".join(f"{k}={v!r}" for k, v in self._attrs.items())
         return shown if type(self) is not Layer else f"{self.type_name!r}" + (", " + shown if shown else "")
-
-
-def sequential_handle(modules):
-    """A new owned ``plx_layer *`` chaining the C layers behind ``modules`` (Layers or
-    Sequentials of them), for export; NotFoundError when one is a Python-defined module."""
-    from .container import Sequential
-
-    handles = []
-    keep = []
-    for module in modules:
-        if isinstance(module, Layer):
-            handles.append(module.handle)
-        elif isinstance(module, Sequential):
-            handle = sequential_handle(module.children())
-            keep.append(handle)
-            handles.append(handle)
-        else:
-            raise NotFoundError(f"{type(module).__name__} is not backed by a C layer")
-    out = ctypes.c_void_p()
-    try:
-        check(lib.plx_sequential_create((ctypes.c_void_p * max(len(handles), 1))(*handles), len(handles), ctypes.byref(out)))
-    finally:
-        for handle in keep:
-            lib.plx_layer_release(handle)
-    return out.value

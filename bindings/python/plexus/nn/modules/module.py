@@ -181,7 +181,7 @@ class Module:
 
     def state_dict(self, prefix=""):
         """Every parameter and persistent buffer by dotted name (tensors sharing memory with the
-        module, detached from autograd; plugin-layer buffers are copies)."""
+        module, detached from autograd)."""
         state = collections.OrderedDict()
         for module_name, module in self.named_modules():
             for name, value in module._own_state():
