@@ -33,6 +33,18 @@ for src in "$SRC"/fixtures/*.c; do
     name=$(basename "$src" .c)
     "$CC" "${CFLAGS[@]}" -shared -fPIC -o "$OUT/fixtures/$name.so" "$src"
 done
+# The plugin-ABI fixtures (test_plugin_abi): one built against the frozen ABI 1.1 headers, the
+# others against today's; deps/ holds a plugin and, after it in discovery order, the one it requires.
+ABI=$OUT/plugin-abi
+mkdir -p "$ABI/deps"
+"$CC" -std=c11 -Wall -Wextra -Werror -I"$SRC/plugin-abi/abi-1.1" -shared -fPIC -o "$ABI/abi11_plugin.so" "$SRC/plugin-abi/abi11_plugin.c"
+for name in rewrite_plugin rewrite_fails; do
+    "$CC" "${CFLAGS[@]}" -shared -fPIC -o "$ABI/$name.so" "$SRC/plugin-abi/$name.c"
+done
+requires() { "$CC" "${CFLAGS[@]}" -shared -fPIC "$@" "$SRC/plugin-abi/requires_plugin.c"; }
+requires -DNAME='"test-dependent"' -DREQUIRES='"test-provider"' -DOP='"Dependent"' -o "$ABI/deps/a_dependent.so"
+requires -DNAME='"test-provider"' -DOP='"Provided"' -o "$ABI/deps/b_provider.so"
+requires -DNAME='"test-needs-missing"' -DREQUIRES='"no-such-plugin"' -DOP='"NeedsMissing"' -o "$ABI/needs_missing.so"
 for src in "$SRC"/test_*.c; do
     name=$(basename "$src" .c)
     [[ $name == test_example_plugins ]] && continue  # built against the installed tree below
@@ -90,6 +102,7 @@ run_test test_session "$OUT/test_session" "$ROOT/Tests/fixtures"
 run_test test_example_plugins "$OUT/test_example_plugins" "$ROOT/Plugins/examples/swish/libplexus-example-swish.so" \
     "$ROOT/Plugins/examples/rmsnorm/libplexus-example-rmsnorm.so" "$OUT"
 run_test "test_example_plugins (not loaded)" env PLEXUS_AUTOLOAD=0 "$OUT/test_example_plugins" --missing "$OUT/examples.onnx"
+run_test test_plugin_abi env PLEXUS_PLUGIN_PATH="$ABI/deps" "$OUT/test_plugin_abi" "$ABI" "$ROOT/Tests/fixtures"
 run_test test_backend_order "$OUT/test_backend_order" "$OUT/fixtures" -1
 run_test "test_backend_order (PLEXUS_BACKENDS=alt)" env PLEXUS_BACKENDS=alt "$OUT/test_backend_order" "$OUT/fixtures" 42
 
