@@ -1,4 +1,4 @@
-"""Filter packing (PLX_OPTIMIZE_PACK_FILTERS): a session packs constant float32 Conv filters once
+"""Filter packing (PLX_OPTIMIZE_PREPACK_WEIGHTS): a session packs constant float32 Conv filters once
 (`ai.plexus` PackFilters) and runs the node as a FusedConv with `packed_filters = 1`, through the
 packed GEMM kernel — straight from a padded copy of the image split by stride phase
 (ShiftedConvolution), or over unfolded panels (pointwise, and under the AVX2 kernel). Checked against the unpacked session and onnxruntime over

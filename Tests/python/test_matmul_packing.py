@@ -1,4 +1,4 @@
-"""MatMul weight packing (PLX_OPTIMIZE_PACK_FILTERS, onnxruntime's pre-packing of MatMul's B): a
+"""MatMul weight packing (PLX_OPTIMIZE_PREPACK_WEIGHTS, onnxruntime's pre-packing of MatMul's B): a
 session packs a constant float32 matrix once (`ai.plexus` PackMatMulWeights) and runs the node as
 `ai.plexus` PackedMatMul. Checked against numpy and the unpacked session over row counts that
 leave every packed block (12, 4, 1-3 rows), column counts off the 32-column panels, depths past
