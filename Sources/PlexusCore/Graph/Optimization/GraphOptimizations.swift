@@ -18,7 +18,7 @@ public struct GraphOptimizations: OptionSet, Sendable {
     /// A BatchNormalization after a Conv with constant parameters folds into the Conv's weights and bias.
     public static let foldBatchNormalization = GraphOptimizations(rawValue: 2)
     /// An activation (Relu, Clip, …) runs inside the node before it, on the output while it is
-    /// still in cache, without another buffer: backends' fusion rewrites (the CNN plugin's Conv
+    /// still in cache, without another buffer: backends' fusion rewrites (a convolution
     /// fusion) run under this switch.
     public static let fuseActivations = GraphOptimizations(rawValue: 4)
     /// An Add of a node's output and another tensor (a residual connection) runs inside that
