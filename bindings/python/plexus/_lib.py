@@ -69,6 +69,11 @@ _SIGNATURES = {
     "plx_attrs_set_strings": (_I32, [_P, _STR, _PSTR, _SIZE]),
     "plx_attrs_set_tensor": (_I32, [_P, _STR, _P]),
     "plx_op_call": (_I32, [_STR, _STR, _PP, _SIZE, _P, _PP, _SIZE]),
+    "plx_op_prepare": (_I32, [_STR, _STR, _SIZE, _P, _SIZE, _PP]),
+    # _ops calls its own copy of this function without argtypes (cheaper per call).
+    "plx_prepared_op_call": (_I32, [_P, _PP, _SIZE, _PP, _SIZE]),
+    "plx_prepared_op_retain": (None, [_P]),
+    "plx_prepared_op_release": (None, [_P]),
     "plx_plugin_load": (_I32, [_STR]),
     "plx_plugin_count": (_SIZE, []),
     "plx_plugin_name": (_STR, [_SIZE]),

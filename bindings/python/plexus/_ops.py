@@ -1,20 +1,31 @@
-"""Eager operator calls: ``plx_op_call`` on Tensors, with ONNX op names and attributes.
+"""Eager operator calls on Tensors, with ONNX op names and attributes.
 
 ``call("MatMul", [a, b])`` runs one op like a single ONNX node and returns its outputs as new
 Tensors; autograd records it when an input requires grad. While ``plexus.onnx.export`` traces a
 Python module, each call is also reported to the tracer of the calling thread.
+
+Calls go through prepared ops (``_prepared_op``): looked up once per call shape, then each call
+is one ``plx_prepared_op_call`` on per-thread argument buffers. Calls whose attributes cannot be
+a cache key (tensor attributes) use ``plx_op_call``. :class:`OpSlot` is the same for a call
+site with a fixed op and attributes (the Tensor operators): it keeps its prepared op, so the
+call skips even the cache lookup.
 """
 import ctypes
 import threading
 
-from . import _validate
 from ._attrs import attributes
-from ._errors import InvalidArgumentError
-from ._lib import check, lib
+from ._errors import InvalidArgumentError, error_for_status
+from ._lib import last_error, lib
+from ._prepared_op import attrs_key, prepared
+from . import _validate
 
-__all__ = ["call", "call1", "op", "active_tracer", "set_tracer"]
+__all__ = ["call", "call1", "op", "active_tracer", "set_tracer", "OpSlot", "bind_tensor_type"]
 
 _trace_state = threading.local()
+# How many threads have a tracer installed: while 0 (the usual case) a call does not look at
+# the thread-local tracer at all.
+_tracing_threads = 0
+_tracing_lock = threading.Lock()
 
 
 def active_tracer():
@@ -24,21 +35,181 @@ def active_tracer():
 
 def set_tracer(tracer):
     """Installs (or, with None, removes) this thread's tracer; returns the previous one."""
+    global _tracing_threads
     previous = active_tracer()
-    _trace_state.tracer = tracer
+    with _tracing_lock:
+        _tracing_threads += (tracer is not None) - (previous is not None)
+        _trace_state.tracer = tracer
     return previous
 
 
-def _as_tensor(value):
-    from .tensor import Tensor, tensor
+#: plexus.Tensor, bound by tensor.py when the class exists (tensor.py imports this module).
+Tensor = None
+_new_object = object.__new__
 
+
+def bind_tensor_type(cls):
+    """Called once by tensor.py: the class whose objects calls return."""
+    global Tensor
+    Tensor = cls
+
+
+def _as_tensor(value):
     if value is None or isinstance(value, Tensor):
         return value
+    from .tensor import tensor
+
     return tensor(value)
 
 
 #: The most outputs one op call may ask for (a bound on the result array allocated here).
 _MAX_OUTPUTS = 1 << 16
+# Argument arrays of this many entries are kept per thread; longer calls allocate their own.
+_BUFFERED = 16
+_buffers = threading.local()
+# plx_prepared_op_call without argtypes: converting each argument through argtypes costs more
+# than the rest of a small call. So every argument passed to it must be a ctypes object of the
+# C parameter's type (a c_void_p, a c_void_p array, a c_size_t): a plain int would be truncated.
+_raw_call = lib["plx_prepared_op_call"]
+_raw_call.restype = ctypes.c_int32
+_COUNTS = [ctypes.c_size_t(n) for n in range(_BUFFERED + 1)]  # passed by value, never changed
+
+
+def _thread_buffers():
+    """This thread's (inputs array, outputs array). Per thread because ctypes lets other threads
+    run during the C call; a call reads its outputs before any other op can run on its thread."""
+    buffers = ((ctypes.c_void_p * _BUFFERED)(), (ctypes.c_void_p * _BUFFERED)())
+    _buffers.arrays = buffers
+    return buffers
+
+
+def _adopt(handle, dtype_code=0):
+    """A Tensor owning ``handle`` (see Tensor._adopt), its dtype code cached when known."""
+    if not handle:
+        raise InvalidArgumentError("a NULL tensor handle")
+    result = _new_object(Tensor)
+    result._handle = handle
+    result._dtype_code = dtype_code
+    return result
+
+
+def _fail(status):
+    raise error_for_status(status, last_error())
+
+
+def _run(prepared_op, tensors):
+    """Runs ``prepared_op`` on ``tensors`` (Tensors or None; its input count) -> list of Tensors."""
+    n_in, n_out = len(tensors), prepared_op.n_outputs
+    try:
+        inputs, outputs = _buffers.arrays
+    except AttributeError:
+        inputs, outputs = _thread_buffers()
+    if n_in > _BUFFERED:
+        inputs = (ctypes.c_void_p * n_in)()
+    if n_out > _BUFFERED:
+        outputs = (ctypes.c_void_p * n_out)()
+    index = 0
+    for tensor in tensors:
+        inputs[index] = None if tensor is None else tensor._handle or tensor._ptr()
+        index += 1
+    status = _raw_call(prepared_op.arg, inputs, _COUNTS[n_in] if n_in <= _BUFFERED else ctypes.c_size_t(n_in),
+                       outputs, _COUNTS[n_out] if n_out <= _BUFFERED else ctypes.c_size_t(n_out))
+    if status:
+        _fail(status)
+    handles = outputs[:n_out]
+    return [_adopt(handle) for handle in handles]
+
+
+def run1(slot, a):
+    """``slot``'s op on one Tensor ``a`` -> one Tensor (the Tensor operators' fast path)."""
+    prepared_op = slot.prepared or slot.prepare()
+    if prepared_op is None:
+        return call(slot.op_type, [a], slot.attrs)[0]
+    try:
+        inputs, outputs = _buffers.arrays
+    except AttributeError:
+        inputs, outputs = _thread_buffers()
+    inputs[0] = a._handle or a._ptr()
+    status = _raw_call(prepared_op.arg, inputs, _COUNTS[1], outputs, _COUNTS[1])
+    if status:
+        _fail(status)
+    handle = outputs[0]
+    if not handle:
+        raise InvalidArgumentError("a NULL tensor handle")
+    result = _new_object(Tensor)  # _adopt, inlined
+    result._handle = handle
+    result._dtype_code = a._dtype_code if slot.same_dtype else slot.output_code
+    if _tracing_threads:
+        _trace(prepared_op, [a], [result])
+    return result
+
+
+def run2(slot, a, b):
+    """``slot``'s op on Tensors ``a`` and ``b`` -> one Tensor (the Tensor operators' fast path)."""
+    prepared_op = slot.prepared or slot.prepare()
+    if prepared_op is None:
+        return call(slot.op_type, [a, b], slot.attrs)[0]
+    try:
+        inputs, outputs = _buffers.arrays
+    except AttributeError:
+        inputs, outputs = _thread_buffers()
+    inputs[0] = a._handle or a._ptr()
+    inputs[1] = b._handle or b._ptr()
+    status = _raw_call(prepared_op.arg, inputs, _COUNTS[2], outputs, _COUNTS[1])
+    if status:
+        _fail(status)
+    handle = outputs[0]
+    if not handle:
+        raise InvalidArgumentError("a NULL tensor handle")
+    result = _new_object(Tensor)  # _adopt, inlined
+    result._handle = handle
+    result._dtype_code = a._dtype_code if slot.same_dtype else slot.output_code
+    if _tracing_threads:
+        _trace(prepared_op, [a, b], [result])
+    return result
+
+
+def _trace(prepared_op, tensors, produced):
+    tracer = active_tracer()
+    if tracer is not None:
+        tracer.record_op(prepared_op.domain, prepared_op.op_type, tensors, dict(prepared_op.attrs), produced)
+
+
+class OpSlot:
+    """A call site's fixed op, input count and attributes, prepared on first use and kept.
+
+    ``same_dtype``: the output has the (first) input's dtype, as for Add or Neg on inputs of one
+    dtype; ``output_code``: the output's fixed dtype code otherwise (9 for comparisons), 0 when
+    unknown. Either lets the result skip asking C for its dtype later.
+    """
+
+    __slots__ = ("op_type", "n_inputs", "attrs", "same_dtype", "output_code", "prepared")
+
+    def __init__(self, op_type, n_inputs, attrs=None, same_dtype=False, output_code=0):
+        self.op_type = op_type
+        self.n_inputs = n_inputs
+        self.attrs = attrs or {}
+        self.same_dtype = same_dtype
+        self.output_code = output_code
+        self.prepared = None
+
+    def prepare(self):
+        """The PreparedOp, made and kept now; None when the op cannot be prepared (the caller
+        then runs :func:`call`, which raises ``plx_op_call``'s error)."""
+        found = prepared(self.op_type, "", self.n_inputs, self.attrs, 1, attrs_key(self.attrs))
+        self.prepared = found
+        return found
+
+
+def _unprepared(op_name, domain_name, tensors, attrs, outputs):
+    """``plx_op_call`` with the attributes built for this call -> list of Tensors."""
+    handles = (ctypes.c_void_p * max(len(tensors), 1))(*[None if t is None else t._ptr() for t in tensors])
+    results = (ctypes.c_void_p * outputs)()
+    with attributes(attrs) as attrs_handle:
+        status = lib.plx_op_call(domain_name, op_name, handles, len(tensors), attrs_handle, results, outputs)
+    if status:
+        _fail(status)
+    return [_adopt(results[i]) for i in range(outputs)]
 
 
 def call(op_type, inputs, attrs=None, outputs=1, domain=""):
@@ -48,21 +219,25 @@ def call(op_type, inputs, attrs=None, outputs=1, domain=""):
     ``attrs`` is a dict of ONNX attributes (ints, floats, strings, lists of them, tensors).
     Raises the mapped PlexusError (NotFoundError for an unknown op, ShapeMismatchError, ...).
     """
-    from .tensor import Tensor
-
-    if not isinstance(outputs, int) or isinstance(outputs, bool) or not 1 <= outputs <= _MAX_OUTPUTS:
+    if type(outputs) is not int or not 1 <= outputs <= _MAX_OUTPUTS:
         raise InvalidArgumentError(f"outputs must be an int in [1, {_MAX_OUTPUTS}], got {outputs!r}")
-    op_name = _validate.name(op_type, "the op type")
-    domain_name = _validate.name(domain, "the op domain") if domain else None
-    tensors = [_as_tensor(value) for value in inputs]
-    handles = (ctypes.c_void_p * max(len(tensors), 1))(*[None if t is None else t._ptr() for t in tensors])
-    results = (ctypes.c_void_p * outputs)()
-    with attributes(attrs) as attrs_handle:
-        check(lib.plx_op_call(domain_name, op_name, handles, len(tensors), attrs_handle, results, outputs))
-    produced = [Tensor._adopt(results[i]) for i in range(outputs)]
-    tracer = active_tracer()
-    if tracer is not None:
-        tracer.record_op(domain or "", op_type, tensors, dict(attrs or {}), produced)
+    if type(op_type) is not str or "\0" in op_type or (domain and (type(domain) is not str or "\0" in domain)):
+        _validate.name(op_type, "the op type")  # raises unless bytes without NUL (still valid)
+        if domain:
+            _validate.name(domain, "the op domain")
+    tensors = [value if value is None or isinstance(value, Tensor) else _as_tensor(value) for value in inputs]
+    key = attrs_key(attrs)
+    prepared_op = None if key is None else prepared(op_type, domain, len(tensors), attrs, outputs, key)
+    if prepared_op is not None:
+        produced = _run(prepared_op, tensors)
+    else:
+        op_name = _validate.name(op_type, "the op type")
+        domain_name = _validate.name(domain, "the op domain") if domain else None
+        produced = _unprepared(op_name, domain_name, tensors, attrs, outputs)
+    if _tracing_threads:
+        tracer = active_tracer()
+        if tracer is not None:
+            tracer.record_op(domain or "", op_type, tensors, dict(attrs or {}), produced)
     return produced
 
 

@@ -1,13 +1,19 @@
-"""Tensor operators and methods, each an ONNX op through ``plx_op_call`` (so autograd records
-them). Type promotion follows PyTorch: a Python scalar takes the tensor's dtype (a float scalar
+"""Tensor operators and methods, each an ONNX op run eagerly (so autograd records them).
+Type promotion follows PyTorch: a Python scalar takes the tensor's dtype (a float scalar
 with an integer tensor gives float32), tensors of different categories (bool < int < float)
 take the higher one's dtype, and within a category the wider dtype wins. ``/`` is true division.
+
+The operators call prepared ops kept in module-level :class:`~plexus._ops.OpSlot` objects (one
+per op), so ``a + b`` is one ``plx_prepared_op_call``; the Python scalar of ``a + 1`` becomes a
+0-d tensor made once per (dtype, value) and reused (:func:`_constant`).
 """
+import math
+
 import numpy as np
 
-from . import _dtypes, _validate
+from . import _dtypes, _ops, _validate
 from ._errors import InvalidArgumentError, ShapeMismatchError
-from ._ops import call, call1
+from ._ops import OpSlot, call, call1, run1, run2
 
 __all__ = ["TensorMath", "promote", "scalar_like"]
 
@@ -35,17 +41,50 @@ def scalar_like(value, kind):
     return _tensor(np.asarray(value, dtype=kind.numpy))
 
 
+# 0-d operand tensors of Python scalars, by (dtype code, value): numbers equal under == give
+# the same 0-d tensor of one dtype, except 0.0 and -0.0 (the sign joins the key). Only
+# operators read them: no caller can change one, and kernels never write their inputs outside
+# sessions. Cleared when it grows past the bound.
+_constants = {}
+_MAX_CONSTANTS = 1024
+_FLOATING_CODES = frozenset(d.code for d in _dtypes.ALL if d.is_floating_point)
+
+
+def _constant(value, code):
+    """``scalar_like(value, dtype code)`` for an operator operand, made once and shared."""
+    value_type = type(value)
+    if value_type is float:
+        key = (code, value) if value else (code, value, math.copysign(1.0, value))
+    elif value_type is int or value_type is bool:
+        key = (code, value)
+    else:
+        return scalar_like(value, _dtypes.from_code(code))
+    found = _constants.get(key)
+    if found is None:
+        found = scalar_like(value, _dtypes.from_code(code))
+        if len(_constants) >= _MAX_CONSTANTS:
+            _constants.clear()
+        _constants[key] = found
+    return found
+
+
 def promote(a, b):
     """Both operands as Tensors of one dtype (PyTorch's promotion rules, see module doc)."""
-    from .tensor import Tensor
-
-    if not isinstance(b, Tensor):
+    if not isinstance(b, _ops.Tensor):
+        b_type = type(b)
+        if b_type is float or b_type is int or b_type is bool:  # the common case, without ABC checks
+            code = a._dtype_code or a._load_dtype_code()
+            if b_type is float and code not in _FLOATING_CODES:
+                a = a.to(_dtypes.dtype("float32"))
+            elif b_type is int and code == 9:
+                a = a.to(_dtypes.dtype("int64"))
+            return a, _constant(b, a._dtype_code or a._load_dtype_code())
         if isinstance(b, (bool, int, float, np.number, np.bool_)) and not isinstance(b, np.ndarray):
             if isinstance(b, (float, np.floating)) and not a.dtype.is_floating_point:
                 a = a.to(_dtypes.dtype("float32"))
             elif isinstance(b, (int, np.integer)) and not isinstance(b, (bool, np.bool_)) and a.dtype.code == 9:
                 a = a.to(_dtypes.dtype("int64"))
-            return a, scalar_like(b, a.dtype)
+            return a, _constant(b, a.dtype.code)
         b = _tensor(b)
     ka, kb = a.dtype, b.dtype
     if ka == kb:
@@ -72,39 +111,64 @@ def _axes(dim, ndim):
     return result
 
 
+def _slot(op_type, n_inputs=1, output_code=0):
+    """An OpSlot whose output has the first input's dtype unless ``output_code`` is given."""
+    return OpSlot(op_type, n_inputs, same_dtype=not output_code, output_code=output_code)
+
+
+_ADD, _SUB, _MUL, _DIV, _MOD, _POW, _MATMUL = (_slot(name, 2) for name in ("Add", "Sub", "Mul", "Div", "Mod", "Pow", "MatMul"))
+_EQUAL, _LESS, _LESS_EQUAL, _GREATER, _GREATER_EQUAL = (
+    _slot(name, 2, output_code=9) for name in ("Equal", "Less", "LessOrEqual", "Greater", "GreaterOrEqual"))
+_AND, _OR, _XOR, _BITWISE_AND, _BITWISE_OR, _BITWISE_XOR = (
+    _slot(name, 2) for name in ("And", "Or", "Xor", "BitwiseAnd", "BitwiseOr", "BitwiseXor"))
+_NOT, _BITWISE_NOT, _NEG, _ABS, _FLOOR = (_slot(name) for name in ("Not", "BitwiseNot", "Neg", "Abs", "Floor"))
+_UNARY = {name: _slot(name) for name in ("Exp", "Log", "Sqrt", "Sin", "Cos", "Ceil", "Round", "Sign", "Relu", "Sigmoid",
+                                          "Tanh")}
+
+
+def _binary_operator(slot, reflected=False):
+    """The Tensor operator running ``slot`` on ``(self, other)`` (``(other, self)`` when
+    reflected) promoted to one dtype. A closure rather than a method calling a helper: each
+    Python call level costs a noticeable share of a small op."""
+
+    def operator(self, other):
+        if isinstance(other, _ops.Tensor) and \
+                (self._dtype_code or self._load_dtype_code()) == (other._dtype_code or other._load_dtype_code()):
+            a, b = self, other
+        else:
+            a, b = promote(self, other)
+        return run2(slot, b, a) if reflected else run2(slot, a, b)
+
+    return operator
+
+
 class TensorMath:
     """Operators and math methods shared by :class:`plexus.Tensor` (a mixin, no state)."""
 
     __slots__ = ()
 
     # -- binary arithmetic ------------------------------------------------------------------
-    def _binary(self, op_type, other, reflected=False):
-        a, b = promote(self, other)
-        return call1(op_type, [b, a] if reflected else [a, b])
+    def _operands(self, other):
+        """``self`` and ``other`` promoted to one dtype; two tensors of one dtype as they are."""
+        if isinstance(other, _ops.Tensor) and \
+                (self._dtype_code or self._load_dtype_code()) == (other._dtype_code or other._load_dtype_code()):
+            return self, other
+        return promote(self, other)
 
-    def __add__(self, other):
-        return self._binary("Add", other)
+    __add__ = _binary_operator(_ADD)
+    __radd__ = _binary_operator(_ADD, True)
 
-    def __radd__(self, other):
-        return self._binary("Add", other, True)
+    __sub__ = _binary_operator(_SUB)
+    __rsub__ = _binary_operator(_SUB, True)
 
-    def __sub__(self, other):
-        return self._binary("Sub", other)
-
-    def __rsub__(self, other):
-        return self._binary("Sub", other, True)
-
-    def __mul__(self, other):
-        return self._binary("Mul", other)
-
-    def __rmul__(self, other):
-        return self._binary("Mul", other, True)
+    __mul__ = _binary_operator(_MUL)
+    __rmul__ = _binary_operator(_MUL, True)
 
     def _true_division(self, other, reflected):
-        a, b = promote(self, other)
+        a, b = self._operands(other)
         if not a.dtype.is_floating_point:
             a, b = a.float(), b.float()
-        return call1("Div", [b, a] if reflected else [a, b])
+        return run2(_DIV, b, a) if reflected else run2(_DIV, a, b)
 
     def __truediv__(self, other):
         return self._true_division(other, False)
@@ -113,12 +177,12 @@ class TensorMath:
         return self._true_division(other, True)
 
     def _floor_division(self, other, reflected):
-        a, b = promote(self, other)
+        a, b = self._operands(other)
         if reflected:
             a, b = b, a
         if a.dtype.is_floating_point:
-            return call1("Floor", [call1("Div", [a, b])])
-        return call1("Div", [call1("Sub", [a, call1("Mod", [a, b])]), b])
+            return run1(_FLOOR, run2(_DIV, a, b))
+        return run2(_DIV, run2(_SUB, a, run2(_MOD, a, b)), b)
 
     def __floordiv__(self, other):
         return self._floor_division(other, False)
@@ -127,12 +191,12 @@ class TensorMath:
         return self._floor_division(other, True)
 
     def _modulo(self, other, reflected):
-        a, b = promote(self, other)
+        a, b = self._operands(other)
         if reflected:
             a, b = b, a
         if a.dtype.is_floating_point:
-            return call1("Sub", [a, call1("Mul", [call1("Floor", [call1("Div", [a, b])]), b])])
-        return call1("Mod", [a, b])
+            return run2(_SUB, a, run2(_MUL, run1(_FLOOR, run2(_DIV, a, b)), b))
+        return run2(_MOD, a, b)
 
     def __mod__(self, other):
         return self._modulo(other, False)
@@ -140,70 +204,60 @@ class TensorMath:
     def __rmod__(self, other):
         return self._modulo(other, True)
 
-    def __pow__(self, other):
-        return self._binary("Pow", other)
+    __pow__ = _binary_operator(_POW)
+    __rpow__ = _binary_operator(_POW, True)
 
-    def __rpow__(self, other):
-        return self._binary("Pow", other, True)
-
-    def __matmul__(self, other):
-        return self._binary("MatMul", other)
-
-    def __rmatmul__(self, other):
-        return self._binary("MatMul", other, True)
+    __matmul__ = _binary_operator(_MATMUL)
+    __rmatmul__ = _binary_operator(_MATMUL, True)
 
     def __neg__(self):
-        return call1("Neg", [self])
+        return run1(_NEG, self)
 
     def __pos__(self):
         return self
 
     def __abs__(self):
-        return call1("Abs", [self])
+        return run1(_ABS, self)
 
     # -- comparisons and logic ----------------------------------------------------------------
-    def __eq__(self, other):
-        return self._binary("Equal", other)
+    __eq__ = _binary_operator(_EQUAL)
 
     def __ne__(self, other):
-        return call1("Not", [self._binary("Equal", other)])
+        return run1(_NOT, self == other)
 
-    def __lt__(self, other):
-        return self._binary("Less", other)
+    __lt__ = _binary_operator(_LESS)
 
-    def __le__(self, other):
-        return self._binary("LessOrEqual", other)
+    __le__ = _binary_operator(_LESS_EQUAL)
 
-    def __gt__(self, other):
-        return self._binary("Greater", other)
+    __gt__ = _binary_operator(_GREATER)
 
-    def __ge__(self, other):
-        return self._binary("GreaterOrEqual", other)
+    __ge__ = _binary_operator(_GREATER_EQUAL)
 
-    def _logic(self, bool_op, int_op, other, reflected=False):
-        a, b = promote(self, other)
-        return call1(bool_op if a.dtype.code == 9 else int_op, [b, a] if reflected else [a, b])
+    def _logic(self, bool_slot, int_slot, other, reflected=False):
+        a, b = self._operands(other)
+        slot = bool_slot if a.dtype.code == 9 else int_slot
+        return run2(slot, b, a) if reflected else run2(slot, a, b)
 
     def __and__(self, other):
-        return self._logic("And", "BitwiseAnd", other)
+        return self._logic(_AND, _BITWISE_AND, other)
 
     def __rand__(self, other):
-        return self._logic("And", "BitwiseAnd", other, True)
+        return self._logic(_AND, _BITWISE_AND, other, True)
 
     def __or__(self, other):
-        return self._logic("Or", "BitwiseOr", other)
+        return self._logic(_OR, _BITWISE_OR, other)
 
     def __ror__(self, other):
-        return self._logic("Or", "BitwiseOr", other, True)
+        return self._logic(_OR, _BITWISE_OR, other, True)
 
     def __xor__(self, other):
-        return self._logic("Xor", "BitwiseXor", other)
+        return self._logic(_XOR, _BITWISE_XOR, other)
 
     def __rxor__(self, other):
-        return self._logic("Xor", "BitwiseXor", other, True)
+        return self._logic(_XOR, _BITWISE_XOR, other, True)
 
     def __invert__(self):
-        return call1("Not" if self.dtype.code == 9 else "BitwiseNot", [self])
+        return run1(_NOT if self.dtype.code == 9 else _BITWISE_NOT, self)
 
     # -- in place (allowed on tensors that do not require grad, or inside no_grad) -------------
     def _assign(self, result):
@@ -261,59 +315,59 @@ class TensorMath:
     # -- unary math -----------------------------------------------------------------------------
     def exp(self):
         """e to the power of each element."""
-        return call1("Exp", [self])
+        return run1(_UNARY["Exp"], self)
 
     def log(self):
         """Natural logarithm of each element."""
-        return call1("Log", [self])
+        return run1(_UNARY["Log"], self)
 
     def sqrt(self):
         """Square root of each element."""
-        return call1("Sqrt", [self])
+        return run1(_UNARY["Sqrt"], self)
 
     def abs(self):
         """Absolute value of each element."""
-        return call1("Abs", [self])
+        return run1(_ABS, self)
 
     def neg(self):
         """Negation of each element."""
-        return call1("Neg", [self])
+        return run1(_NEG, self)
 
     def sin(self):
         """Sine of each element."""
-        return call1("Sin", [self])
+        return run1(_UNARY["Sin"], self)
 
     def cos(self):
         """Cosine of each element."""
-        return call1("Cos", [self])
+        return run1(_UNARY["Cos"], self)
 
     def floor(self):
         """Largest integer not above each element."""
-        return call1("Floor", [self])
+        return run1(_FLOOR, self)
 
     def ceil(self):
         """Smallest integer not below each element."""
-        return call1("Ceil", [self])
+        return run1(_UNARY["Ceil"], self)
 
     def round(self):
         """Each element rounded half to even."""
-        return call1("Round", [self])
+        return run1(_UNARY["Round"], self)
 
     def sign(self):
         """-1, 0 or 1 by the sign of each element."""
-        return call1("Sign", [self])
+        return run1(_UNARY["Sign"], self)
 
     def relu(self):
         """max(x, 0) of each element."""
-        return call1("Relu", [self])
+        return run1(_UNARY["Relu"], self)
 
     def sigmoid(self):
         """Logistic sigmoid of each element."""
-        return call1("Sigmoid", [self])
+        return run1(_UNARY["Sigmoid"], self)
 
     def tanh(self):
         """Hyperbolic tangent of each element."""
-        return call1("Tanh", [self])
+        return run1(_UNARY["Tanh"], self)
 
     def pow(self, exponent):
         """Each element to the power ``exponent``."""

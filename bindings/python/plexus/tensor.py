@@ -20,6 +20,7 @@ from ._errors import ClosedError, DTypeMismatchError, InvalidArgumentError
 from ._grad import is_grad_enabled
 from ._lib import DELETER, check, immortal, lib
 from ._tensor_math import TensorMath
+from . import _ops
 
 __all__ = ["Tensor", "tensor", "from_numpy", "as_tensor"]
 
@@ -112,12 +113,14 @@ class Tensor(TensorMath):
     recorded for :meth:`backward` when an input requires grad.
     """
 
-    __slots__ = ("_handle", "__weakref__")
+    # _dtype_code caches the C tensor's dtype (it never changes); 0 means not asked yet.
+    __slots__ = ("_handle", "_dtype_code", "__weakref__")
     __array_ufunc__ = None  # numpy defers to our reflected operators
     __array_priority__ = 1000
 
     def __init__(self, data, dtype=None, requires_grad=False):
         self._handle = None
+        self._dtype_code = 0
         self._handle = _handle_for(data, dtype)
         if requires_grad:
             self.requires_grad_(True)
@@ -129,6 +132,7 @@ class Tensor(TensorMath):
             raise InvalidArgumentError("a NULL tensor handle")
         tensor_object = cls.__new__(cls)
         tensor_object._handle = int(handle)
+        tensor_object._dtype_code = 0
         return tensor_object
 
     @classmethod
@@ -146,20 +150,31 @@ class Tensor(TensorMath):
             raise ClosedError("this tensor has no data (it was released or never created)")
         return handle
 
-    def __del__(self):
-        handle = getattr(self, "_handle", None)
+    def __del__(self, _release=lib.plx_tensor_release):
+        # The default argument keeps the function reachable during interpreter shutdown, when
+        # module globals may already be gone. A constructor that failed leaves _handle unset.
+        try:
+            handle = self._handle
+        except AttributeError:
+            return
         if handle:
             self._handle = None
             try:
-                lib.plx_tensor_release(handle)
-            except Exception:  # noqa: BLE001 - interpreter shutdown
+                _release(handle)
+            except Exception:  # noqa: BLE001 - interpreter shutdown (free when nothing raises)
                 pass
 
     # -- metadata ---------------------------------------------------------------------------
     @property
     def dtype(self):
         """The element type, a :class:`plexus.DType` (compares equal to numpy dtypes too)."""
-        return _dtypes.from_code(lib.plx_tensor_dtype(self._ptr()))
+        return _dtypes.from_code(self._dtype_code or self._load_dtype_code())
+
+    def _load_dtype_code(self):
+        """Asks C for the dtype code and caches it (a tensor's dtype never changes)."""
+        code = lib.plx_tensor_dtype(self._ptr())
+        self._dtype_code = code
+        return code
 
     @property
     def shape(self):
@@ -395,3 +410,4 @@ def as_tensor(data, dtype=None):
 
 
 DType.__module__ = "plexus"
+_ops.bind_tensor_type(Tensor)

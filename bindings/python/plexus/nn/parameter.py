@@ -20,6 +20,7 @@ class Parameter(Tensor):
         handle = ctypes.c_void_p()
         check(lib.plx_tensor_detach(source._ptr(), ctypes.byref(handle)))
         self._handle = handle.value
+        self._dtype_code = 0
         if requires_grad:
             self.requires_grad_(True)
 
