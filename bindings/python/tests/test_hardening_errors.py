@@ -425,10 +425,10 @@ def test_dims_out_of_range_are_index_errors(call, error, text):
 
 @pytest.mark.parametrize("data", [b"\x09\x01\x02", b"\x0d\x01", b"\x0a\x05ab", b"\x80", b"\x0b", b"\x0a\xff\xff\xff\xff\x0f"])
 def test_the_python_protobuf_reader_raises_value_errors(data):
-    from plexus.onnx import _proto
+    from plexus.onnx._model import model_metadata  # get_modelmeta's reader
 
     with pytest.raises(ValueError, match="protobuf"):
-        _proto.parse(data)
+        model_metadata(data)
 
 
 def test_thread_counts_above_1024_are_refused_not_clamped():
