@@ -23,7 +23,8 @@ from ._errors import InvalidArgumentError, NotFoundError
 from ._files import read_regular_file
 from ._handle import HandleGuard
 from ._lib import (OPTIMIZE_ELIMINATE_IDENTITIES, OPTIMIZE_FOLD_BATCHNORM, OPTIMIZE_FUSE_ACTIVATIONS, OPTIMIZE_FUSE_RESIDUALS,
-                   OPTIMIZE_IN_PLACE, OPTIMIZE_PACK_FILTERS, OPTIMIZE_REUSE_BUFFERS, SessionOptionsStruct, check, lib)
+                   OPTIMIZE_BACKEND_REWRITES, OPTIMIZE_IN_PLACE, OPTIMIZE_PREPACK_WEIGHTS, OPTIMIZE_REUSE_BUFFERS,
+                   SessionOptionsStruct, check, lib)
 from .tensor import Tensor, from_numpy, tensor
 
 __all__ = ["InferenceSession", "SessionOptions", "RunOptions", "NodeArg", "ModelMetadata", "GraphOptimizationLevel",
@@ -72,9 +73,9 @@ class SessionOptions:
     Used by Plexus: ``intra_op_num_threads`` (0 = the process setting), ``graph_optimization_level``
     (``ORT_DISABLE_ALL`` turns constant folding, every graph rewrite and filter packing off, ``ORT_ENABLE_BASIC``
     keeps folding, Identity/Dropout removal and Conv+BatchNormalization folding but not the
-    activation and residual fusions), ``enable_cpu_mem_arena`` (False: intermediate buffers are
-    not kept for reuse, which also stops in-place ops), ``enable_mem_pattern`` (False: elementwise
-    ops do not write into a dying input) and ``backend_order`` (Plexus-specific, e.g.
+    activation and residual fusions nor other backend rewrites), ``enable_cpu_mem_arena`` (False: intermediate buffers are
+    not kept for reuse, which also stops in-place ops), ``enable_mem_pattern`` (False: kernels
+    that declare in-place inputs do not write into a dying input) and ``backend_order`` (Plexus-specific, e.g.
     ``"openblas,cpu"``), and onnxruntime's config entry ``session.disable_prepacking`` (``"1"``:
     constant Conv filters and MatMul weights are not packed for the GEMM kernel at session
     creation), and the memory caps ``max_allocation_bytes`` (one allocation while the session
@@ -135,15 +136,15 @@ class SessionOptions:
         # As in onnxruntime: basic keeps folding and removes redundant nodes, fusions come with extended.
         if level == GraphOptimizationLevel.ORT_DISABLE_ALL:
             options.disabled_optimizations = (OPTIMIZE_ELIMINATE_IDENTITIES | OPTIMIZE_FOLD_BATCHNORM | OPTIMIZE_FUSE_ACTIVATIONS
-                                              | OPTIMIZE_FUSE_RESIDUALS | OPTIMIZE_PACK_FILTERS)
+                                              | OPTIMIZE_FUSE_RESIDUALS | OPTIMIZE_PREPACK_WEIGHTS | OPTIMIZE_BACKEND_REWRITES)
         elif level == GraphOptimizationLevel.ORT_ENABLE_BASIC:
-            options.disabled_optimizations = OPTIMIZE_FUSE_ACTIVATIONS | OPTIMIZE_FUSE_RESIDUALS
+            options.disabled_optimizations = OPTIMIZE_FUSE_ACTIVATIONS | OPTIMIZE_FUSE_RESIDUALS | OPTIMIZE_BACKEND_REWRITES
         if not self.enable_cpu_mem_arena:
             options.disabled_optimizations |= OPTIMIZE_REUSE_BUFFERS | OPTIMIZE_IN_PLACE
         if not self.enable_mem_pattern:
             options.disabled_optimizations |= OPTIMIZE_IN_PLACE
         if self._config.get("session.disable_prepacking") == "1":
-            options.disabled_optimizations |= OPTIMIZE_PACK_FILTERS
+            options.disabled_optimizations |= OPTIMIZE_PREPACK_WEIGHTS
         return options
 
 

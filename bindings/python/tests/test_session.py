@@ -267,7 +267,7 @@ def test_memory_options_choose_the_arena_and_in_place_ops(rng, arena, pattern, d
 
 
 @pytest.mark.parametrize("level,disabled,folding_off", [
-    (plexus.GraphOptimizationLevel.ORT_DISABLE_ALL, 79, 1), (plexus.GraphOptimizationLevel.ORT_ENABLE_BASIC, 12, 0),
+    (plexus.GraphOptimizationLevel.ORT_DISABLE_ALL, 79 | 128, 1), (plexus.GraphOptimizationLevel.ORT_ENABLE_BASIC, 12 | 128, 0),
     (plexus.GraphOptimizationLevel.ORT_ENABLE_EXTENDED, 0, 0), (plexus.GraphOptimizationLevel.ORT_ENABLE_ALL, 0, 0)])
 def test_optimization_levels_choose_the_graph_rewrites(rng, level, disabled, folding_off):
     from onnx import TensorProto, helper, numpy_helper
