@@ -35,7 +35,7 @@ enum ExportAdapters {
         var graph = graph
         var nodes: [Graph.Node] = []
         for var node in graph.nodes {
-            if opset < 17 && node.op == OpKey(name: "LayerNormalization") {
+            if node.op == OpKey(name: "LayerNormalization") && !ONNXVersions.isAvailable("LayerNormalization", at: opset) {
                 nodes += try layerNormalizationBefore17(node, &graph)
                 continue
             }

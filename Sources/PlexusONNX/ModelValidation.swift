@@ -16,12 +16,10 @@ enum ModelValidation {
     /// The newest IR version: the one of the `onnx.proto` that `Generated/` was made from.
     static let newestIRVersion = Int64(Onnx_Version.irVersion.rawValue)
 
-    /// The newest opset of each ONNX domain at that IR version (onnx 1.23's `VERSION_TABLE`:
-    /// IR 14 ↔ ai.onnx 28, ai.onnx.ml 5, training 1). Regenerating `Generated/` from a newer
-    /// `onnx.proto` means updating this table; `Tests/python/test_hardening_onnx.py` compares it
-    /// with the pip `onnx` package's.
-    static let newestOpsets: [String: Int64] = ["": 28, "ai.onnx.ml": 5, "ai.onnx.training": 1, "ai.onnx.preview.training": 1,
-                                                "ai.onnx.preview": 1]
+    /// The newest opset of each ONNX domain, from onnx's registry (`Generated/ONNXVersions.swift`,
+    /// regenerated with the proto; `Tests/python/test_hardening_onnx.py` checks the newest ones
+    /// are accepted).
+    static let newestOpsets: [String: Int64] = ONNXVersions.newestOpsets.mapValues(Int64.init)
 
     /// Other domains (plugins' own) version as they like, within a sane bound.
     static let newestCustomOpset = Int64(Int32.max)

@@ -4,9 +4,6 @@
 /// The ONNX version history the exporter relies on, as onnx's own registry states it: the one
 /// copy in Plexus. Query it through `ONNXVersions.firstOpset(of:)` and `isAvailable(_:at:)`.
 public enum ONNXVersions {
-    /// The newest ai.onnx opset onnx 1.23.2 defines.
-    public static let newestKnownOpset = 28
-
     /// Every ai.onnx operator with the opsets at which its definition changed, ascending.
     public static let history: [String: [Int]] = [
         "Abs": [1, 6, 13], "Acos": [7, 22], "Acosh": [9, 22], "Add": [1, 6, 7, 13, 14], "AffineGrid": [20],
@@ -75,5 +72,10 @@ public enum ONNXVersions {
     public static let irVersions: [Int: Int] = [
         1: 3, 2: 3, 3: 3, 4: 3, 5: 3, 6: 3, 7: 3, 8: 3, 9: 4, 10: 5, 11: 6, 12: 7, 13: 7, 14: 7, 15: 8, 16: 8, 17: 8,
         18: 8, 19: 9, 20: 9, 21: 10, 22: 10, 23: 11, 24: 12, 25: 13, 26: 13, 27: 13, 28: 14,
+    ]
+
+    /// The newest opset onnx defines for each of its domains ("" is ai.onnx).
+    public static let newestOpsets: [String: Int] = [
+        "": 28, "ai.onnx.ml": 5, "ai.onnx.preview": 1, "ai.onnx.preview.training": 1, "ai.onnx.training": 1,
     ]
 }
