@@ -69,10 +69,8 @@ extension OpRegistry {
 
     /// Runs a kernel or decomposition function and collects the outputs it produced.
     func run(_ function: plx_kernel_fn, user: UnsafeMutableRawPointer?, key: OpKey, backend: String, plugin: String,
-             inputs: [Tensor?], attributes: Attributes, outputCount: Int, donation: Storage? = nil,
-             planned: ArraySlice<Tensor?> = []) throws -> [Tensor] {
-        let context = KernelContext(op: key, outputCount: outputCount, pool: ThreadContext.current.bufferPool, donation: donation,
-                                    planned: planned)
+             inputs: [Tensor?], attributes: Attributes, outputCount: Int, planned: ArraySlice<Tensor?> = []) throws -> [Tensor] {
+        let context = KernelContext(op: key, outputCount: outputCount, planned: planned)
         let handles = inputs.map { $0?.handle }
         _ = ThreadErrors.takePluginError()
         let status = withExtendedLifetime((inputs, attributes, context)) {

@@ -5,19 +5,13 @@ import PlexusABI
 final class KernelContext {
     let op: OpKey
     var outputs: [Tensor?]
-    /// Where outputs come from when a session runs: its pool, and the memory of an input that
-    /// dies at this op, which output 0 may take when it has the same size (an in-place op).
-    private let pool: BufferPool?
-    private var donation: Storage?
     /// The tensors a session's plan reserved for the outputs, by output index (nil or a
     /// different dtype or shape: allocate as usual).
     private let planned: ArraySlice<Tensor?>
 
-    init(op: OpKey, outputCount: Int, pool: BufferPool? = nil, donation: Storage? = nil, planned: ArraySlice<Tensor?> = []) {
+    init(op: OpKey, outputCount: Int, planned: ArraySlice<Tensor?> = []) {
         self.op = op
         outputs = Array(repeating: nil, count: outputCount)
-        self.pool = pool
-        self.donation = donation
         self.planned = planned
     }
 
@@ -35,17 +29,7 @@ final class KernelContext {
             outputs[index] = reserved
             return reserved
         }
-        let bytes = try Shape.byteCount(shape, dtype: dtype)
-        let tensor: Tensor
-        if dtype != .string, index == 0, let donated = donation, donated.byteCount == bytes {
-            donation = nil
-            pool?.inPlace.add(1, ordering: .relaxed)
-            tensor = Tensor(dtype: dtype, shape: shape, storage: donated)
-        } else if dtype != .string, let reused = pool?.take(byteCount: bytes) {
-            tensor = Tensor(dtype: dtype, shape: shape, storage: reused)
-        } else {
-            tensor = try Tensor(dtype: dtype, shape: shape, zeroed: false)
-        }
+        let tensor = try Tensor(dtype: dtype, shape: shape, zeroed: false)
         outputs[index] = tensor
         return tensor
     }

@@ -143,13 +143,10 @@ public final class PreparedOp: @unchecked Sendable {
     }
 
     /// Runs `kernel` on `inputs` as one nested call (ops it calls are not recorded for
-    /// autograd), offering it the memory a session donated when it declared in-place inputs.
-    /// `planned` are the tensors a session's plan reserved for the outputs (nil: allocate).
+    /// autograd). `planned` are the tensors a session's plan reserved for the outputs in its
+    /// arena (none: allocate).
     func run(_ kernel: Kernel, _ inputs: [Tensor?], planned: ArraySlice<Tensor?> = []) throws -> [Tensor] {
         let context = ThreadContext.current
-        // A session's in-place offer is for the op it calls, not for the ops that one calls.
-        let donation = context.callDepth == 0 && !kernel.inPlaceInputs.isEmpty ? context.donatedStorage : nil
-        if context.callDepth == 0 { context.donatedStorage = nil }
         context.callDepth += 1
         context.kernelDepth += 1
         defer {
@@ -157,8 +154,7 @@ public final class PreparedOp: @unchecked Sendable {
             context.kernelDepth -= 1
         }
         return try OpRegistry.shared.run(kernel.compute, user: kernel.user, key: key, backend: kernel.backend, plugin: kernel.plugin,
-                                         inputs: inputs, attributes: merged, outputCount: outputCount, donation: donation,
-                                         planned: planned)
+                                         inputs: inputs, attributes: merged, outputCount: outputCount, planned: planned)
     }
 
     /// Attaches a graph node to the floating-point outputs so `backward()` can reach the inputs.

@@ -15,12 +15,18 @@ public final class Storage: @unchecked Sendable {
     private let release: Release
     /// The session budget this memory is charged to until it is freed, if any.
     private let budget: MemoryBudget?
-    /// Tensors over this storage right now (views made by reshaping share one). A session may
-    /// reuse the memory once its last tensor is dropped (see `BufferPool`).
+    /// Tensors over this storage right now (views made by reshaping share one). A session's
+    /// plan checks it before reusing arena memory (see `ExecutionPlan`).
     let tensorCount = Atomic<Int>(0)
+    /// A number no other storage of the process has, so plans can tell storages apart after
+    /// they are freed (an address may be reused; a serial is not).
+    let serial = Storage.serials.add(1, ordering: .relaxed).newValue
+    private static let serials = Atomic<Int>(0)
 
     private enum Release {
         case owned(stringCount: Int)
+        /// Part of another storage (a session arena), kept alive by this one.
+        case slice(of: Storage)
         case borrowed(deleter: (@convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?) -> Void)?,
                       context: UnsafeMutableRawPointer?)
     }
@@ -61,9 +67,18 @@ public final class Storage: @unchecked Sendable {
         budget = nil
     }
 
-    /// Owned, and holding no strings: memory a buffer pool may hand to another tensor.
-    var isRecyclable: Bool {
-        if case .owned(let stringCount) = release { return stringCount == 0 }
+    /// `byteCount` bytes of `parent` from `offset` (which must fit), keeping `parent` alive.
+    init(slicing parent: Storage, offset: Int, byteCount: Int) {
+        precondition(offset >= 0 && byteCount >= 0 && offset + byteCount <= parent.byteCount, "slice out of range")
+        pointer = parent.pointer + offset
+        self.byteCount = byteCount
+        release = .slice(of: parent)
+        budget = nil
+    }
+
+    /// Whether this is part of a session arena: memory a later run will overwrite.
+    var isSlice: Bool {
+        if case .slice = release { return true }
         return false
     }
 
@@ -78,6 +93,8 @@ public final class Storage: @unchecked Sendable {
             budget?.refund(max(byteCount, Storage.alignment))
         case .borrowed(let deleter, let context):
             deleter?(pointer, context)
+        case .slice:
+            break
         }
     }
 }

@@ -32,10 +32,6 @@ final class ThreadContext {
     /// Overrides of the process thread count and backend order (the session's options).
     var threadCountOverride: Int?
     var backendOrderOverride: [String]?
-    /// The session's arena, which op outputs are taken from.
-    var bufferPool: BufferPool?
-    /// The memory of an input the next kernel may write its output into (see `Kernel.inPlaceInputs`).
-    var donatedStorage: Storage?
     /// The cap on one allocation (see `MemoryLimits`).
     var allocationCap: Int?
     /// The budget allocations count against (see `MemoryBudget`).

@@ -77,7 +77,8 @@ struct BenchCommand: ParsableCommand {
             feeds[input.name] = try randomTensor(input, sizes: sizes)
         }
         for _ in 0..<warmup { _ = try session.run(feeds) }
-        session.profile?.reset()  // the profiles cover the timed runs only
+        session.profile?.reset()  // the profiles and memory statistics cover the timed runs only
+        let warmedUp = session.memoryStatistics
         var times: [Double] = []
         for _ in 0..<repeats {
             let start = monotonicSeconds()
@@ -89,9 +90,9 @@ struct BenchCommand: ParsableCommand {
         let report: JSON = .object([("model", .string(model)), ("load_ms", .number(loadMilliseconds)), ("median_ms", .number(median)),
                                     ("min_ms", .number(times[0])), ("repeats", .number(Double(repeats))),
                                     ("threads", .number(Double(threads))), ("peak_rss_mb", .number(peakResidentMegabytes())),
-                                    // Per run, over all runs: buffers from the session's arena and outputs written in place.
-                                    ("reused_buffers", .number(Double(session.memoryStatistics.reusedBuffers) / Double(warmup + repeats))),
-                                    ("in_place_outputs", .number(Double(session.memoryStatistics.inPlaceOutputs) / Double(warmup + repeats)))])
+                                    // Per timed run: outputs in the session's arena, and those written in place.
+                                    ("reused_buffers", .number(Double(session.memoryStatistics.reusedBuffers - warmedUp.reusedBuffers) / Double(repeats))),
+                                    ("in_place_outputs", .number(Double(session.memoryStatistics.inPlaceOutputs - warmedUp.inPlaceOutputs) / Double(repeats)))])
         print(report.serialized)
         // The profiles go to stderr, so stdout stays one JSON line.
         guard let sessionProfile = session.profile else { return }

@@ -64,12 +64,14 @@ def test_bench_reports_reuse_and_in_place_and_each_can_be_turned_off(tmp_path):
 
 def test_only_kernels_that_declare_in_place_inputs_write_in_place(tmp_path):
     """Tan and Sign are elementwise, but their cpu kernels declare no in-place input
-    (plx_kernel_def.inplace_inputs): their outputs take buffers of their own (reused, not donated)."""
+    (plx_kernel_def.inplace_inputs): their outputs take arena memory of their own, never an input's."""
     nodes = [helper.make_node("Tan", ["x"], ["a"]), helper.make_node("Sign", ["a"], ["b"]),
              helper.make_node("Tan", ["b"], ["c"]), helper.make_node("Sign", ["c"], ["y"])]
     undeclared = report(model(nodes, ["y"]), tmp_path)
     assert undeclared["in_place_outputs"] == 0 and undeclared["reused_buffers"] >= 1
-    declared = report(model([helper.make_node("Relu", ["x"], ["a"]), helper.make_node("Relu", ["a"], ["y"])], ["y"]), tmp_path)
+    # x is fed and y returned, so neither is arena memory: only a → b can be in place.
+    declared = report(model([helper.make_node("Relu", ["x"], ["a"]), helper.make_node("Relu", ["a"], ["b"]),
+                             helper.make_node("Relu", ["b"], ["y"])], ["y"]), tmp_path)
     assert declared["in_place_outputs"] >= 1
 
 

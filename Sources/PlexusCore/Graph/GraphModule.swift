@@ -35,20 +35,16 @@ public final class GraphModule: Module {
         guard inputs.count == inputNames.count else {
             throw PlexusError.invalid("the graph takes \(inputNames.count) inputs (\(inputNames.joined(separator: ", "))), got \(inputs.count)")
         }
-        var live = values
-        for (name, tensor) in zip(inputNames, inputs) { live[name] = tensor }
-        for (index, node) in plan.steps.enumerated() {
-            let arguments = try node.inputs.map { name -> Tensor? in
-                guard !name.isEmpty else { return nil }
-                guard let value = live[name] else { throw PlexusError(.internal, "value '\(name)' is missing at \(node.label)") }
-                return value
-            }
-            let results = try OpRegistry.shared.call(node.op, arguments, attributes: node.attributes, outputCount: node.outputs.count)
-            for (name, value) in zip(node.outputs, results) where !name.isEmpty { live[name] = value }
-            for name in plan.releases[index] { live.removeValue(forKey: name) }
+        var live = plan.constants
+        for (name, tensor) in values { live[plan.indices[name]!] = tensor }
+        for (name, tensor) in zip(inputNames, inputs) { live[plan.indices[name]!] = tensor }
+        for step in plan.steps {
+            let results = try step.op.call(try plan.arguments(of: step, in: live))
+            for (index, value) in zip(step.outputs, results) where index >= 0 { live[index] = value }
+            for index in step.releases { live[index] = nil }
         }
         return try outputNames.map { name in
-            guard let value = live[name] else { throw PlexusError(.internal, "output '\(name)' was not computed") }
+            guard let value = live[plan.indices[name]!] else { throw PlexusError(.internal, "output '\(name)' was not computed") }
             return value
         }
     }

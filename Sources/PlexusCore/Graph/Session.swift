@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Runs a graph: plans it once (dependency order, constant folding, buffer lifetimes) and then
 /// runs it any number of times, from several threads at once (each run keeps its own values;
 /// the plan and constants are read-only).
@@ -42,23 +44,29 @@ public final class Session: @unchecked Sendable {
     /// The graph's outputs.
     public let outputs: [Graph.ValueInfo]
     private let plan: SessionPlan
-    private let defaults: [String: Tensor]
+    /// Value-table indices of `inputs` and `outputs`, and each input's initializer default.
+    private let inputIndices: [Int]
+    private let outputIndices: [Int]
+    private let defaults: [Tensor?]
     private let options: Options
-    /// The arena of intermediate buffers (nil when `reuseBuffers` is off).
-    private let pool: BufferPool?
     /// What the session's allocations are charged to (nil when its options set no arena cap).
     private let budget: MemoryBudget?
-    /// Per step, the inputs whose memory the op may write its output into, first choice first
-    /// (empty when none may, or when in-place ops are off).
-    private let inPlaceCandidates: [[String]]
+    /// Plans bound to the input signatures seen so far, oldest first (see `ExecutionPlan`).
+    private let plans = Mutex<[(signature: ExecutionPlan.Signature, plan: ExecutionPlan)]>([])
+    /// How many signatures keep a plan; a caller cycling through more re-traces the oldest.
+    static let cachedPlans = 8
+    private let reused = Atomic<Int>(0)
+    private let inPlace = Atomic<Int>(0)
 
-    /// Buffers reused from the arena and op outputs written in place, summed over runs.
+    /// Outputs written into arena memory planned for them, and those of them written over an
+    /// input dying at the same step (in place), summed over runs.
     public var memoryStatistics: (reusedBuffers: Int, inPlaceOutputs: Int) {
-        (pool?.reused.load(ordering: .relaxed) ?? 0, pool?.inPlace.load(ordering: .relaxed) ?? 0)
+        (reused.load(ordering: .relaxed), inPlace.load(ordering: .relaxed))
     }
 
-    /// Plans `graph`. Throws, in one error, for every op no loaded plugin provides; and for
-    /// cycles, undefined values and failures while folding constants.
+    /// Plans `graph`: orders, folds and prepares every node. Throws, in one error, for every op
+    /// no loaded plugin provides; and for cycles, undefined values, bad attributes and failures
+    /// while folding constants.
     public init(graph: Graph, options: Options = Options()) throws {
         PluginLoader.shared.discoverIfNeeded()
         let missing = Set(graph.nodes.map(\.op)).filter { OpRegistry.shared.schema($0) == nil }.sorted()
@@ -78,95 +86,161 @@ public final class Session: @unchecked Sendable {
         let budget = options.maxArenaBytes.map { MemoryBudget(limit: $0) }
         self.budget = budget
         profile = options.profile ? SessionProfile() : nil
-        plan = try withOptions(options, budget: budget) {
+        let plan = try withOptions(options, budget: budget) {
             try SessionPlan(try options.optimizations.apply(to: graph), fold: options.foldConstants)
         }
-        pool = options.optimizations.contains(.reuseBuffers) ? BufferPool() : nil
-        inPlaceCandidates = options.optimizations.contains(.inPlace) && pool != nil ? plan.inPlaceCandidates() : plan.steps.map { _ in [] }
+        self.plan = plan
         let initialized = Set(graph.initializers.keys)
         inputs = graph.inputs.filter { !initialized.contains($0.name) } + graph.inputs.filter { initialized.contains($0.name) }
         outputs = graph.outputs
-        defaults = graph.initializers.filter { name, _ in graph.inputs.contains { $0.name == name } }
+        inputIndices = inputs.map { plan.indices[$0.name]! }
+        outputIndices = outputs.map { plan.indices[$0.name]! }
+        defaults = inputs.map { graph.initializers[$0.name] }
     }
 
     /// Runs the graph on `feeds` (by input name) and returns the requested outputs (all when
     /// `outputNames` is nil) in order. Checks every feed's dtype and shape against the
     /// declaration; unknown names and missing inputs are errors.
     public func run(_ feeds: [String: Tensor], outputNames: [String]? = nil) throws -> [Tensor] {
-        let wanted = outputNames ?? outputs.map(\.name)
-        for name in wanted where !outputs.contains(where: { $0.name == name }) {
-            throw PlexusError(.notFound, "the model has no output '\(name)' (outputs: \(outputs.map(\.name).joined(separator: ", ")))")
+        let wanted = try (outputNames ?? outputs.map(\.name)).map { name in
+            guard let position = outputs.firstIndex(where: { $0.name == name }) else {
+                throw PlexusError(.notFound, "the model has no output '\(name)' (outputs: \(outputs.map(\.name).joined(separator: ", ")))")
+            }
+            return position
         }
-        if let unknown = feeds.keys.first(where: { name in !inputs.contains { $0.name == name } }) {
+        if feeds.count > inputs.count || feeds.keys.contains(where: { name in !inputs.contains { $0.name == name } }) {
+            let unknown = feeds.keys.first { name in !inputs.contains { $0.name == name } }!
             throw PlexusError(.notFound, "the model has no input '\(unknown)' (inputs: \(inputs.map(\.name).joined(separator: ", ")))")
         }
-        var values = plan.constants
-        for info in inputs {
+        let fed = try inputs.enumerated().map { position, info -> Tensor in
             if let tensor = feeds[info.name] {
                 guard info.admits(tensor) else {
                     let declared = info.shape.map { "[" + $0.map(\.description).joined(separator: ", ") + "]" } ?? "?"
                     throw PlexusError(tensor.dtype == (info.dtype ?? tensor.dtype) ? .shapeMismatch : .dtypeMismatch,
                                       "input '\(info.name)' must be \(info.dtype?.description ?? "any")\(declared), got \(tensor.dtype)\(tensor.shape)")
                 }
-                values[info.name] = tensor
-            } else if let fallback = defaults[info.name] {
-                values[info.name] = fallback
-            } else {
-                throw PlexusError.invalid("input '\(info.name)' was not given")
+                return tensor
             }
+            guard let fallback = defaults[position] else { throw PlexusError.invalid("input '\(info.name)' was not given") }
+            return fallback
         }
-        try withOptions(options, budget: budget) { try withoutGradients {
-            let context = ThreadContext.current
-            let savedPool = context.bufferPool
-            context.bufferPool = pool
-            defer {
-                context.bufferPool = savedPool
-                context.donatedStorage = nil
+        let results = try withOptions(options, budget: budget) { try withoutGradients {
+            let signature = ExecutionPlan.Signature(dtypes: fed.map(\.dtype), shapes: fed.map(\.shape))
+            if ThreadContext.current.tracer == nil, let bound = plans.withLock({ $0.first { $0.signature == signature }?.plan }) {
+                return try execute(bound, fed)
             }
-            for (index, node) in plan.steps.enumerated() {
-                try runStep(index, node, &values)
-                for name in plan.releases[index] {
-                    var released = values.removeValue(forKey: name)
-                    pool?.recycle(&released)
-                }
-            }
+            return try trace(signature, fed)
         } }
-        return try wanted.map { name in
-            guard let value = values[name] else { throw PlexusError(.internal, "output '\(name)' was not computed") }
-            if let info = outputs.first(where: { $0.name == name }) { try Graph.checkOutput(value, declared: info) }
+        return try wanted.map { position in
+            guard let value = results[position] else { throw PlexusError(.internal, "output '\(outputs[position].name)' was not computed") }
+            try Graph.checkOutput(value, declared: outputs[position])
             return value
         }
     }
 }
 
 extension Session {
-    /// Runs one step: offers the op an input that dies here (an in-place op, when that input's
-    /// memory is the value's alone), calls it and stores its outputs.
-    private func runStep(_ index: Int, _ node: Graph.Node, _ values: inout [String: Tensor]) throws {
-        for name in inPlaceCandidates[index] {
-            guard var tensor = values.removeValue(forKey: name) else { continue }
-            let storage = BufferPool.exclusiveStorage(of: &tensor)
-            values[name] = tensor
-            if let storage {
-                ThreadContext.current.donatedStorage = storage
-                break
-            }
-        }
-        let arguments = try node.inputs.map { name -> Tensor? in
-            guard !name.isEmpty else { return nil }
-            guard let value = values[name] else { throw PlexusError(.internal, "value '\(name)' is missing at \(node.label)") }
-            return value
-        }
-        let results: [Tensor]
+    /// Runs `step` on `arguments`: through `kernel` when bound (with the arena tensors `planned`
+    /// for its outputs), else through the op's general path. Errors name the node.
+    private func runStep(_ index: Int, _ step: SessionPlan.Step, _ kernel: Kernel?, _ arguments: [Tensor?],
+                         planned: ArraySlice<Tensor?>) throws -> [Tensor] {
         let start = profile == nil ? 0 : monotonicSeconds()
         do {
-            results = try OpRegistry.shared.call(node.op, arguments, attributes: node.attributes, outputCount: node.outputs.count)
-            profile?.add(step: index, node: node, seconds: monotonicSeconds() - start)
+            let results = try kernel.map { try step.op.run($0, arguments, planned: planned) } ?? step.op.call(arguments)
+            profile?.add(step: index, node: step.node, seconds: monotonicSeconds() - start)
+            return results
         } catch let error as PlexusError {
-            throw PlexusError(error.code, "node \(node.label): \(error.message)")
+            throw PlexusError(error.code, "node \(step.node.label): \(error.message)")
         }
-        ThreadContext.current.donatedStorage = nil
-        for (name, value) in zip(node.outputs, results) where !name.isEmpty { values[name] = value }
+    }
+
+    /// The first run of a signature: runs every step choosing its kernel by the actual dtypes,
+    /// records what each produced, and keeps a plan bound to the signature for later runs
+    /// (unless a tracer is recording this thread's op calls: then every op goes through its
+    /// general path, and nothing is kept).
+    private func trace(_ signature: ExecutionPlan.Signature, _ fed: [Tensor]) throws -> [Tensor?] {
+        let recording = ThreadContext.current.tracer != nil
+        var values = plan.constants
+        for (index, tensor) in zip(inputIndices, fed) { values[index] = tensor }
+        var external = Set(plan.constants.compactMap { $0?.storage.serial })
+        for tensor in fed { external.insert(tensor.storage.serial) }
+        var produced = [ArenaLayout.Produced?](repeating: nil, count: plan.names.count)
+        var kernels: [Kernel?] = []
+        for (index, step) in plan.steps.enumerated() {
+            let arguments = try plan.arguments(of: step, in: values)
+            let kernel: Kernel?
+            do { kernel = recording ? nil : try step.op.kernel(for: arguments.map { $0?.dtype }) } catch let error as PlexusError {
+                throw PlexusError(error.code, "node \(step.node.label): \(error.message)")
+            }
+            let results = try runStep(index, step, kernel, arguments, planned: [])
+            kernels.append(kernel)
+            for (value, result) in zip(step.outputs, results) where value >= 0 {
+                values[value] = result
+                produced[value] = ArenaLayout.Produced(dtype: result.dtype, shape: result.shape, byteCount: result.count * result.dtype.elementSize,
+                                                       serial: result.storage.serial)
+            }
+            for value in step.releases { values[value] = nil }
+        }
+        if !recording {
+            let layout = options.optimizations.contains(.reuseBuffers)
+                ? ArenaLayout(plan, produced: produced, external: external, kept: Set(outputIndices),
+                              inPlace: options.optimizations.contains(.inPlace) ? kernels.map { $0?.inPlaceInputs ?? [] } : kernels.map { _ in [] })
+                : nil
+            let bound = ExecutionPlan(kernels: kernels, layout: layout)
+            plans.withLock { plans in
+                guard !plans.contains(where: { $0.signature == signature }) else { return }
+                if plans.count == Session.cachedPlans { plans.removeFirst() }
+                plans.append((signature, bound))
+            }
+        }
+        return outputIndices.map { values[$0] }
+    }
+
+    /// A run of a bound plan: walks the steps over the frame's value table with each step's
+    /// kernel, its outputs in the arena slots planned for them.
+    private func execute(_ bound: ExecutionPlan, _ fed: [Tensor]) throws -> [Tensor?] {
+        let frame = try bound.takeFrame(plan)
+        defer {
+            for (index, constant) in plan.constants.enumerated() where constant == nil { frame.values[index] = nil }
+            bound.returnFrame(frame)
+        }
+        for (index, tensor) in zip(inputIndices, fed) { frame.values[index] = tensor }
+        var reusedCount = 0, inPlaceCount = 0
+        for index in plan.steps.indices {
+            let step = plan.steps[index]
+            for (position, value) in step.inputs.enumerated() where value >= 0 {
+                guard let tensor = frame.values[value] else {
+                    throw PlexusError(.internal, "value '\(plan.names[value])' is missing at \(step.node.label)")
+                }
+                frame.arguments[index][position] = tensor
+            }
+            let results = try runStep(index, step, bound.kernels[index], frame.arguments[index],
+                                      planned: frame.arenaDisabled ? [] : frame.reserved[index][...])
+            for position in frame.arguments[index].indices { frame.arguments[index][position] = nil }
+            for (position, value) in step.outputs.enumerated() where value >= 0 {
+                let result = results[position]
+                frame.values[value] = result
+                if let reserved = frame.reserved[index][position], reserved === result {
+                    reusedCount += 1
+                    if bound.layout?.slots[index][position]?.inPlace == true { inPlaceCount += 1 }
+                }
+            }
+            for value in step.releases { frame.values[value] = nil }
+            if let layout = bound.layout, !frame.arenaDisabled {
+                for (step, output) in layout.retiring[index] where !frame.isRetirable(step: step, output: output) {
+                    // A view the trace did not see outlives its value: stop reusing memory.
+                    frame.arenaDisabled = true
+                    bound.arenaBroken.store(true, ordering: .relaxed)
+                }
+            }
+        }
+        reused.add(reusedCount, ordering: .relaxed)
+        inPlace.add(inPlaceCount, ordering: .relaxed)
+        // An output that is a view of arena memory would be overwritten by the next run.
+        return try outputIndices.map { index in
+            guard let value = frame.values[index] else { return nil }
+            return value.storage.isSlice ? try value.copied() : value
+        }
     }
 }
 

@@ -1,16 +1,95 @@
-/// The schedule of a session: nodes in dependency order, each value's last use (so its buffer
-/// can be dropped), and the values that are constant after folding.
+/// The schedule of a graph, made once: nodes in dependency order with constant subgraphs folded,
+/// every value given an index into a run's value table, each node's operator prepared (looked
+/// up, attributes validated) and each value's last use known, so a run walks arrays and never
+/// looks anything up by name.
 struct SessionPlan {
-    /// Nodes left to run per call, in order.
-    var steps: [Graph.Node]
-    /// For each step, the value names whose last use it is (dropped after it runs).
-    var releases: [[String]]
-    /// Values known before any run: initializers and folded constants.
-    var constants: [String: Tensor]
+    /// One node to run per call.
+    struct Step {
+        /// The node, for messages and profiles.
+        let node: Graph.Node
+        /// Its operator, prepared for this node's arity and attributes.
+        let op: PreparedOp
+        /// Value indices of the inputs (-1 for an omitted optional input) and outputs (-1 for an
+        /// output the node does not name).
+        let inputs: [Int]
+        let outputs: [Int]
+        /// Values whose last use is this step (dropped after it runs).
+        let releases: [Int]
+    }
 
-    /// Orders `graph`'s nodes topologically (reporting cycles and undefined inputs), folds
-    /// nodes whose inputs are all constant, and computes last uses.
+    /// Steps in run order.
+    let steps: [Step]
+    /// Value names by index, and indices by name.
+    let names: [String]
+    let indices: [String: Int]
+    /// A value table with the constants (initializers and folded values) filled in.
+    let constants: [Tensor?]
+
+    /// Orders `graph`'s nodes topologically (reporting cycles and undefined inputs), folds nodes
+    /// whose inputs are all constant (when `fold`), prepares each node's op and computes last
+    /// uses. Values named in `kept` (the outputs) are never released.
     init(_ graph: Graph, fold: Bool) throws {
+        let order = try SessionPlan.topologicalOrder(graph)
+        let fed = Set(graph.inputs.map(\.name))
+        var constants = graph.initializers
+        for name in fed { constants.removeValue(forKey: name) }  // a fed input overrides its initializer
+        var nodes: [Graph.Node] = []
+        for index in order {
+            let node = graph.nodes[index]
+            if fold, SessionPlan.isFoldable(node), node.inputs.allSatisfy({ $0.isEmpty || constants[$0] != nil }) {
+                let results = try withoutGradients {
+                    try OpRegistry.shared.call(node.op, node.inputs.map { $0.isEmpty ? nil : constants[$0] },
+                                               attributes: node.attributes, outputCount: node.outputs.count)
+                }
+                for (name, value) in zip(node.outputs, results) where !name.isEmpty { constants[name] = value }
+            } else {
+                nodes.append(node)
+            }
+        }
+        // Indices: fed inputs, then constants, then values the steps produce.
+        var names: [String] = []
+        var indices: [String: Int] = [:]
+        func index(_ name: String) -> Int {
+            if let known = indices[name] { return known }
+            indices[name] = names.count
+            names.append(name)
+            return names.count - 1
+        }
+        for info in graph.inputs { _ = index(info.name) }
+        for name in constants.keys.sorted() { _ = index(name) }
+        for node in nodes { for name in node.inputs + node.outputs where !name.isEmpty { _ = index(name) } }
+        for output in graph.outputs { _ = index(output.name) }
+        var table = [Tensor?](repeating: nil, count: names.count)
+        for (name, tensor) in constants { table[indices[name]!] = tensor }
+        // Last uses: a value produced or fed per run goes after the last step that reads it, or
+        // right after the step that makes it when nothing reads it.
+        let kept = Set(graph.outputs.map { indices[$0.name]! })
+        var lastUse: [Int: Int] = [:]
+        for (position, node) in nodes.enumerated() {
+            for name in node.outputs where !name.isEmpty { lastUse[indices[name]!] = position }
+            for name in node.inputs where !name.isEmpty && constants[name] == nil { lastUse[indices[name]!] = position }
+        }
+        var releases = [[Int]](repeating: [], count: nodes.count)
+        for (value, position) in lastUse where !kept.contains(value) { releases[position].append(value) }
+        steps = try nodes.enumerated().map { position, node in
+            let op: PreparedOp
+            do {
+                op = try PreparedOp(node.op, inputCount: node.inputs.count, attributes: node.attributes, outputCount: node.outputs.count)
+            } catch let error as PlexusError {
+                throw PlexusError(error.code, "node \(node.label): \(error.message)")
+            }
+            return Step(node: node, op: op, inputs: node.inputs.map { $0.isEmpty ? -1 : indices[$0]! },
+                        outputs: node.outputs.map { $0.isEmpty ? -1 : indices[$0]! }, releases: releases[position].sorted())
+        }
+        self.names = names
+        self.indices = indices
+        self.constants = table
+    }
+
+    /// The node indices of `graph` in an order where every node comes after the nodes it reads
+    /// from. Throws for a value produced twice, an input nothing provides, a cycle and an output
+    /// never produced.
+    private static func topologicalOrder(_ graph: Graph) throws -> [Int] {
         let fed = Set(graph.inputs.map(\.name))
         var available = fed.union(graph.initializers.keys)
         var producers: [String: Int] = [:]
@@ -48,72 +127,27 @@ struct SessionPlan {
             }
         }
         guard order.count == graph.nodes.count else {
-            let stuck = graph.nodes.indices.filter { !order.contains($0) }.prefix(3).map { graph.nodes[$0].label }
+            let placed = Set(order)
+            let stuck = graph.nodes.indices.filter { !placed.contains($0) }.prefix(3).map { graph.nodes[$0].label }
             throw PlexusError.invalid("the graph has a cycle (it involves \(stuck.joined(separator: ", ")))")
         }
         for output in graph.outputs where !available.contains(output.name) {
             throw PlexusError.invalid("graph output '\(output.name)' is never produced")
         }
-        var constants = graph.initializers
-        for name in fed { constants.removeValue(forKey: name) }  // a fed input overrides its initializer
-        var steps: [Graph.Node] = []
-        for index in order {
-            let node = graph.nodes[index]
-            if fold, SessionPlan.isFoldable(node), node.inputs.allSatisfy({ $0.isEmpty || constants[$0] != nil }) {
-                let results = try withoutGradients {
-                    try OpRegistry.shared.call(node.op, node.inputs.map { $0.isEmpty ? nil : constants[$0] },
-                                               attributes: node.attributes, outputCount: node.outputs.count)
-                }
-                for (name, value) in zip(node.outputs, results) where !name.isEmpty { constants[name] = value }
-            } else {
-                steps.append(node)
-            }
-        }
-        self.steps = steps
-        self.constants = constants
-        // Last uses: a value produced or fed per run can go after the last step that reads it.
-        let kept = Set(graph.outputs.map(\.name))
-        var lastUse: [String: Int] = [:]
-        for (index, node) in steps.enumerated() {
-            for input in node.inputs where !input.isEmpty && constants[input] == nil { lastUse[input] = index }
-        }
-        var releases = [[String]](repeating: [], count: steps.count)
-        for (name, index) in lastUse where !kept.contains(name) { releases[index].append(name) }
-        self.releases = releases
-    }
-
-    /// Ops whose CPU kernels compute each output element from the same-index elements of their
-    /// inputs (reading them before writing it), with output 0 of an input's dtype: they may write
-    /// into an input of the output's size. Which inputs: both for Add, Sub, Mul and Div (whose
-    /// inputs share the output's dtype, so equal sizes mean equal layouts), the first for the
-    /// others (Pow's exponent may be another dtype; Clip's bounds are parameters).
-    static let inPlaceOps: [String: [Int]] = {
-        var ops: [String: [Int]] = [:]
-        for name in ["Add", "Sub", "Mul", "Div"] { ops[name] = [0, 1] }
-        for name in ["Pow", "Relu", "Sigmoid", "Tanh", "Exp", "Log", "Neg", "Abs", "Sqrt", "Reciprocal", "Erf", "Gelu", "LeakyRelu",
-                     "Elu", "Selu", "Softplus", "HardSigmoid", "HardSwish", "Clip", "Floor", "Ceil", "Round", "Sin", "Cos"] {
-            ops[name] = [0]
-        }
-        return ops
-    }()
-
-    /// Per step, the inputs an in-place op may overwrite: values (not constants) whose last use
-    /// is that step and which it reads once.
-    func inPlaceCandidates() -> [[String]] {
-        steps.enumerated().map { index, node in
-            guard node.op.domain.isEmpty, let positions = SessionPlan.inPlaceOps[node.op.name] else { return [] }
-            return positions.compactMap { position -> String? in
-                guard position < node.inputs.count else { return nil }
-                let name = node.inputs[position]
-                guard !name.isEmpty, constants[name] == nil, releases[index].contains(name),
-                      node.inputs.filter({ $0 == name }).count == 1 else { return nil }
-                return name
-            }
-        }
+        return order
     }
 
     /// Random and stateful ops must run on every call even when their inputs are constant.
     static func isFoldable(_ node: Graph.Node) -> Bool {
         !node.op.name.hasPrefix("Random") && !["Dropout", "Bernoulli", "Multinomial"].contains(node.op.name)
+    }
+
+    /// The inputs of `step` read from `values`; an internal error names a value that is missing.
+    func arguments(of step: Step, in values: [Tensor?]) throws -> [Tensor?] {
+        try step.inputs.map { index -> Tensor? in
+            guard index >= 0 else { return nil }
+            guard let value = values[index] else { throw PlexusError(.internal, "value '\(names[index])' is missing at \(step.node.label)") }
+            return value
+        }
     }
 }
