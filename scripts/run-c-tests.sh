@@ -95,6 +95,7 @@ run_test() {
 run_test test_abi_layout "$OUT/test_abi_layout"
 run_test test_c_api "$OUT/test_c_api"
 run_test test_prepared_op "$OUT/test_prepared_op"
+run_test test_export_trace "$OUT/test_export_trace" "$OUT"
 run_test test_plugin_loader "$OUT/test_plugin_loader" "$OUT/fixtures"
 run_test test_no_backend env PLEXUS_AUTOLOAD=0 "$OUT/test_no_backend"
 run_test test_missing_plugin env PLEXUS_AUTOLOAD=0 "$OUT/test_missing_plugin" "$LIB/plugins"
@@ -113,7 +114,7 @@ if ! command -v valgrind >/dev/null 2>&1; then
     echo "!! valgrind is not installed (apt-get install valgrind); the leak checks cannot run"
     failed=$((failed + 1))
 else
-    for program in "test_c_api" "test_prepared_op" "test_training $OUT" "test_session $ROOT/Tests/fixtures"; do
+    for program in "test_c_api" "test_prepared_op" "test_export_trace $OUT" "test_training $OUT" "test_session $ROOT/Tests/fixtures"; do
         name=${program%% *}
         echo "== $name under valgrind"
         VG_LOG=$OUT/$name.valgrind.log

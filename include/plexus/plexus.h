@@ -30,8 +30,11 @@
 extern "C" {
 #endif
 
-/** ABI version of this header. A library whose plx_abi_version() is lower lacks some functions. */
-#define PLX_ABI_VERSION 2
+/**
+ * ABI version of this header. A library whose plx_abi_version() is lower lacks some functions.
+ * 2: session memory limits. 3: prepared ops, the export trace, layer buffers and layer types.
+ */
+#define PLX_ABI_VERSION 3
 
 /* ---------------------------------------------------------------------------------------------
  * Status codes
