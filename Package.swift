@@ -33,7 +33,11 @@ let package = Package(
         // DWARF 4: Debian's valgrind (3.19), which the C tests run under, cannot read the DWARF 5
         // that clang writes for the AVX-512 kernels.
         .target(name: "CPlexusCPUKernels", path: "Plugins/cpu-kernels", cSettings: [.unsafeFlags(["-gdwarf-4"])]),
-        .target(name: "PlexusCPU", dependencies: ["PlexusPluginKit", "CPlexusCPUKernels"], path: "Plugins/cpu"),
+        .target(name: "PlexusCPU", dependencies: ["PlexusPluginKit", "CPlexusCPUKernels"], path: "Plugins/cpu",
+                plugins: ["OperatorIndex"]),
+        // Lists a plugin target's OperatorFamily types at build time (adding an op is one file).
+        .executableTarget(name: "operator-index", path: "Sources/operator-index"),
+        .plugin(name: "OperatorIndex", capability: .buildTool(), dependencies: ["operator-index"], path: "BuildPlugins/OperatorIndex"),
         .target(name: "PlexusMLP", dependencies: ["PlexusPluginKit"], path: "Plugins/mlp"),
         .target(name: "PlexusCNN", dependencies: ["PlexusPluginKit", "CPlexusCPUKernels"], path: "Plugins/cnn"),
         .target(name: "PlexusRNN", dependencies: ["PlexusPluginKit", "CPlexusCPUKernels"], path: "Plugins/rnn"),

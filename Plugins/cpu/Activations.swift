@@ -37,7 +37,7 @@ struct HardSwishMap: FloatMap {
 
 /// Activation functions with attributes, and Clip: elementwise maps that read element i before
 /// writing it, so each may write into its input's memory (`inPlace(0)`; Clip's bounds are scalars).
-enum Activations {
+enum Activations: OperatorFamily {
     static var definitions: [OpDefinition] {
         let floats = DTypes.first(DTypes.floats.union(DTypes.halfs))
         let same = Inference.sameAsInput()

@@ -12,7 +12,7 @@ struct WidenedMap: FloatMap {
 
 /// The inverse trigonometric functions (Acos, Asin, Atan) and the hyperbolic ones (Sinh,
 /// Cosh, their inverses Asinh, Acosh, Atanh): NaN outside their domains, as in C.
-enum ArcAndHyperbolic {
+enum ArcAndHyperbolic: OperatorFamily {
     /// The schemas and kernels of the eight functions.
     static var definitions: [OpDefinition] {
         let functions: [(String, @Sendable (Double) -> Double, String)] = [

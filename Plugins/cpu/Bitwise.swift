@@ -2,7 +2,7 @@ import PlexusPluginKit
 
 /// BitwiseAnd, BitwiseOr, BitwiseXor (numpy broadcasting), BitwiseNot and BitShift on the
 /// integer dtypes.
-enum Bitwise {
+enum Bitwise: OperatorFamily {
     /// What a two-input kernel computes.
     enum Operation { case and, or, xor, shiftLeft, shiftRight }
 

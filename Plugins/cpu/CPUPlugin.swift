@@ -11,27 +11,7 @@ public func plx_plugin_init(_ host: UnsafePointer<plx_host_api>?, _ registrar: U
                                        summary: "portable CPU kernels for the ONNX operators"),
         backend: "cpu", priority: 0
     ) { registrar in
-        for definition in CPUOperators.all { try registrar.register(GradientRules.attach(definition)) }
+        for definition in PlexusCPUOperators.all { try registrar.register(GradientRules.attach(definition)) }
         if !PackedMatMul.definitions.isEmpty { try registrar.register(MatMulPacking.rewrite) }
-    }
-}
-
-/// Every operator the CPU plugin provides, gathered from the files that define them.
-enum CPUOperators {
-    static var all: [OpDefinition] {
-        ElementwiseBinary.definitions + ElementwiseUnary.definitions + Activations.definitions
-            + Variadic.definitions + Logical.definitions + Selection.definitions + Casting.definitions
-            + Reductions.definitions + LinearAlgebra.definitions + SoftmaxOps.definitions
-            + Reshaping.definitions + Transposition.definitions + Joining.definitions + Slicing.definitions
-            + Gathering.definitions + Replication.definitions + Padding.definitions + Generators.definitions
-            + Scans.definitions + Sorting.definitions + Triangular.definitions + Encoding.definitions
-            + Scattering.definitions + Regularization.definitions
-            + LikeCasting.definitions + NegativeLogLikelihood.definitions + SoftmaxCrossEntropy.definitions
-            + Bitwise.definitions + SumReductions.definitions + Hardmax.definitions + SmoothActivations.definitions
-            + ThresholdActivations.definitions + ParametricRelu.definitions + ArcAndHyperbolic.definitions
-            + EyeLike.definitions + NDGathering.definitions + NDScattering.definitions + Compression.definitions
-            + NonZeroPositions.definitions + SequenceReversal.definitions + PackedMatMul.definitions
-            + Normalizations.definitions + Determinant.definitions + Einsum.definitions + Uniqueness.definitions
-            + SignalAndQuantization.definitions + RecentOperators.definitions
     }
 }

@@ -3,7 +3,7 @@ import PlexusPluginKit
 /// CastLike (opset 25): Cast to the dtype of a second input, with Cast's conversion rules
 /// (float→integer truncates toward zero and saturates, integer→integer wraps, nonzero is true).
 /// `saturate` and `round_mode` only matter for the float8 types.
-enum LikeCasting {
+enum LikeCasting: OperatorFamily {
     /// The CastLike schema and kernel.
     static var definitions: [OpDefinition] {
         let castable = DTypes.castable

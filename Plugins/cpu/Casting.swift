@@ -4,7 +4,7 @@ import PlexusPluginKit
 /// (ONNX Cast): float→integer truncates toward zero and saturates out of range; integer→integer
 /// wraps; anything nonzero is true; narrow types follow NarrowNumbers (`saturate` for float8,
 /// `round_mode` for float8e8m0).
-enum Casting {
+enum Casting: OperatorFamily {
     static var definitions: [OpDefinition] {
         [OpDefinition("Cast", since: 21, inputs: 1...1,
                              attributes: [.required("to", .int), AttributeDeclaration("saturate", .int, default: .int(1)),

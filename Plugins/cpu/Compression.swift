@@ -3,7 +3,7 @@ import PlexusPluginKit
 /// Compress (opset 28, unchanged since 11): the slices along `axis` whose entry in the boolean
 /// `condition` is true (the flattened input's elements when `axis` is absent), like
 /// numpy.compress. A condition shorter than the axis drops the slices past its end.
-enum Compression {
+enum Compression: OperatorFamily {
     /// The Compress schema and kernel.
     static var definitions: [OpDefinition] {
         [OpDefinition("Compress", since: 28, inputs: 2...2, attributes: [AttributeDeclaration("axis", .int)],

@@ -2,7 +2,7 @@ import PlexusPluginKit
 
 /// Det (opset 22): the determinant of each square matrix in the last two dims, by LU
 /// decomposition with partial pivoting (computed in double precision).
-enum Determinant {
+enum Determinant: OperatorFamily {
     /// The Det schema and kernel.
     static var definitions: [OpDefinition] {
         [OpDefinition("Det", since: 22, inputs: 1...1, doc: "determinant of each matrix in the last two dims",

@@ -5,7 +5,7 @@ import PlexusPluginKit
 /// broadcast dims and size-1 dims broadcast against their label's size. Composed of
 /// Mul/ReduceSum (diagonals, summed-out labels), Transpose/Reshape and one batched MatMul per
 /// pairwise contraction, so it trains through those ops' gradients.
-enum Einsum {
+enum Einsum: OperatorFamily {
     /// The Einsum schema, kernel and decomposition (one body).
     static var definitions: [OpDefinition] {
         [.composed("Einsum", since: 28, inputs: 1...OpDefinition.variadic, attributes: [.required("equation", .string)],

@@ -3,7 +3,7 @@ import PlexusPluginKit
 
 /// Add, Sub, Mul, Div, Pow and Mod with numpy broadcasting, for every numeric dtype
 /// (half-precision types through float32).
-enum ElementwiseBinary {
+enum ElementwiseBinary: OperatorFamily {
     enum Operation { case add, sub, mul, div, pow, mod, fmod }
 
     static var definitions: [OpDefinition] {

@@ -139,7 +139,7 @@ struct Logistic: FloatMap {
 /// writing element i (the vector loops of plexus_cpu_kernels.h take y == x; half precision goes
 /// through a widened copy), so those on the session's list may write into their input's memory
 /// (`inPlace(0)`).
-enum ElementwiseUnary {
+enum ElementwiseUnary: OperatorFamily {
     static var definitions: [OpDefinition] {
         let signedNumeric = DTypes.floats.union(DTypes.signedIntegers).union(DTypes.halfs)
         let allNumeric = DTypes.numeric.union(DTypes.halfs)

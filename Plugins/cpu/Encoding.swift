@@ -2,7 +2,7 @@ import PlexusPluginKit
 
 /// OneHot: indices → a new axis of size `depth` holding values[1] at the index, values[0]
 /// elsewhere. Negative indices count from the end; out-of-range ones give all "off".
-enum Encoding {
+enum Encoding: OperatorFamily {
     static var definitions: [OpDefinition] {
         [OpDefinition("OneHot", since: 11, inputs: 3...3, attributes: [AttributeDeclaration("axis", .int, default: .int(-1))],
                       doc: "one-hot encoding", compute: compute)]

@@ -3,7 +3,7 @@ import PlexusPluginKit
 /// EyeLike (opset 22): a 2-D tensor shaped like the input with ones on the diagonal shifted
 /// by `k` (above the main one for k > 0) and zeros elsewhere, of dtype `dtype` (the input's
 /// when absent).
-enum EyeLike {
+enum EyeLike: OperatorFamily {
     /// The EyeLike schema and kernel.
     static var definitions: [OpDefinition] {
         [OpDefinition("EyeLike", since: 22, inputs: 1...1,

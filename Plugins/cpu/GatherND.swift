@@ -4,7 +4,7 @@ import PlexusPluginKit
 /// `data` after the first `batch_dims` dims, which `indices` shares; the output stacks those
 /// slices: shape indices.shape[..<-1] + data.shape[batch_dims + k...]. Negative indices count
 /// from the end.
-enum NDGathering {
+enum NDGathering: OperatorFamily {
     /// The GatherND schema and kernel.
     static var definitions: [OpDefinition] {
         [OpDefinition("GatherND", since: 13, inputs: 2...2, attributes: [AttributeDeclaration("batch_dims", .int, default: .int(0))],

@@ -1,7 +1,7 @@
 import PlexusPluginKit
 
 /// Gather and GatherElements, with negative indices counting from the end.
-enum Gathering {
+enum Gathering: OperatorFamily {
     static var definitions: [OpDefinition] {
         [
             OpDefinition("Gather", since: 13, inputs: 2...2, attributes: [AttributeDeclaration("axis", .int, default: .int(0))],

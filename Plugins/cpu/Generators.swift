@@ -1,7 +1,7 @@
 import PlexusPluginKit
 
 /// Shape, Size, ConstantOfShape and Range: operators that make new tensors from sizes.
-enum Generators {
+enum Generators: OperatorFamily {
     static var definitions: [OpDefinition] {
         [
             OpDefinition("Shape", since: 21, inputs: 1...1,

@@ -1,7 +1,7 @@
 import PlexusPluginKit
 
 /// Hardmax (opset 13): 1 at the first largest element along `axis`, 0 elsewhere.
-enum Hardmax {
+enum Hardmax: OperatorFamily {
     /// The Hardmax schema and kernel.
     static var definitions: [OpDefinition] {
         [OpDefinition("Hardmax", since: 13, inputs: 1...1, attributes: [AttributeDeclaration("axis", .int, default: .int(-1))],

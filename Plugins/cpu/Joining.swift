@@ -1,7 +1,7 @@
 import PlexusPluginKit
 
 /// Concat and Split along one axis.
-enum Joining {
+enum Joining: OperatorFamily {
     static var definitions: [OpDefinition] {
         [
             OpDefinition("Concat", since: 13, inputs: 1...OpDefinition.variadic, attributes: [.required("axis", .int)],

@@ -2,7 +2,7 @@ import CPlexusCPUKernels
 import PlexusPluginKit
 
 /// MatMul (numpy semantics: 1-D promotion and batch broadcasting) and Gemm.
-enum LinearAlgebra {
+enum LinearAlgebra: OperatorFamily {
     static var definitions: [OpDefinition] {
         [
             OpDefinition("MatMul", since: 13, inputs: 2...2, doc: "matrix product with numpy semantics",

@@ -4,7 +4,7 @@ import Glibc
 import PlexusPluginKit
 
 /// Comparisons (numeric, bool and, for Equal, string inputs) and boolean logic.
-enum Logical {
+enum Logical: OperatorFamily {
     enum Comparison { case equal, less, lessOrEqual, greater, greaterOrEqual }
 
     static var definitions: [OpDefinition] {

@@ -39,7 +39,7 @@ enum Movement {
 }
 
 /// Where(condition, X, Y) with numpy broadcasting, for every dtype.
-enum Selection {
+enum Selection: OperatorFamily {
     static var definitions: [OpDefinition] {
         [OpDefinition("Where", since: 16, inputs: 3...3, doc: "X where condition else Y",
                       supports: { dtypes in dtypes.first == .bool }, infer: { context in

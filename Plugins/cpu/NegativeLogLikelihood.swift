@@ -6,7 +6,7 @@ import PlexusPluginKit
 /// `ignore_index` contribute nothing and count for nothing. Reduction "none" keeps the
 /// target's shape, "sum" adds everything, "mean" divides the sum by the summed weights of the
 /// counted targets (NaN when there are none, as in the reference).
-enum NegativeLogLikelihood {
+enum NegativeLogLikelihood: OperatorFamily {
     /// The reduction attribute's values.
     enum Reduction: String { case none, sum, mean }
 

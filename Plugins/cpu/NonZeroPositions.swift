@@ -2,7 +2,7 @@ import PlexusPluginKit
 
 /// NonZero (opset 13): the coordinates of the nonzero elements, one column per element in
 /// row-major order: an int64 tensor [rank, count] (a scalar counts as a 1-element vector).
-enum NonZeroPositions {
+enum NonZeroPositions: OperatorFamily {
     /// The NonZero schema and kernel.
     static var definitions: [OpDefinition] {
         [OpDefinition("NonZero", since: 13, inputs: 1...1, doc: "coordinates of the nonzero elements",

@@ -2,7 +2,7 @@ import PlexusPluginKit
 
 /// LpNormalization (opset 22) and MeanVarianceNormalization (opset 13), composed of
 /// reductions and arithmetic so they train through those ops' gradients.
-enum Normalizations {
+enum Normalizations: OperatorFamily {
     /// The two schemas, each with its kernel and decomposition (one body).
     static var definitions: [OpDefinition] {
         let floats = DTypes.first(DTypes.floats)

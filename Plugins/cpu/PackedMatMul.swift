@@ -10,7 +10,7 @@ import Synchronization
 /// 9 MB), and W's rows, often a power-of-two stride apart, fall into the same few L1 sets. Sessions
 /// rewrite MatMul nodes with constant float32 2-D weights into these (MatMulPacking, under
 /// `PLX_OPTIMIZE_PREPACK_WEIGHTS`); registered only where the AVX-512 kernel runs.
-enum PackedMatMul {
+enum PackedMatMul: OperatorFamily {
     static var definitions: [OpDefinition] {
         guard plx_cpu_avx512_available() != 0 else { return [] }
         return [

@@ -2,7 +2,7 @@ import PlexusPluginKit
 
 /// Pad with modes constant, reflect, edge and wrap; negative pads crop. Pads, constant value
 /// and axes are inputs (opset 18+).
-enum Padding {
+enum Padding: OperatorFamily {
     static var definitions: [OpDefinition] {
         [OpDefinition("Pad", since: 19, inputs: 2...4, attributes: [AttributeDeclaration("mode", .string, default: .string("constant"))],
                       doc: "pad (or crop) each dim", supports: DTypes.first(DTypes.numeric.union(DTypes.halfs).union([.bool])),

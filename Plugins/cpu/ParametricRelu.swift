@@ -2,7 +2,7 @@ import PlexusPluginKit
 
 /// PRelu (opset 16): x where x >= 0, else slope·x, with the slope broadcast to X's shape
 /// (unidirectional numpy broadcasting).
-enum ParametricRelu {
+enum ParametricRelu: OperatorFamily {
     /// The PRelu schema and kernel.
     static var definitions: [OpDefinition] {
         [OpDefinition("PRelu", since: 16, inputs: 2...2, doc: "x if x >= 0 else slope*x, slope broadcast to x",

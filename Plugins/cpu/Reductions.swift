@@ -2,7 +2,7 @@ import PlexusPluginKit
 
 /// ReduceSum, ReduceMean, ReduceMax, ReduceMin, ReduceProd, ReduceL2 (axes as an optional input,
 /// or as the attribute of older opsets), and ArgMax/ArgMin.
-enum Reductions {
+enum Reductions: OperatorFamily {
     enum Operation { case sum, mean, max, min, prod, l2 }
 
     static var definitions: [OpDefinition] {

@@ -4,7 +4,7 @@ import PlexusPluginKit
 /// scales the rest by 1/(1-ratio); otherwise passes data through. The mask comes from a
 /// counter-based generator keyed by `seed`, so a node run again with the same attributes (as
 /// its gradient rule does) draws the same mask.
-enum Regularization {
+enum Regularization: OperatorFamily {
     static var definitions: [OpDefinition] {
         [OpDefinition("Dropout", since: 13, inputs: 1...3, outputs: 1...2, attributes: [AttributeDeclaration("seed", .int)],
                       doc: "random zeroing during training", supports: DTypes.first(DTypes.floats),

@@ -2,7 +2,7 @@ import PlexusPluginKit
 
 /// Expand (broadcast to a shape) and Tile (repeat along each dim): strided copies with zero
 /// strides over the repeated dims.
-enum Replication {
+enum Replication: OperatorFamily {
     static var definitions: [OpDefinition] {
         [
             OpDefinition("Expand", since: 13, inputs: 2...2, doc: "broadcast to a shape", compute: { context in

@@ -1,7 +1,7 @@
 import PlexusPluginKit
 
 /// Reshape, Flatten, Squeeze, Unsqueeze and Identity: views that share the input's memory.
-enum Reshaping {
+enum Reshaping: OperatorFamily {
     static var definitions: [OpDefinition] {
         [
             OpDefinition("Reshape", since: 21, inputs: 2...2, attributes: [AttributeDeclaration("allowzero", .int, default: .int(0))],

@@ -3,7 +3,7 @@ import PlexusPluginKit
 /// CumSum and CumProd (opset 26): running sums / products along the axis given as input 1,
 /// optionally exclusive (each position gets the combination of the ones before it, starting
 /// from the identity) and/or reversed (running from the end).
-enum Scans {
+enum Scans: OperatorFamily {
     /// How a scan combines elements.
     enum Kind {
         case sum, product

@@ -3,7 +3,7 @@ import PlexusPluginKit
 /// ScatterND (opset 18): a copy of `data` with each slice addressed by a row of `indices`
 /// replaced by (or, with `reduction` add/mul/max/min, combined with) the matching slice of
 /// `updates`, whose shape is indices.shape[..<-1] + data.shape[k...].
-enum NDScattering {
+enum NDScattering: OperatorFamily {
     /// The ScatterND schema and kernel.
     static var definitions: [OpDefinition] {
         [OpDefinition("ScatterND", since: 18, inputs: 3...3, attributes: [AttributeDeclaration("reduction", .string, default: .string("none"))],

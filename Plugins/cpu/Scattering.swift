@@ -2,7 +2,7 @@ import PlexusPluginKit
 
 /// ScatterElements (opset 18): a copy of `data` with `updates` written (or combined with
 /// `reduction` add/mul/max/min) at `indices` along `axis`.
-enum Scattering {
+enum Scattering: OperatorFamily {
     static var definitions: [OpDefinition] {
         [OpDefinition("ScatterElements", since: 18, inputs: 3...3,
                       attributes: [AttributeDeclaration("axis", .int, default: .int(0)),

@@ -3,7 +3,7 @@ import PlexusPluginKit
 /// ReverseSequence (opset 28, unchanged since 10): for each batch entry b, the first sequence_lens[b]
 /// steps along the time axis are reversed and the rest are copied. The time and batch axes
 /// are dims 0 and 1 (in either order).
-enum SequenceReversal {
+enum SequenceReversal: OperatorFamily {
     /// The ReverseSequence schema and kernel.
     static var definitions: [OpDefinition] {
         [OpDefinition("ReverseSequence", since: 28, inputs: 2...2,

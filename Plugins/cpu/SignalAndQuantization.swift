@@ -2,7 +2,7 @@ import PlexusPluginKit
 
 /// Quantization, signal processing, sampling and string operators (see the files that add to
 /// `definitions`).
-enum SignalAndQuantization {
+enum SignalAndQuantization: OperatorFamily {
     static var definitions: [OpDefinition] {
         LinearQuantization.definitions + QuantizedLinearAlgebra.definitions + BitCast.definitions
             + Windows.definitions + FourierTransforms.definitions + MelWeightMatrix.definitions

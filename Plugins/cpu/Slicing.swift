@@ -2,7 +2,7 @@ import PlexusPluginKit
 
 /// Slice with starts/ends/axes/steps inputs (negative steps walk backwards; out-of-range
 /// bounds are clamped as in numpy).
-enum Slicing {
+enum Slicing: OperatorFamily {
     static var definitions: [OpDefinition] {
         [OpDefinition("Slice", since: 13, inputs: 3...5, doc: "numpy-style slicing", compute: compute)]
     }

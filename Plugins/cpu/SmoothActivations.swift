@@ -21,7 +21,7 @@ struct SigmoidWeighted: FloatMap {
 }
 
 /// Smooth activation functions: Celu, Softsign, Mish and Swish.
-enum SmoothActivations {
+enum SmoothActivations: OperatorFamily {
     /// The schemas and kernels of the four activations.
     static var definitions: [OpDefinition] {
         let floats = DTypes.first(DTypes.floats.union(DTypes.halfs))

@@ -4,7 +4,7 @@ import PlexusPluginKit
 /// the class axis 1, with the same weights, `ignore_index` and reduction; the optional second
 /// output is those log-probabilities. Composed of the two ops, so it trains through their
 /// gradients.
-enum SoftmaxCrossEntropy {
+enum SoftmaxCrossEntropy: OperatorFamily {
     /// The SoftmaxCrossEntropyLoss schema, kernel and decomposition (one body).
     static var definitions: [OpDefinition] {
         [.composed("SoftmaxCrossEntropyLoss", since: 13, inputs: 2...3, outputs: 1...2, attributes: NegativeLogLikelihood.attributes,

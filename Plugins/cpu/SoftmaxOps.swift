@@ -1,7 +1,7 @@
 import PlexusPluginKit
 
 /// Softmax and LogSoftmax along one axis (opset 13), numerically stable (max subtracted).
-enum SoftmaxOps {
+enum SoftmaxOps: OperatorFamily {
     static var definitions: [OpDefinition] {
         [("Softmax", false), ("LogSoftmax", true)].map { name, isLog in
             OpDefinition(name, since: 13, inputs: 1...1, attributes: [AttributeDeclaration("axis", .int, default: .int(-1))],

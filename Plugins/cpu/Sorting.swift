@@ -2,7 +2,7 @@ import PlexusPluginKit
 
 /// TopK: the k largest (or smallest) elements along an axis and their indices. Ties keep the
 /// lower index first, as ONNX specifies.
-enum Sorting {
+enum Sorting: OperatorFamily {
     static var definitions: [OpDefinition] {
         [OpDefinition("TopK", since: 11, inputs: 2...2, outputs: 2...2,
                       attributes: [AttributeDeclaration("axis", .int, default: .int(-1)), AttributeDeclaration("largest", .int, default: .int(1)),

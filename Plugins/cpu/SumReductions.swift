@@ -4,7 +4,7 @@ import PlexusPluginKit
 /// attribute of older opsets, like `Reductions`): ReduceL1 (Σ|x|), ReduceSumSquare (Σx²),
 /// ReduceLogSum (log Σx) and ReduceLogSumExp (log Σeˣ, computed around the maximum so it
 /// does not overflow). An empty reduction gives 0, or -inf for the logarithms.
-enum SumReductions {
+enum SumReductions: OperatorFamily {
     /// Which reduction a kernel computes.
     enum Operation { case l1, sumSquare, logSum, logSumExp }
 

@@ -7,7 +7,7 @@ struct ThresholdedRectify: FloatMap {
 }
 
 /// Activations that cut the input at thresholds: ThresholdedRelu and Shrink.
-enum ThresholdActivations {
+enum ThresholdActivations: OperatorFamily {
     /// The ThresholdedRelu and Shrink schemas and kernels.
     static var definitions: [OpDefinition] {
         [

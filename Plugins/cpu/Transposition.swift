@@ -1,7 +1,7 @@
 import PlexusPluginKit
 
 /// Transpose: permute dims (reversed when `perm` is omitted).
-enum Transposition {
+enum Transposition: OperatorFamily {
     static var definitions: [OpDefinition] {
         [OpDefinition("Transpose", since: 21, inputs: 1...1, attributes: [AttributeDeclaration("perm", .ints)],
                       doc: "permute dimensions", compute: { context in

@@ -1,7 +1,7 @@
 import PlexusPluginKit
 
 /// Trilu: keep the upper (or lower) triangle of the last two dims, offset by k.
-enum Triangular {
+enum Triangular: OperatorFamily {
     static var definitions: [OpDefinition] {
         [OpDefinition("Trilu", since: 14, inputs: 1...2, attributes: [AttributeDeclaration("upper", .int, default: .int(1))],
                       doc: "upper or lower triangle of each matrix", infer: Inference.sameAsInput(), compute: compute)]

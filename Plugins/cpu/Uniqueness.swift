@@ -4,7 +4,7 @@ import PlexusPluginKit
 /// slices along `axis`, in ascending (lexicographic) order (`sorted` = 1) or in order of first
 /// occurrence (`sorted` = 0); with the optional outputs indices (first occurrence of each),
 /// inverse_indices (which unique item each input item is) and counts, all int64.
-enum Uniqueness {
+enum Uniqueness: OperatorFamily {
     /// The Unique schema and kernel.
     static var definitions: [OpDefinition] {
         [OpDefinition("Unique", since: 28, inputs: 1...1, outputs: 1...4,

@@ -1,7 +1,7 @@
 import PlexusPluginKit
 
 /// Min, Max, Sum and Mean over one or more broadcast inputs. NaN propagates through Min/Max.
-enum Variadic {
+enum Variadic: OperatorFamily {
     enum Operation { case min, max, sum, mean }
 
     static var definitions: [OpDefinition] {
