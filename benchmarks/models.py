@@ -22,6 +22,14 @@ Cases (the names `suite.py --only` accepts; `gemm` selects every GEMM size):
                        LayerNormalization, FFN 768-3072-768 with exact GELU written as
                        0.5*x*(1+Erf(x/sqrt 2)), residual Add, LayerNormalization. ~7.4 GFLOP.
   lstm2                Two stacked ONNX LSTM ops: sequence 64, batch 1, input 128, hidden 256.
+  add_chain            1,000 chained Add nodes on a [1, 16] float32 input: y_{i+1} = Add(y_i, c_i)
+                       with a small constant c_i per node. Every node depends on the input, so
+                       constant folding cannot remove one; the time per node is the engine's
+                       per-node overhead.
+  mlp_b1               A 64-128-10 MLP at batch 1 as torch.onnx exports nn.Linear layers:
+                       Gemm(transB=1) + Relu + Gemm(transB=1).
+  gru_b1               One ONNX GRU op: sequence 16, batch 1, input 32, hidden 64 (linear
+                       before reset 0, the default); output Y [16, 1, 1, 64].
 
 BatchNormalization stays in the graph (not pre-folded) so graph optimisations have work to do.
 Every generated model is checked with onnx.checker (full_check) and run once in onnxruntime.
@@ -185,6 +193,43 @@ def lstm(layers=2, seq=64, batch=1, size=128, hidden=256):
     return b.model(f"lstm{layers}", inputs, x, [seq, batch, hidden])
 
 
+#: Nodes in the add_chain model (suite.py reports its time per node).
+ADD_CHAIN_LENGTH = 1000
+
+
+def add_chain(length=ADD_CHAIN_LENGTH, width=16):
+    b = Builder(1000)
+    y = "x"
+    for _ in range(length):
+        y = b.op("Add", [y, b.const((b.rng.standard_normal((1, width)) * 1e-3).astype(np.float32), "c")], "y")
+    inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, width])]
+    return b.model("add_chain", inputs, y, [1, width])
+
+
+def mlp(batch=1, sizes=(64, 128, 10)):
+    b = Builder(64)
+    x = "x"
+    for index, (cin, cout) in enumerate(zip(sizes, sizes[1:])):
+        if index:
+            x = b.op("Relu", [x])
+        w = (b.rng.standard_normal((cout, cin)) / np.sqrt(cin)).astype(np.float32)
+        bias = (b.rng.standard_normal(cout) * 0.02).astype(np.float32)
+        x = b.op("Gemm", [x, b.const(w, "fc_w"), b.const(bias, "fc_b")], "fc", transB=1)
+    inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, [batch, sizes[0]])]
+    return b.model(f"mlp_b{batch}", inputs, x, [batch, sizes[-1]])
+
+
+def gru(seq=16, batch=1, size=32, hidden=64):
+    b = Builder(32)
+    bound = 1 / np.sqrt(hidden)
+    w = b.const(b.rng.uniform(-bound, bound, (1, 3 * hidden, size)).astype(np.float32), "gru_w")
+    r = b.const(b.rng.uniform(-bound, bound, (1, 3 * hidden, hidden)).astype(np.float32), "gru_r")
+    bias = b.const(b.rng.uniform(-bound, bound, (1, 6 * hidden)).astype(np.float32), "gru_b")
+    y = b.op("GRU", ["x", w, r, bias], "gru_y", hidden_size=hidden)  # [seq, 1, batch, hidden]
+    inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, [seq, batch, size])]
+    return b.model(f"gru_b{batch}", inputs, y, [seq, 1, batch, hidden])
+
+
 # name -> (builder, version, kind, flops per run or None)
 MODELS = {f"gemm{n}": (lambda n=n: gemm(n), 1, "gemm", 2 * n ** 3) for n in GEMM_SIZES}
 MODELS.update({
@@ -192,11 +237,16 @@ MODELS.update({
     "mobilenet": (mobilenet, 1, "cnn", None),
     "bert4": (bert, 1, "transformer", None),
     "lstm2": (lstm, 1, "rnn", None),
+    # Small models where the engine's per-node and per-run overhead is most of the time (issue 20).
+    "add_chain": (add_chain, 1, "engine", None),
+    "mlp_b1": (mlp, 1, "engine", None),
+    "gru_b1": (gru, 1, "engine", None),
 })
 
 
 def select(only):
-    """Model names for a comma-separated filter of names or kinds (gemm, cnn, transformer, rnn)."""
+    """Model names for a comma-separated filter of names or kinds (gemm, cnn, transformer, rnn,
+    engine)."""
     if not only:
         return list(MODELS)
     wanted = {w.strip() for w in only.split(",") if w.strip()}
@@ -255,7 +305,7 @@ def verify_model(path, log=print):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", help="comma-separated model names or kinds (gemm, cnn, transformer, rnn)")
+    parser.add_argument("--only", help="comma-separated model names or kinds (gemm, cnn, transformer, rnn, engine)")
     parser.add_argument("--force", action="store_true", help="regenerate even when cached")
     parser.add_argument("--no-verify", action="store_true")
     args = parser.parse_args()

@@ -11,6 +11,7 @@ runner reports itself) belongs to one runtime and one model:
   Plexus       `plexus bench MODEL --threads N --warmup W --repeats R`
   onnxruntime  benchmarks/ort_runner.py: intra-op N threads, inter-op 1, ORT_ENABLE_ALL
   numpy/torch  benchmarks/gemm_runner.py (GEMM only): `a @ b` with N BLAS threads
+  eager_add    benchmarks/eager_runner.py --lib plexus|torch: `a + b` on [1, 16] from Python
   training     benchmarks/training.py --model mlp|cnn, run with a Python that has torch
 Each runner reports the median (and min) of R timed runs after W warm-up runs; the runners are run
 --rounds K times (alternating) and the median of their medians is kept. On a shared machine the
@@ -24,7 +25,9 @@ reference peak RSS (<= 1: Plexus uses no more memory).
 
 Targets (issue 9): GEMM 1024 throughput >= 90% of numpy's (ratio <= 1.11); CNN and Transformer
 latency at batch 1 <= 1.5x onnxruntime's; digits MLP/CNN training steps/s >= PyTorch's
-(ratio <= 1); inference peak RSS <= 1.5x onnxruntime's. Before timing, each model is run once in
+(ratio <= 1); inference peak RSS <= 1.5x onnxruntime's. Issue 20 (the engine cases): add_chain
+time per node <= onnxruntime's (ratio <= 1); mlp_b1 and gru_b1 latency <= 1.2x onnxruntime's;
+eager_add <= 3 us per `a + b` (absolute; the ratio to PyTorch is shown too). Before timing, each model is run once in
 Plexus (`plexus run`) and onnxruntime on the same fixed input and the largest absolute difference
 of their outputs is reported.
 """
@@ -57,6 +60,9 @@ GEMM_TARGET = 1 / 0.9     # Plexus >= 90% of numpy's GFLOP/s
 LATENCY_TARGET = 1.5      # CNN / Transformer latency <= 1.5x onnxruntime's
 TRAINING_TARGET = 1.0     # steps/s >= PyTorch's
 RSS_TARGET = 1.5          # inference peak RSS <= 1.5x onnxruntime's
+ENGINE_TARGETS = {"add_chain": 1.0, "mlp_b1": 1.2, "gru_b1": 1.2}  # issue 20: ratio to onnxruntime
+EAGER_TARGET_US = 3.0     # issue 20: an eager `a + b` on [1, 16] from Python, absolute
+EAGER_CASE = "eager_add"
 CONTENTION = 0.10         # a run during which other processes used > 10% of the CPUs is retried
 
 
@@ -174,7 +180,12 @@ def thread_env(threads):
 def time_model(args, name, path):
     """Runs every runner for one model (--rounds times, alternating), returns {runtime: result}."""
     repeats, warmup = default_repeats(args, name)
-    commands = runner_commands(args, name, path, repeats, warmup)
+    return time_commands(args, runner_commands(args, name, path, repeats, warmup))
+
+
+def time_commands(args, commands):
+    """Runs each {runtime: command} --rounds times, alternating, retrying disturbed runs; returns
+    {runtime: result} with the median of the runs' medians."""
     rounds = {runtime: [] for runtime in commands}
     env = thread_env(args.threads)
     wait_for_quiet(args.max_wait)
@@ -212,6 +223,8 @@ def default_repeats(args, name):
     if kind == "gemm":
         size = int(name[len("gemm"):])
         repeats = 50 if size <= 256 else 20 if size <= 512 else 10 if size <= 1024 else 5
+    elif kind == "engine":  # runs of microseconds (add_chain: about a millisecond)
+        repeats = 100 if name == "add_chain" else 500
     else:
         repeats = 20 if kind == "rnn" else 10
     if args.quick:
@@ -219,6 +232,8 @@ def default_repeats(args, name):
     if args.repeats:
         repeats = args.repeats
     warmup = 1 if args.quick or (kind == "gemm" and int(name[4:]) >= 2048) else 2
+    if kind == "engine":
+        warmup = 20
     return repeats, warmup
 
 
@@ -254,6 +269,40 @@ def check_outputs(args, path):
             diff = max(diff, float(np.max(np.abs(ours.astype(np.float64) - reference))))
             scale = max(scale, float(np.max(np.abs(reference))))
         return {"max_abs_diff": diff, "relative": diff / scale if scale else diff}
+
+
+# eager calls from Python ----------------------------------------------------------------------------
+def eager_rows(args):
+    """eager_add: `a + b` on [1, 16] float32 tensors from Python, Plexus next to PyTorch, each in its
+    own process (benchmarks/eager_runner.py), alternating over --rounds. Returns (rows, raw)."""
+    repeats = args.repeats or (3 if args.quick else 15)
+    common = [str(HERE / "eager_runner.py"), "--threads", str(args.threads), "--warmup", "1" if args.quick else "2",
+              "--repeats", str(repeats)]
+    commands = {"Plexus": [PYTHON] + common + ["--lib", "plexus"]}
+    if args.torch_python:
+        commands["PyTorch"] = [args.torch_python] + common + ["--lib", "torch"]
+    log(f"{EAGER_CASE}: timing " + ", ".join(commands))
+    wait_for_quiet(args.max_wait)
+    results = time_commands(args, commands)
+    for runtime, result in results.items():
+        log(f"  {runtime:12} " + (result["error"] if "error" in result else
+            f"median {result['median_ms'] * 1000:7.3f} us per a + b  min {result['min_ms'] * 1000:7.3f} us  "
+            f"RSS {result['rss_mb']:6.0f} MB  other processes {result['foreign_cpu']:4.0%}"))
+    plexus = results["Plexus"]
+    row = {"case": EAGER_CASE, "reference": "PyTorch", "kind": "eager", "unit": "µs", "higher_better": False,
+           "target": None, "abs_target": EAGER_TARGET_US, "rss_target": None}
+    if "error" in plexus:
+        row["error"] = plexus["error"]
+    else:
+        row.update(plexus=plexus["median_ms"] * 1000, plexus_rss=plexus["rss_mb"])
+        reference = results.get("PyTorch")
+        if reference is None:
+            row["ref_missing"] = "torch not installed"
+        elif "error" in reference:
+            row["error"] = f"PyTorch: {reference['error']}"
+        else:
+            row.update(ref=reference["median_ms"] * 1000, ref_rss=reference["rss_mb"])
+    return [row], {"results": results, "check": None}
 
 
 # training -----------------------------------------------------------------------------------------
@@ -293,6 +342,9 @@ def inference_rows(name, results, check):
         if kind == "gemm":
             row.update(unit="GFLOP/s", higher_better=True)
             row["target"] = GEMM_TARGET if (name == "gemm1024" and reference == "numpy") else None
+        elif kind == "engine":
+            row.update(unit="µs/node" if name == "add_chain" else "µs", higher_better=False)
+            row["target"] = ENGINE_TARGETS.get(name) if reference == "onnxruntime" else None
         else:
             row.update(unit="ms", higher_better=False)
             row["target"] = LATENCY_TARGET if (kind in ("cnn", "transformer") and reference == "onnxruntime") else None
@@ -300,7 +352,13 @@ def inference_rows(name, results, check):
         if "error" in plexus or "error" in ref:
             row["error"] = plexus.get("error") or f"{reference}: {ref['error']}"
         else:
-            value = (lambda r: flops / r["median_ms"] / 1e6) if kind == "gemm" else (lambda r: r["median_ms"])
+            if kind == "gemm":
+                value = lambda r: flops / r["median_ms"] / 1e6  # noqa: E731
+            elif kind == "engine":  # microseconds, per node for the Add chain
+                nodes = models.ADD_CHAIN_LENGTH if name == "add_chain" else 1
+                value = lambda r: r["median_ms"] * 1000 / nodes  # noqa: E731
+            else:
+                value = lambda r: r["median_ms"]  # noqa: E731
             row.update(plexus=value(plexus), ref=value(ref), plexus_rss=plexus["rss_mb"], ref_rss=ref["rss_mb"])
         if reference == "onnxruntime":
             row["check"] = check
@@ -320,6 +378,8 @@ def fmt_value(value, unit):
         return "—"
     if unit == "ms":
         return f"{value:.3g} ms" if value < 100 else f"{value:.0f} ms"
+    if unit.startswith("µs"):
+        return f"{value:.3g} {unit}"
     return f"{value:.1f} {unit}" if value < 100 else f"{value:.0f} {unit}"
 
 
@@ -328,6 +388,8 @@ def verdicts(row):
     r = ratio(row)
     if row.get("target") is not None and r is not None:
         parts.append(("PASS" if r <= row["target"] + 1e-9 else "MISS") + " time")
+    if row.get("abs_target") is not None and row.get("plexus") is not None:
+        parts.append(("PASS" if row["plexus"] <= row["abs_target"] + 1e-9 else "MISS") + " time")
     if row.get("rss_target") is not None and row.get("ref_rss"):
         parts.append(("PASS" if row["plexus_rss"] / row["ref_rss"] <= row["rss_target"] + 1e-9 else "MISS") + " RSS")
     return ", ".join(parts) or "—"
@@ -351,6 +413,7 @@ def table(rows):
         else:
             ref_text = fmt_value(row.get("ref"), row["unit"]) if "ref" in row else row.get("ref_missing", "—")
             target = "; ".join(([f"≤ {row['target']:.2f}"] if row.get("target") else []) +
+                               ([f"Plexus ≤ {row['abs_target']:g} {row['unit']}"] if row.get("abs_target") else []) +
                                ([f"RSS ≤ {row['rss_target']:.1f}"] if row.get("rss_target") else [])) or "—"
             rss = (row.get("plexus_rss"), row.get("ref_rss"))
             cells = [row["case"], row["reference"], fmt_value(row.get("plexus"), row["unit"]), ref_text,
@@ -363,6 +426,9 @@ def table(rows):
 
 def details_table(raw):
     """case | runtime | median | min | load | peak RSS, for every model and runtime timed."""
+    def ms(value):  # microsecond-scale cases keep four significant digits
+        return f"{value:.3f}" if value >= 1 else f"{value:.4g}"
+
     lines = ["| case | runtime | median ms | min ms | load ms | peak RSS MB | other processes' CPU |",
              "|---|---|---|---|---|---|---|"]
     for name, entry in raw.items():
@@ -372,7 +438,7 @@ def details_table(raw):
             if "error" in r:
                 lines.append(f"| {name} | {runtime} | error | | | | |")
             else:
-                lines.append(f"| {name} | {runtime} | {r['median_ms']:.3f} | {r['min_ms']:.3f} | {r['load_ms']:.1f} | "
+                lines.append(f"| {name} | {runtime} | {ms(r['median_ms'])} | {ms(r['min_ms'])} | {r['load_ms']:.1f} | "
                              f"{r['rss_mb']:.0f} | {r['foreign_cpu']:.0%} |")
     return "\n".join(lines)
 
@@ -405,7 +471,8 @@ def main():
                              "of the CPUs during it (default 2)")
     parser.add_argument("--max-wait", type=int, default=120,
                         help="seconds to wait for a busy machine to quieten before a case or a retry (default 120)")
-    parser.add_argument("--only", help="comma-separated cases: model names, gemm, cnn, transformer, rnn, training")
+    parser.add_argument("--only", help="comma-separated cases: model names, eager_add, training, or the groups gemm, "
+                        "cnn, transformer, rnn, engine (add_chain, mlp_b1, gru_b1 and eager_add)")
     parser.add_argument("--training-epochs", type=int, default=10, help="epochs per training run (default 10)")
     parser.add_argument("--torch-python", help=f"a Python with torch (default: this one or {DEFAULT_TORCH_PYTHON})")
     parser.add_argument("--backends", help="passed to `plexus bench --backends` (e.g. openblas,cpu or cpu)")
@@ -421,7 +488,7 @@ def main():
     env = environment(args)
     notes = []
     if not args.torch_python:
-        notes.append("PyTorch is not installed: the PyTorch columns (GEMM, training) are skipped.")
+        notes.append("PyTorch is not installed: the PyTorch columns (GEMM, eager_add, training) are skipped.")
     log("environment: " + ", ".join(f"{k} {v}" for k, v in env.items()))
     for note in notes:
         log("note: " + note)
@@ -445,6 +512,9 @@ def main():
                 f"median {result['median_ms']:9.3f} ms  min {result['min_ms']:9.3f} ms  load {result['load_ms']:7.1f} ms  "
                 f"RSS {result['rss_mb']:6.0f} MB  other processes {result['foreign_cpu']:4.0%}"))
         rows += inference_rows(name, results, check)
+    if not args.only or wanted & {EAGER_CASE, "engine"}:
+        eager, raw[EAGER_CASE] = eager_rows(args)
+        rows += eager
     if not args.only or "training" in wanted:
         training = training_rows(args)
         rows += training
@@ -461,7 +531,7 @@ def main():
     env["suite runtime"] = f"{elapsed / 60:.1f} min"
     heading = (f"Threads {args.threads} for every runtime, batch 1; median of runs per case "
                f"(`--rounds {args.rounds}`){', --quick' if args.quick else ''}.")
-    legend = ("ratio = Plexus cost / reference cost: Plexus time / reference time for ms rows, reference / Plexus "
+    legend = ("ratio = Plexus cost / reference cost: Plexus time / reference time for time rows (ms, µs), reference / Plexus "
               "for GFLOP/s and steps/s rows; ≤ 1 means Plexus is at least as fast. RSS ratio = Plexus peak RSS / "
               "reference peak RSS (whole process, VmHWM). Max abs diff: `plexus run` vs onnxruntime on one "
               "fixed input (rel = relative to the largest output magnitude).")
