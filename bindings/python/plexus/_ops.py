@@ -16,7 +16,7 @@ import threading
 from ._attrs import attributes
 from ._errors import InvalidArgumentError, error_for_status
 from ._lib import last_error, lib
-from ._prepared_op import attrs_key, prepared
+from ._prepared_op import _cache, attrs_key, prepared
 from . import _validate
 
 __all__ = ["call", "call1", "op", "active_tracer", "set_tracer", "OpSlot", "bind_tensor_type"]
@@ -116,8 +116,23 @@ def _run(prepared_op, tensors):
                        outputs, _COUNTS[n_out] if n_out <= _BUFFERED else ctypes.c_size_t(n_out))
     if status:
         _fail(status)
-    handles = outputs[:n_out]
-    return [_adopt(handle) for handle in handles]
+    if n_out == 1:  # most ops: no loop
+        handle = outputs[0]
+        if not handle:
+            raise InvalidArgumentError("a NULL tensor handle")
+        result = _new_object(Tensor)
+        result._handle = handle
+        result._dtype_code = 0
+        return [result]
+    produced = []
+    for handle in outputs[:n_out]:
+        if not handle:
+            raise InvalidArgumentError("a NULL tensor handle")
+        result = _new_object(Tensor)  # _adopt, inlined
+        result._handle = handle
+        result._dtype_code = 0
+        produced.append(result)
+    return produced
 
 
 def run1(slot, a):
@@ -226,8 +241,12 @@ def call(op_type, inputs, attrs=None, outputs=1, domain=""):
         if domain:
             _validate.name(domain, "the op domain")
     tensors = [value if value is None or isinstance(value, Tensor) else _as_tensor(value) for value in inputs]
-    key = attrs_key(attrs)
-    prepared_op = None if key is None else prepared(op_type, domain, len(tensors), attrs, outputs, key)
+    key = attrs_key(attrs) if attrs else ()
+    if key is None:
+        prepared_op = None
+    else:
+        prepared_op = _cache.get((domain, op_type, len(tensors), key, outputs)) or \
+            prepared(op_type, domain, len(tensors), attrs, outputs, key)
     if prepared_op is not None:
         produced = _run(prepared_op, tensors)
     else:

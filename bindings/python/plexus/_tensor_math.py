@@ -397,8 +397,9 @@ class TensorMath:
 
     # -- reductions -----------------------------------------------------------------------------
     def _reduce(self, op_type, dim, keepdim):
-        axes = _axes(dim, self.ndim)
-        inputs = [self] if axes is None else [self, _int64s(axes)]
+        if dim is None:  # no rank needed
+            return call1(op_type, [self], {"keepdims": 1 if keepdim else 0})
+        inputs = [self, _int64s(_axes(dim, self.ndim))]
         return call1(op_type, inputs, {"keepdims": 1 if keepdim else 0})
 
     def sum(self, dim=None, keepdim=False):
