@@ -164,6 +164,20 @@ def test_lp_pool_forward_and_gradient():
         op("LpPool", [x], {"kernel_shape": [2, 2], "p": 0})
 
 
+
+def test_global_lp_pool_forward_and_gradient():
+    for shape, p in (((2, 3, 5, 4), 2), ((1, 2, 7), 3), ((2, 3, 2, 3, 2), 1)):
+        check("GlobalLpPool", [RNG.standard_normal(shape).astype(np.float32)], {"p": p}, opset=18, rtol=1e-4)
+    flat = RNG.standard_normal((2, 3)).astype(np.float32)  # no spatial dims: the norm of one element
+    np.testing.assert_allclose(op("GlobalLpPool", [flat], {"p": 2})[0].numpy(), np.abs(flat), rtol=1e-6)
+    t = Tensor.of(RNG.standard_normal((1, 2, 3, 3)) + 3, requires_grad=True)
+    gradient_check(lambda: op("GlobalLpPool", [t], {"p": 3})[0], [t])
+    with pytest.raises(PlexusError, match="p must be positive"):
+        op("GlobalLpPool", [RNG.standard_normal((1, 1, 2, 2)).astype(np.float32)], {"p": 0})
+    with pytest.raises(PlexusError, match="batch and a channel"):
+        op("GlobalLpPool", [np.ones(3, np.float32)])
+
+
 # Detection ----------------------------------------------------------------------------------------
 
 def test_non_max_suppression():
