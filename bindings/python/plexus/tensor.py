@@ -349,9 +349,34 @@ class Tensor(TensorMath):
 
     __hash__ = object.__hash__
 
+    # -- copying and pickling: a raw handle copied into a second object would be released twice --
+    def __copy__(self):
+        """A second Tensor object for the same C tensor (memory, grad and all), as an alias."""
+        handle = self._ptr()
+        lib.plx_tensor_retain(handle)
+        alias = type(self).__new__(type(self))
+        alias._handle = handle
+        alias._dtype_code = self._dtype_code
+        return alias
+
+    def __deepcopy__(self, memo):
+        """A new leaf with a copy of the elements (and requires_grad as this one has it)."""
+        copied = _rebuild(type(self), self.numpy().copy(), self.requires_grad)
+        memo[id(self)] = copied
+        return copied
+
+    def __reduce__(self):
+        """Pickles by value: the elements and requires_grad (a handle means nothing elsewhere)."""
+        return _rebuild, (type(self), self.numpy().copy(), self.requires_grad)
+
     def _check_in_place(self):
         if self.requires_grad and is_grad_enabled():
             raise InvalidArgumentError("a tensor that requires grad cannot be changed in place outside plexus.no_grad()")
+
+
+def _rebuild(cls, array, requires_grad):
+    """A ``cls`` (Tensor or a subclass such as Parameter) holding a copy of ``array``."""
+    return cls(array, requires_grad=requires_grad)
 
 
 def _handle_for(data, dtype):
