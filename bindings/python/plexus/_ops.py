@@ -5,8 +5,8 @@ Tensors; autograd records it when an input requires grad. While ``plexus.onnx.ex
 Python module, each call is also reported to the tracer of the calling thread.
 
 Calls go through prepared ops (``_prepared_op``): looked up once per call shape, then each call
-is one ``plx_prepared_op_call`` on per-thread argument buffers. Calls whose attributes cannot be
-a cache key (tensor attributes) use ``plx_op_call``. :class:`OpSlot` is the same for a call
+is one ``plx_prepared_op_call`` on per-thread argument buffers. A shape's first call, and calls
+whose attributes cannot be a cache key (tensor attributes), use ``plx_op_call``. :class:`OpSlot` is the same for a call
 site with a fixed op and attributes (the Tensor operators): it keeps its prepared op, so the
 call skips even the cache lookup.
 """
@@ -16,7 +16,7 @@ import threading
 from ._attrs import attributes
 from ._errors import InvalidArgumentError, error_for_status
 from ._lib import last_error, lib
-from ._prepared_op import _cache, attrs_key, prepared
+from ._prepared_op import _cache, attrs_key, prepared, seen_before
 from . import _validate
 
 __all__ = ["call", "call1", "op", "active_tracer", "set_tracer", "OpSlot", "bind_tensor_type"]
@@ -242,11 +242,12 @@ def call(op_type, inputs, attrs=None, outputs=1, domain=""):
             _validate.name(domain, "the op domain")
     tensors = [value if value is None or isinstance(value, Tensor) else _as_tensor(value) for value in inputs]
     key = attrs_key(attrs) if attrs else ()
-    if key is None:
-        prepared_op = None
-    else:
-        prepared_op = _cache.get((domain, op_type, len(tensors), key, outputs)) or \
-            prepared(op_type, domain, len(tensors), attrs, outputs, key)
+    prepared_op = None
+    if key is not None:
+        full_key = (domain, op_type, len(tensors), key, outputs)
+        prepared_op = _cache.get(full_key)
+        if prepared_op is None and seen_before(full_key):
+            prepared_op = prepared(op_type, domain, len(tensors), attrs, outputs, key)
     if prepared_op is not None:
         produced = _run(prepared_op, tensors)
     else:

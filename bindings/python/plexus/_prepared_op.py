@@ -5,7 +5,9 @@ attributes every time; building the ``plx_attrs`` set from Python costs more aga
 :class:`PreparedOp` does that once for one (domain, op, number of inputs, attributes, number of
 outputs); :func:`prepared` keeps them in a bounded module-level cache keyed by those five, with
 the attributes frozen into a hashable key by :func:`attrs_key` (None when a value, such as a
-tensor, cannot be a key: such calls use ``plx_op_call``).
+tensor, cannot be a key: such calls use ``plx_op_call``). ``plexus.op`` prepares a call shape
+when it sees it the second time (:func:`seen_before`); the Tensor operators prepare theirs at
+once.
 
 A prepared op has the semantics of ``plx_op_call`` (autograd, the C tracer, errors), and sees
 plugins loaded after it was prepared. Preparing fails for the errors that do not depend on the
@@ -22,7 +24,7 @@ from ._attrs import attributes
 from ._dtypes import DType
 from ._lib import lib
 
-__all__ = ["PreparedOp", "prepared", "attrs_key", "cache_size", "clear_cache", "MAX_CACHED"]
+__all__ = ["PreparedOp", "prepared", "seen_before", "attrs_key", "cache_size", "clear_cache", "MAX_CACHED"]
 
 #: How many prepared ops the cache keeps; past that, the oldest entry is dropped (its handle is
 #: released once no caller holds the PreparedOp any more).
@@ -99,6 +101,22 @@ def attrs_key(attrs):
 
 _cache = {}
 _cache_lock = threading.Lock()
+# Call shapes seen once. plexus.op prepares a shape on its second use, so a one-off shape (a
+# dropout's fresh seed on every call) costs what plx_op_call costs and evicts nothing cached.
+_seen_once = set()
+MAX_SEEN = 4096
+
+
+def seen_before(full_key):
+    """True when ``full_key`` (domain, op, inputs, attrs key, outputs) was seen once before;
+    otherwise remembers it (in a bounded set) and returns False."""
+    if full_key in _seen_once:
+        _seen_once.discard(full_key)
+        return True
+    if len(_seen_once) >= MAX_SEEN:
+        _seen_once.clear()
+    _seen_once.add(full_key)
+    return False
 
 
 def _prepare(op_type, domain, n_inputs, attrs, n_outputs):
