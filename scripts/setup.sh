@@ -22,7 +22,7 @@ if [ ! -x "$venv/bin/python" ]; then
     echo "setup: creating $venv"
     python3 -m venv "$venv"
 fi
-if ! "$venv/bin/python" -c "import numpy, onnx, onnxruntime, pytest, safetensors" 2>/dev/null; then
+if ! "$venv/bin/python" -c "import numpy, onnx, onnxruntime, pytest, safetensors, torch" 2>/dev/null; then
     echo "setup: installing Python test references into $venv"
     "$venv/bin/pip" install -q --upgrade pip
     "$venv/bin/pip" install -q -r requirements-dev.txt
