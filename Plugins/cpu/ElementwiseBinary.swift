@@ -44,9 +44,9 @@ enum ElementwiseBinary: OperatorFamily {
     }
 
     static func compute(_ context: KernelContext, _ operation: Operation) throws {
+        if try smallFloat(context, operation) { return }
         let a = try context.input(0)
         var b = try context.input(1)
-        if try smallFloat(context, a, b, operation) { return }
         var converted: OwnedTensor?
         if operation == .pow && b.dtype != a.dtype {
             converted = try Casting.cast(b, to: a.dtype)  // ONNX Pow allows another exponent type
@@ -80,23 +80,22 @@ extension ElementwiseBinary {
     /// and the thread hand-off cost more than the arithmetic.
     static let smallCount = 1 << 14
 
-    /// The small float32 fast path; false when it does not apply.
-    static func smallFloat(_ context: KernelContext, _ a: KernelTensor, _ b: KernelTensor, _ operation: Operation) throws -> Bool {
-        guard a.dtype == .float32, b.dtype == .float32, let code = operation.kernelCode else { return false }
-        let shape: [Int], strideB: Int
-        if a.shape == b.shape {
-            shape = a.shape
+    /// The small float32 fast path, read through views (no shape arrays); false when it does
+    /// not apply.
+    static func smallFloat(_ context: KernelContext, _ operation: Operation) throws -> Bool {
+        guard let code = operation.kernelCode, let a = context.view(0), let b = context.view(1),
+              a.dtype == .float32, b.dtype == .float32, a.count <= smallCount else { return false }
+        let strideB: Int
+        if a.hasShape(of: b) {
             strideB = 1
-        } else if b.count == 1, b.shape.count <= a.shape.count {
-            shape = a.shape
+        } else if b.count == 1, b.rank <= a.rank {
             strideB = 0
         } else {
             return false
         }
-        let count = a.count
-        guard count <= smallCount else { return false }
-        let out = try context.output(0, .float32, shape)
-        plx_cpu_arithmetic(code, a.pointer(as: Float.self), 1, b.pointer(as: Float.self), strideB, out.pointer(as: Float.self), count)
+        let out = try context.output(0, .float32, shapeOf: a)
+        plx_cpu_arithmetic(code, a.data.assumingMemoryBound(to: Float.self), 1, b.data.assumingMemoryBound(to: Float.self), strideB,
+                           out.assumingMemoryBound(to: Float.self), a.count)
         return true
     }
 }

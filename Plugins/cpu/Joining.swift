@@ -23,7 +23,7 @@ enum Joining: OperatorFamily {
     }
 
     static func concat(_ context: KernelContext) throws {
-        let inputs = try (0..<context.inputs.count).map { try context.input($0) }
+        let inputs = try (0..<context.inputCount).map { try context.input($0) }
         let dtype = try requireSameDType(inputs, op: "Concat")
         let first = inputs[0]
         let axis = try normalizedAxis(try context.attributes.int("axis")!, rank: first.rank, op: "Concat")

@@ -37,7 +37,7 @@ enum Variadic: OperatorFamily {
     }
 
     static func compute(_ context: KernelContext, _ operation: Operation) throws {
-        let inputs = try (0..<context.inputs.count).map { try context.input($0) }
+        let inputs = try (0..<context.inputCount).map { try context.input($0) }
         let dtype = try requireSameDType(inputs, op: context.op)
         let shape = try Broadcast.shape(of: inputs.map(\.shape), op: context.op)
         let output = try context.output(0, dtype, shape)

@@ -67,29 +67,6 @@ extension OpRegistry {
         return range.lowerBound == range.upperBound ? "\(range.lowerBound)" : "\(range.lowerBound) to \(range.upperBound)"
     }
 
-    /// Runs a kernel or decomposition function and collects the outputs it produced.
-    func run(_ function: plx_kernel_fn, user: UnsafeMutableRawPointer?, key: OpKey, backend: String, plugin: String,
-             inputs: [Tensor?], attributes: Attributes, outputCount: Int, planned: ArraySlice<Tensor?> = []) throws -> [Tensor] {
-        let context = KernelContext(op: key, outputCount: outputCount, planned: planned)
-        let handles = inputs.map { $0?.handle }
-        _ = ThreadErrors.takePluginError()
-        let status = withExtendedLifetime((inputs, attributes, context)) {
-            handles.withUnsafeBufferPointer { buffer in
-                function(OpaquePointer(Unmanaged.passUnretained(context).toOpaque()), buffer.baseAddress, buffer.count,
-                         attributes.handle, user)
-            }
-        }
-        if status != 0 {
-            throw pluginFailure(status: status, what: "\(key) (\(backend) kernel)", plugin: plugin)
-        }
-        return try context.outputs.enumerated().map { index, output in
-            guard let output else {
-                throw PlexusError(.pluginFailed, "\(key) (\(backend) kernel of plugin '\(plugin)') returned success without producing output \(index)")
-            }
-            return output
-        }
-    }
-
     /// The error for a plugin call that returned `status`, carrying the plugin's own message.
     func pluginFailure(status: Int32, what: String, plugin: String) -> PlexusError {
         let reported = ThreadErrors.takePluginError()

@@ -94,14 +94,19 @@ enum HostAPI {
 
     private static func fillKernelFunctions(_ table: UnsafeMutablePointer<plx_host_api>) {
         table.pointee.kernel_output_count = { context in
-            context.map { Unmanaged<KernelContext>.fromOpaque(UnsafeRawPointer($0)).takeUnretainedValue().outputs.count } ?? 0
+            context.map { Unmanaged<KernelContext>.fromOpaque(UnsafeRawPointer($0)).takeUnretainedValue().outputCount } ?? 0
         }
         table.pointee.kernel_output = { context, index, rawDType, shape, rank, out in
             withStatus {
                 guard let out else { throw PlexusError.invalid("out is NULL") }
+                let kernelContext = try HostAPI.kernelContext(context)
+                if let reserved = kernelContext.reserved(index, dtype: rawDType, shape: shape, rank: rank) {
+                    out.pointee = reserved.handle
+                    return
+                }
                 let dtype = try CTensorFunctions.dtype(rawDType)
                 let dims = try Shape.validated(shape, rank: rank, dtype: dtype)
-                out.pointee = try HostAPI.kernelContext(context).allocate(index, dtype: dtype, shape: dims).handle
+                out.pointee = try kernelContext.allocate(index, dtype: dtype, shape: dims).handle
             }
         }
         table.pointee.kernel_output_alias = { context, index, source, shape, rank, out in

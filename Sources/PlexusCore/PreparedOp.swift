@@ -126,9 +126,8 @@ public final class PreparedOp: @unchecked Sendable {
             let outputs: [Tensor]
             do {
                 defer { context.callDepth -= nested }
-                outputs = try OpRegistry.shared.run(decomposition.function, user: decomposition.user, key: key,
-                                                    backend: "decomposition", plugin: schema.plugin, inputs: inputs,
-                                                    attributes: merged, outputCount: outputCount)
+                outputs = try invoke(decomposition.function, user: decomposition.user, backend: "decomposition", plugin: schema.plugin,
+                                     inputs: inputs).results()
             }
             if !traceInner { tracer?.record(key, inputs: inputs, outputs: outputs, attributes: attributes) }
             return outputs
@@ -146,6 +145,12 @@ public final class PreparedOp: @unchecked Sendable {
     /// autograd). `planned` are the tensors a session's plan reserved for the outputs in its
     /// arena (none: allocate).
     func run(_ kernel: Kernel, _ inputs: [Tensor?], planned: ArraySlice<Tensor?> = []) throws -> [Tensor] {
+        try runKernel(kernel, inputs, planned: planned).results()
+    }
+
+    /// `run`, returning the context that holds the outputs (every one present), so a session
+    /// can read them without an array.
+    func runKernel(_ kernel: Kernel, _ inputs: [Tensor?], planned: ArraySlice<Tensor?> = []) throws -> KernelContext {
         let context = ThreadContext.current
         context.callDepth += 1
         context.kernelDepth += 1
@@ -153,8 +158,31 @@ public final class PreparedOp: @unchecked Sendable {
             context.callDepth -= 1
             context.kernelDepth -= 1
         }
-        return try OpRegistry.shared.run(kernel.compute, user: kernel.user, key: key, backend: kernel.backend, plugin: kernel.plugin,
-                                         inputs: inputs, attributes: merged, outputCount: outputCount, planned: planned)
+        return try invoke(kernel.compute, user: kernel.user, backend: kernel.backend, plugin: kernel.plugin, inputs: inputs, planned: planned)
+    }
+
+    /// Runs a kernel or decomposition function; returns its context after checking that every
+    /// output was produced.
+    private func invoke(_ function: plx_kernel_fn, user: UnsafeMutableRawPointer?, backend: String, plugin: String,
+                        inputs: [Tensor?], planned: ArraySlice<Tensor?> = []) throws -> KernelContext {
+        let context = KernelContext(owner: self, planned: planned)
+        let attributes = merged
+        ThreadContext.current.pluginError = nil
+        let status = withExtendedLifetime((inputs, attributes, context)) {
+            // The handle array lives on the stack: a small op should not pay a heap allocation for it.
+            withUnsafeTemporaryAllocation(of: OpaquePointer?.self, capacity: inputs.count) { buffer in
+                for (index, input) in inputs.enumerated() { buffer.initializeElement(at: index, to: input?.handle) }
+                return function(OpaquePointer(Unmanaged.passUnretained(context).toOpaque()), UnsafePointer(buffer.baseAddress),
+                                inputs.count, attributes.handle, user)
+            }
+        }
+        if status != 0 {
+            throw OpRegistry.shared.pluginFailure(status: status, what: "\(key) (\(backend) kernel)", plugin: plugin)
+        }
+        for index in 0..<outputCount where context[output: index] == nil {
+            throw PlexusError(.pluginFailed, "\(key) (\(backend) kernel of plugin '\(plugin)') returned success without producing output \(index)")
+        }
+        return context
     }
 
     /// Attaches a graph node to the floating-point outputs so `backward()` can reach the inputs.

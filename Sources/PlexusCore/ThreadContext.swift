@@ -4,38 +4,38 @@ import Glibc
 
 /// Everything Plexus keeps per thread, grouped by who reads it. One instance per thread, created
 /// on first use and released when the thread ends; only its own thread touches it, so nothing
-/// here needs a lock.
+/// here needs a lock, and the fields every op call touches skip dynamic exclusivity checks.
 final class ThreadContext {
     // MARK: Errors (`ThreadErrors`)
     /// The last error reported across the C ABI on this thread (`plx_last_error`).
     var lastMessage: UnsafeMutablePointer<CChar> = strdup("")
     /// The error a plugin reported with `host->set_error` during the call it is running.
-    var pluginError: PlexusError?
+    @exclusivity(unchecked) var pluginError: PlexusError?
 
     // MARK: Autograd
     /// Nesting depth of no-grad scopes (see `GradMode`).
-    var noGradDepth = 0
+    @exclusivity(unchecked) var noGradDepth = 0
     /// Graph nodes waiting to be released, and whether a teardown loop runs (see `GradNode`).
     var teardownQueue: [GradNode] = []
     var tearingDown = false
 
     // MARK: Op calls (`OpRegistry.call`)
     /// The tracer recording op calls on this thread (see `Tracer`).
-    var tracer: Tracer?
+    @exclusivity(unchecked) var tracer: Tracer?
     /// How deep in nested op calls (a kernel or decomposition calling ops) this thread is.
-    var callDepth = 0
+    @exclusivity(unchecked) var callDepth = 0
     /// How many kernels are running on this thread: ops a kernel calls are not recorded
     /// for autograd (a kernel is one step; only decompositions expose their inner ops).
-    var kernelDepth = 0
+    @exclusivity(unchecked) var kernelDepth = 0
 
     // MARK: The session running on this thread
     /// Overrides of the process thread count and backend order (the session's options).
-    var threadCountOverride: Int?
-    var backendOrderOverride: [String]?
+    @exclusivity(unchecked) var threadCountOverride: Int?
+    @exclusivity(unchecked) var backendOrderOverride: [String]?
     /// The cap on one allocation (see `MemoryLimits`).
-    var allocationCap: Int?
+    @exclusivity(unchecked) var allocationCap: Int?
     /// The budget allocations count against (see `MemoryBudget`).
-    var memoryBudget: MemoryBudget?
+    @exclusivity(unchecked) var memoryBudget: MemoryBudget?
 
     deinit { free(lastMessage) }
 

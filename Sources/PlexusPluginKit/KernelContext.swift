@@ -3,8 +3,10 @@ import CPlexus
 /// What a kernel sees during one call: its inputs, attributes and the outputs to produce.
 public struct KernelContext {
     let raw: OpaquePointer?
-    /// Inputs in order; nil for an omitted optional input.
-    public let inputs: [KernelTensor?]
+    /// The host's input handles (NULL for an omitted optional input), valid during the call.
+    private let handles: UnsafePointer<OpaquePointer?>?
+    /// How many inputs the call has, omitted optional ones included.
+    public let inputCount: Int
     /// Attributes with defaults filled in.
     public let attributes: AttributeReader
     /// How many outputs the caller asked for.
@@ -14,15 +16,20 @@ public struct KernelContext {
 
     init(raw: OpaquePointer?, inputs: UnsafePointer<OpaquePointer?>?, inputCount: Int, attributes: OpaquePointer?, op: String) {
         self.raw = raw
-        self.inputs = (0..<inputCount).map { index in inputs![index].map(KernelTensor.init(handle:)) }
+        handles = inputs
+        self.inputCount = inputCount
         self.attributes = AttributeReader(handle: attributes)
         outputCount = Host.api.pointee.kernel_output_count(raw)
         self.op = op
     }
 
+    /// Inputs in order; nil for an omitted optional input. Read from the host on each access:
+    /// kernels that need one input call `input(_:)` and pay for that one only.
+    public var inputs: [KernelTensor?] { (0..<inputCount).map(optionalInput) }
+
     /// Input `index`, which must be present.
     public func input(_ index: Int) throws -> KernelTensor {
-        guard index < inputs.count, let tensor = inputs[index] else {
+        guard let tensor = optionalInput(index) else {
             throw PlexusError.invalid("\(op): input \(index) is required")
         }
         return tensor
@@ -30,20 +37,26 @@ public struct KernelContext {
 
     /// Input `index` if it was given.
     public func optionalInput(_ index: Int) -> KernelTensor? {
-        index < inputs.count ? inputs[index] : nil
+        guard index >= 0, index < inputCount, let handle = handles![index] else { return nil }
+        return KernelTensor(handle: handle)
     }
+
+    /// The host's handle of input `index` (nil when omitted); `index` must be in range.
+    func handle(_ index: Int) -> OpaquePointer? { handles![index] }
 
     /// Allocates output `index` (uninitialised, except strings, which start as NULL).
     @discardableResult
     public func output(_ index: Int, _ dtype: DType, _ shape: [Int]) throws -> KernelTensor {
         var out: OpaquePointer?
-        let dims = shape.map(Int64.init)
-        let status = Host.api.pointee.kernel_output(raw, index, dtype.rawValue, dims, dims.count, &out)
+        let status = withUnsafeTemporaryAllocation(of: Int64.self, capacity: shape.count) { dims in
+            for (axis, size) in shape.enumerated() { dims.initializeElement(at: axis, to: Int64(size)) }
+            return Host.api.pointee.kernel_output(raw, index, dtype.rawValue, dims.baseAddress, shape.count, &out)
+        }
         guard status == 0, let out else {
             let reason = Host.api.pointee.last_error().map { String(cString: $0) } ?? "(no message)"
             throw PlexusError(StatusCode(rawValue: status) ?? .internal, "\(op): could not allocate output \(index) of shape \(shape): \(reason)")
         }
-        return KernelTensor(handle: out)
+        return KernelTensor(allocated: out, dtype: dtype, shape: shape)
     }
 
     /// Makes output `index` a view of `source` with another shape (no copy).

@@ -20,9 +20,21 @@ public struct KernelTensor {
         dtype = DType(rawValue: api.tensor_dtype(handle)) ?? .float32
         let rank = api.tensor_rank(handle)
         let dims = api.tensor_shape(handle)!
-        shape = (0..<rank).map { Int(dims[$0]) }
+        shape = Array(unsafeUninitializedCapacity: rank) { buffer, initialized in
+            for axis in 0..<rank { buffer.initializeElement(at: axis, to: Int(dims[axis])) }
+            initialized = rank
+        }
         count = Int(api.tensor_numel(handle))
         data = api.tensor_data(handle)!
+    }
+
+    /// A tensor the kernel just allocated with this dtype and shape: only its memory is asked for.
+    init(allocated handle: OpaquePointer, dtype: DType, shape: [Int]) {
+        self.handle = handle
+        self.dtype = dtype
+        self.shape = shape
+        count = shape.reduce(1, &*)
+        data = Host.api.pointee.tensor_data(handle)!
     }
 
     /// Number of dimensions.

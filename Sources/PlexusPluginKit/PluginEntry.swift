@@ -14,7 +14,15 @@ public struct PluginRegistrar {
     /// Boxes kept alive for the life of the process (plugins are never unloaded).
     final class KernelBox {
         let definition: OpDefinition
-        init(_ definition: OpDefinition) { self.definition = definition }
+        /// The kernel and the op's name, kept apart so a call reads two fields instead of
+        /// copying the whole definition (a dozen references to retain and release).
+        let compute: (KernelContext) throws -> Void
+        let name: String
+        init(_ definition: OpDefinition) {
+            self.definition = definition
+            compute = definition.compute
+            name = definition.name
+        }
     }
 
     final class RewriteBox {
@@ -139,10 +147,9 @@ public struct PluginRegistrar {
         for input in definition.inPlaceInputs where (0..<64).contains(input) { kernel.inplace_inputs |= 1 << UInt64(input) }
         kernel.user = box
         kernel.compute = { context, inputs, inputCount, attributes, user in
-            let definition = Unmanaged<KernelBox>.fromOpaque(user!).takeUnretainedValue().definition
+            let box = Unmanaged<KernelBox>.fromOpaque(user!).takeUnretainedValue()
             return reportingErrors {
-                try definition.compute(KernelContext(raw: context, inputs: inputs, inputCount: inputCount,
-                                                     attributes: attributes, op: definition.name))
+                try box.compute(KernelContext(raw: context, inputs: inputs, inputCount: inputCount, attributes: attributes, op: box.name))
             }
         }
         if definition.supports != nil {

@@ -19,11 +19,15 @@ final class ExecutionPlan: @unchecked Sendable {
     /// Set when a run found a view the trace did not see still alive where the layout reuses
     /// memory: runs after that allocate every output (correct, just not pooled).
     let arenaBroken = Atomic<Bool>(false)
+    /// The registry and backend-order generations the kernels were chosen at: a plugin loaded
+    /// or a backend order set since then makes the session trace again.
+    let generations: (registry: Int, order: Int)
     /// Frames not in use by a run; a run takes one and gives it back.
     private let idle = Mutex<[RunFrame]>([])
 
-    init(kernels: [Kernel?], layout: ArenaLayout?) {
+    init(kernels: [Kernel?], layout: ArenaLayout?, generations: (registry: Int, order: Int)) {
         self.kernels = kernels
+        self.generations = generations
         self.layout = layout
     }
 
@@ -41,17 +45,18 @@ final class ExecutionPlan: @unchecked Sendable {
     }
 }
 
-/// The state of one run of an `ExecutionPlan`: the value table, the argument arrays of each step
+/// The state of one run of an `ExecutionPlan` (one thread at a time, so its fields skip Swift's
+/// dynamic exclusivity checks): the value table, the argument arrays of each step
 /// (reused, so a run allocates none) and the arena with a tensor over each slot.
 final class RunFrame: @unchecked Sendable {  // used by one run at a time
     /// Values by index: constants stay, the rest is filled and cleared by each run.
-    var values: [Tensor?]
+    @exclusivity(unchecked) var values: [Tensor?]
     /// Per step, its argument array.
-    var arguments: [[Tensor?]]
+    @exclusivity(unchecked) var arguments: [[Tensor?]]
     /// Per step, the arena tensors reserved for its outputs (nil: allocate).
-    var reserved: [[Tensor?]]
+    @exclusivity(unchecked) var reserved: [[Tensor?]]
     /// Set when a run stopped using the arena (see `ExecutionPlan.arenaBroken`).
-    var arenaDisabled = false
+    @exclusivity(unchecked) var arenaDisabled = false
 
     init(_ plan: SessionPlan, layout: ArenaLayout?) throws {
         values = plan.constants

@@ -126,7 +126,8 @@ public final class Session: @unchecked Sendable {
         }
         let results = try withOptions(options, budget: budget) { try withoutGradients {
             let signature = ExecutionPlan.Signature(dtypes: fed.map(\.dtype), shapes: fed.map(\.shape))
-            if ThreadContext.current.tracer == nil, let bound = plans.withLock({ $0.first { $0.signature == signature }?.plan }) {
+            if ThreadContext.current.tracer == nil, let bound = plans.withLock({ $0.first { $0.signature == signature }?.plan }),
+               bound.generations == OpRegistry.shared.generations {
                 return try execute(bound, fed)
             }
             return try trace(signature, fed)
@@ -141,25 +142,32 @@ public final class Session: @unchecked Sendable {
 
 extension Session {
     /// Runs `step` on `arguments`: through `kernel` when bound (with the arena tensors `planned`
-    /// for its outputs), else through the op's general path. Errors name the node.
+    /// for its outputs), else through the op's general path; hands each output to `store`.
+    /// Errors name the node.
     private func runStep(_ index: Int, _ step: SessionPlan.Step, _ kernel: Kernel?, _ arguments: [Tensor?],
-                         planned: ArraySlice<Tensor?>) throws -> [Tensor] {
+                         planned: ArraySlice<Tensor?>, store: (Int, Tensor) -> Void) throws {
         let start = profile == nil ? 0 : monotonicSeconds()
         do {
-            let results = try kernel.map { try step.op.run($0, arguments, planned: planned) } ?? step.op.call(arguments)
+            if let kernel {
+                let context = try step.op.runKernel(kernel, arguments, planned: planned)
+                for position in 0..<context.outputCount { store(position, context[output: position]!) }
+            } else {
+                for (position, result) in try step.op.call(arguments).enumerated() { store(position, result) }
+            }
             profile?.add(step: index, node: step.node, seconds: monotonicSeconds() - start)
-            return results
         } catch let error as PlexusError {
             throw PlexusError(error.code, "node \(step.node.label): \(error.message)")
         }
     }
 
-    /// The first run of a signature: runs every step choosing its kernel by the actual dtypes,
-    /// records what each produced, and keeps a plan bound to the signature for later runs
+    /// The first run of a signature (or the first since plugins or the backend order changed):
+    /// runs every step choosing its kernel by the actual dtypes, records what each produced, and
+    /// keeps a plan bound to the signature for later runs
     /// (unless a tracer is recording this thread's op calls: then every op goes through its
     /// general path, and nothing is kept).
     private func trace(_ signature: ExecutionPlan.Signature, _ fed: [Tensor]) throws -> [Tensor?] {
         let recording = ThreadContext.current.tracer != nil
+        let generations = OpRegistry.shared.generations
         var values = plan.constants
         for (index, tensor) in zip(inputIndices, fed) { values[index] = tensor }
         var external = Set(plan.constants.compactMap { $0?.storage.serial })
@@ -172,13 +180,14 @@ extension Session {
             do { kernel = recording ? nil : try step.op.kernel(for: arguments.map { $0?.dtype }) } catch let error as PlexusError {
                 throw PlexusError(error.code, "node \(step.node.label): \(error.message)")
             }
-            let results = try runStep(index, step, kernel, arguments, planned: [])
-            kernels.append(kernel)
-            for (value, result) in zip(step.outputs, results) where value >= 0 {
+            try runStep(index, step, kernel, arguments, planned: []) { position, result in
+                let value = step.outputs[position]
+                guard value >= 0 else { return }
                 values[value] = result
                 produced[value] = ArenaLayout.Produced(dtype: result.dtype, shape: result.shape, byteCount: result.count * result.dtype.elementSize,
                                                        serial: result.storage.serial)
             }
+            kernels.append(kernel)
             for value in step.releases { values[value] = nil }
         }
         if !recording {
@@ -186,9 +195,9 @@ extension Session {
                 ? ArenaLayout(plan, produced: produced, external: external, kept: Set(outputIndices),
                               inPlace: options.optimizations.contains(.inPlace) ? kernels.map { $0?.inPlaceInputs ?? [] } : kernels.map { _ in [] })
                 : nil
-            let bound = ExecutionPlan(kernels: kernels, layout: layout)
+            let bound = ExecutionPlan(kernels: kernels, layout: layout, generations: generations)
             plans.withLock { plans in
-                guard !plans.contains(where: { $0.signature == signature }) else { return }
+                plans.removeAll { $0.signature == signature }
                 if plans.count == Session.cachedPlans { plans.removeFirst() }
                 plans.append((signature, bound))
             }
@@ -214,17 +223,17 @@ extension Session {
                 }
                 frame.arguments[index][position] = tensor
             }
-            let results = try runStep(index, step, bound.kernels[index], frame.arguments[index],
-                                      planned: frame.arenaDisabled ? [] : frame.reserved[index][...])
-            for position in frame.arguments[index].indices { frame.arguments[index][position] = nil }
-            for (position, value) in step.outputs.enumerated() where value >= 0 {
-                let result = results[position]
+            try runStep(index, step, bound.kernels[index], frame.arguments[index],
+                        planned: frame.arenaDisabled ? [] : frame.reserved[index][...]) { position, result in
+                let value = step.outputs[position]
+                guard value >= 0 else { return }
                 frame.values[value] = result
                 if let reserved = frame.reserved[index][position], reserved === result {
                     reusedCount += 1
                     if bound.layout?.slots[index][position]?.inPlace == true { inPlaceCount += 1 }
                 }
             }
+            for position in frame.arguments[index].indices { frame.arguments[index][position] = nil }
             for value in step.releases { frame.values[value] = nil }
             if let layout = bound.layout, !frame.arenaDisabled {
                 for (step, output) in layout.retiring[index] where !frame.isRetirable(step: step, output: output) {

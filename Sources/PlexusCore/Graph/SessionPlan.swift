@@ -3,8 +3,8 @@
 /// up, attributes validated) and each value's last use known, so a run walks arrays and never
 /// looks anything up by name.
 struct SessionPlan {
-    /// One node to run per call.
-    struct Step {
+    /// One node to run per call (a class: a run reads steps by reference, without copying).
+    final class Step: Sendable {
         /// The node, for messages and profiles.
         let node: Graph.Node
         /// Its operator, prepared for this node's arity and attributes.
@@ -15,6 +15,14 @@ struct SessionPlan {
         let outputs: [Int]
         /// Values whose last use is this step (dropped after it runs).
         let releases: [Int]
+
+        init(node: Graph.Node, op: PreparedOp, inputs: [Int], outputs: [Int], releases: [Int]) {
+            self.node = node
+            self.op = op
+            self.inputs = inputs
+            self.outputs = outputs
+            self.releases = releases
+        }
     }
 
     /// Steps in run order.
