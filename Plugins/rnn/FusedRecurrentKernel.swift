@@ -1,3 +1,4 @@
+import CPlexusCPUKernels
 import PlexusPluginKit
 
 /// The fused CPU forward of RNN, LSTM and GRU: one Gemm projects the inputs of every step and
@@ -42,15 +43,38 @@ enum FusedRecurrentKernel {
             }
         }
 
+        /// Up to this many rows (steps × batch) a float32 projection takes dot products with W's
+        /// rows directly: for a short sequence at batch 1 the Gemm op's dispatch and the two
+        /// Reshape views cost more than the arithmetic.
+        static var directRows: Int { 64 }
+
         /// X·Wᵀ + biases for every step and direction, one Gemm: [steps·batch, passes·gates·hidden].
         func project<T: CPUFloat>(_ type: T.Type) throws -> OwnedTensor {
             let rows = setup.steps * setup.batch, columns = setup.passes * setup.gateWidth
+            if T.self == Float.self, rows <= Self.directRows { return try projectDirectly(rows: rows, columns: columns) }
             let x = try reshaped(inputs[RecurrentInput.x]!, [rows, setup.inputSize])
             let w = try reshaped(inputs[RecurrentInput.weights]!, [columns, setup.inputSize])
             let bias = try (inputs.count > RecurrentInput.bias ? inputs[RecurrentInput.bias] : nil).map { try inputBias($0, T.self) }
             return try withExtendedLifetime((x, w, bias)) {
                 try Host.call("Gemm", [x.view, w.view, bias?.view], attributes: [("transB", .int(1))])[0]
             }
+        }
+
+        /// The float32 projection as dot products of X's rows with W's rows, then the biases.
+        func projectDirectly(rows: Int, columns: Int) throws -> OwnedTensor {
+            let result = try OwnedTensor.create(.float32, [rows, columns])
+            let x = inputs[RecurrentInput.x]!.pointer(as: Float.self), w = inputs[RecurrentInput.weights]!.pointer(as: Float.self)
+            let c = result.view.pointer(as: Float.self), size = setup.inputSize
+            let grain = columns &* size < (1 << 15) ? columns : max(4, columns / max(Host.threadCount, 1))
+            Host.parallelFor(columns, grain: grain) { range in
+                plx_cpu_sgemm_dot_rows(x, rows, w + range.lowerBound &* size, range.count, size, c + range.lowerBound, columns)
+            }
+            if let given = inputs.count > RecurrentInput.bias ? inputs[RecurrentInput.bias] : nil {
+                let bias = try inputBias(given, Float.self)
+                let b = bias.view.pointer(as: Float.self)
+                for row in 0..<rows { for column in 0..<columns { c[row &* columns &+ column] += b[column] } }
+            }
+            return result
         }
 
         /// Wb + Rb of every direction, [passes·gates·hidden]; a GRU with linear_before_reset
