@@ -92,7 +92,26 @@ public final class Attributes: @unchecked Sendable, ExpressibleByDictionaryLiter
         }
     }
 
-    private(set) var entries: [String: Entry] = [:]
+    private(set) var entries: [String: Entry] = [:] {
+        didSet { indexNames() }
+    }
+    /// The entries with their names as C strings, for the C getters: a kernel reads a few
+    /// attributes per call, and comparing bytes beats making a String and hashing it. Rebuilt
+    /// when the set changes (sets are written while built, then only read).
+    private var cNames: [(name: UnsafeMutablePointer<CChar>, entry: Entry)] = []
+
+    private func indexNames() {
+        for (name, _) in cNames { free(name) }
+        cNames = entries.map { (strdup($0.key)!, $0.value) }
+    }
+
+    deinit { for (name, _) in cNames { free(name) } }
+
+    /// The entry named by the C string `name` (this set first, then its fallback).
+    func entry(cName name: UnsafePointer<CChar>) -> Entry? {
+        for (candidate, entry) in cNames where strcmp(candidate, name) == 0 { return entry }
+        return fallback?.entry(cName: name)
+    }
     /// Values used for names this set does not hold (the op's defaults); see `merged(over:)`.
     private var fallback: Attributes?
 

@@ -26,7 +26,9 @@ public enum CAttributeFunctions {
         }
     }
 
-    /// Reads a C array of `count` items (NULL allowed only for zero items).
+    /// Reads a C array of `count` items (NULL allowed only for zero items). Inlinable, so callers
+    /// in other modules get a specialised loop instead of the generic one.
+    @inlinable
     public static func array<T, R>(_ pointer: UnsafePointer<T>?, _ count: Int, _ what: String,
                                    _ transform: (T) throws -> R) throws -> [R] {
         guard count == 0 || pointer != nil else { throw PlexusError.invalid("\(what) is NULL but n is \(count)") }
@@ -34,6 +36,7 @@ public enum CAttributeFunctions {
     }
 
     /// Reads a C string argument that must not be NULL.
+    @inlinable
     public static func string(_ pointer: UnsafePointer<CChar>?, _ what: String) throws -> String {
         guard let pointer else { throw PlexusError.invalid("\(what) is NULL") }
         return String(cString: pointer)
@@ -42,26 +45,23 @@ public enum CAttributeFunctions {
     /// Finds attribute `name` for a getter: `notFound` when absent.
     static func entry(_ handle: OpaquePointer?, _ name: UnsafePointer<CChar>?) throws -> Attributes.Entry {
         guard let handle else { throw PlexusError.invalid("attribute set is NULL") }
-        let key = try string(name, "attribute name")
-        guard let entry = Attributes.from(handle).entry(key) else { throw PlexusError(.notFound, "no attribute '\(key)'") }
+        guard let name else { throw PlexusError.invalid("attribute name is NULL") }
+        guard let entry = Attributes.from(handle).entry(cName: name) else { throw PlexusError(.notFound, "no attribute '\(String(cString: name))'") }
         return entry
     }
 
     /// Getter body: finds the entry, checks the type, writes through `write`.
-    /// Absent attributes are reported without touching the thread's last error.
+    /// Absent attributes are reported (`PLX_ERR_NOT_FOUND`) without touching the thread's last
+    /// error and without making a message: kernels ask for optional attributes on every call.
     static func get(_ handle: OpaquePointer?, _ name: UnsafePointer<CChar>?, as type: AttributeType,
                     _ write: (Attributes.Entry) -> Void) -> Int32 {
-        do {
-            let entry = try entry(handle, name)
-            guard entry.value.isAccepted(as: type) else {
-                return ThreadErrors.record(.invalid("attribute '\(String(cString: name!))' is \(entry.value.type), not \(type)"))
-            }
-            write(entry)
-            return StatusCode.ok.rawValue
-        } catch let error as PlexusError {
-            return error.code == .notFound ? error.code.rawValue : ThreadErrors.record(error)
-        } catch {
-            return ThreadErrors.record(PlexusError(.internal, "\(error)"))
+        guard let handle else { return ThreadErrors.record(.invalid("attribute set is NULL")) }
+        guard let name else { return ThreadErrors.record(.invalid("attribute name is NULL")) }
+        guard let entry = Attributes.from(handle).entry(cName: name) else { return StatusCode.notFound.rawValue }
+        guard entry.value.isAccepted(as: type) else {
+            return ThreadErrors.record(.invalid("attribute '\(String(cString: name))' is \(entry.value.type), not \(type)"))
         }
+        write(entry)
+        return StatusCode.ok.rawValue
     }
 }

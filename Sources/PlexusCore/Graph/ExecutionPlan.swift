@@ -9,6 +9,22 @@ final class ExecutionPlan: @unchecked Sendable {
     struct Signature: Hashable {
         var dtypes: [DType]
         var shapes: [[Int]]
+
+        /// The signature of `tensors`.
+        init(of tensors: [Tensor]) {
+            dtypes = tensors.map(\.dtype)
+            shapes = tensors.map(\.shape)
+        }
+
+        /// Whether `tensors` have exactly these dtypes and shapes (checked without building a
+        /// signature: this runs on every run).
+        func matches(_ tensors: [Tensor]) -> Bool {
+            guard tensors.count == dtypes.count else { return false }
+            for (index, tensor) in tensors.enumerated() where tensor.dtype != dtypes[index] || tensor.shape != shapes[index] {
+                return false
+            }
+            return true
+        }
     }
 
     /// Per step: the kernel, or nil where the step runs through its op's general path (an op

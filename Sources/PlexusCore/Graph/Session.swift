@@ -125,12 +125,11 @@ public final class Session: @unchecked Sendable {
             return fallback
         }
         let results = try withOptions(options, budget: budget) { try withoutGradients {
-            let signature = ExecutionPlan.Signature(dtypes: fed.map(\.dtype), shapes: fed.map(\.shape))
-            if ThreadContext.current.tracer == nil, let bound = plans.withLock({ $0.first { $0.signature == signature }?.plan }),
+            if ThreadContext.current.tracer == nil, let bound = plans.withLock({ $0.first { $0.signature.matches(fed) }?.plan }),
                bound.generations == OpRegistry.shared.generations {
                 return try execute(bound, fed)
             }
-            return try trace(signature, fed)
+            return try trace(ExecutionPlan.Signature(of: fed), fed)
         } }
         return try wanted.map { position in
             guard let value = results[position] else { throw PlexusError(.internal, "output '\(outputs[position].name)' was not computed") }
