@@ -2,7 +2,8 @@
 
 ``call("MatMul", [a, b])`` runs one op like a single ONNX node and returns its outputs as new
 Tensors; autograd records it when an input requires grad. While ``plexus.onnx.export`` traces a
-Python module, each call is also reported to the tracer of the calling thread.
+Python module, the C tracer of the calling thread records each call (``plx_onnx_trace_begin``);
+:func:`exporting` tells Python-side code (a loss refusing to be exported) that this is happening.
 
 Calls go through prepared ops (``_prepared_op``): looked up once per call shape, then each call
 is one ``plx_prepared_op_call`` on per-thread argument buffers. A shape's first call, and calls
@@ -19,28 +20,26 @@ from ._lib import last_error, lib
 from ._prepared_op import _cache, attrs_key, prepared, seen_before
 from . import _validate
 
-__all__ = ["call", "call1", "op", "active_tracer", "set_tracer", "OpSlot", "bind_tensor_type"]
+__all__ = ["call", "call1", "op", "exporting", "is_exporting", "OpSlot", "bind_tensor_type"]
 
-_trace_state = threading.local()
-# How many threads have a tracer installed: while 0 (the usual case) a call does not look at
-# the thread-local tracer at all.
-_tracing_threads = 0
-_tracing_lock = threading.Lock()
+_export_state = threading.local()
 
 
-def active_tracer():
-    """The Python-side ONNX export tracer recording on this thread, or None."""
-    return getattr(_trace_state, "tracer", None)
+def is_exporting():
+    """Whether ``plexus.onnx.export`` is tracing a module on this thread."""
+    return getattr(_export_state, "depth", 0) > 0
 
 
-def set_tracer(tracer):
-    """Installs (or, with None, removes) this thread's tracer; returns the previous one."""
-    global _tracing_threads
-    previous = active_tracer()
-    with _tracing_lock:
-        _tracing_threads += (tracer is not None) - (previous is not None)
-        _trace_state.tracer = tracer
-    return previous
+class exporting:  # noqa: N801 - used as a context manager, like torch.no_grad
+    """Marks this thread as exporting while the ``with`` block runs (nestable)."""
+
+    def __enter__(self):
+        _export_state.depth = getattr(_export_state, "depth", 0) + 1
+        return self
+
+    def __exit__(self, *exc):
+        _export_state.depth -= 1
+        return False
 
 
 #: plexus.Tensor, bound by tensor.py when the class exists (tensor.py imports this module).
@@ -154,8 +153,6 @@ def run1(slot, a):
     result = _new_object(Tensor)  # _adopt, inlined
     result._handle = handle
     result._dtype_code = a._dtype_code if slot.same_dtype else slot.output_code
-    if _tracing_threads:
-        _trace(prepared_op, [a], [result])
     return result
 
 
@@ -179,15 +176,7 @@ def run2(slot, a, b):
     result = _new_object(Tensor)  # _adopt, inlined
     result._handle = handle
     result._dtype_code = a._dtype_code if slot.same_dtype else slot.output_code
-    if _tracing_threads:
-        _trace(prepared_op, [a, b], [result])
     return result
-
-
-def _trace(prepared_op, tensors, produced):
-    tracer = active_tracer()
-    if tracer is not None:
-        tracer.record_op(prepared_op.domain, prepared_op.op_type, tensors, dict(prepared_op.attrs), produced)
 
 
 class OpSlot:
@@ -254,10 +243,6 @@ def call(op_type, inputs, attrs=None, outputs=1, domain=""):
         op_name = _validate.name(op_type, "the op type")
         domain_name = _validate.name(domain, "the op domain") if domain else None
         produced = _unprepared(op_name, domain_name, tensors, attrs, outputs)
-    if _tracing_threads:
-        tracer = active_tracer()
-        if tracer is not None:
-            tracer.record_op(domain or "", op_type, tensors, dict(attrs or {}), produced)
     return produced
 
 

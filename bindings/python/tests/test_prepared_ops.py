@@ -218,24 +218,19 @@ def test_many_threads_share_the_prepared_ops(rng):
     assert errors == []
 
 
-def test_the_python_tracer_sees_operator_calls():
-    recorded = []
-
-    class Tracer:
-        def record_op(self, domain, op_type, inputs, attrs, outputs):
-            recorded.append((op_type, len(inputs), attrs, len(outputs)))
-
-    a = plexus.ones(2)
-    previous = _ops.set_tracer(Tracer())
-    try:
-        (a + a).sum()
-        plexus.op("LeakyRelu", a, alpha=0.5)
-    finally:
-        _ops.set_tracer(previous)
-    assert recorded == [("Add", 2, {}, 1), ("ReduceSum", 1, {"keepdims": 0}, 1), ("LeakyRelu", 1, {"alpha": 0.5}, 1)]
-    recorded.clear()
-    a + a
-    assert recorded == [] and _ops._tracing_threads == 0
+def test_exporting_is_a_per_thread_flag():
+    assert not _ops.is_exporting()
+    with _ops.exporting():
+        assert _ops.is_exporting()
+        with _ops.exporting():
+            assert _ops.is_exporting()
+        assert _ops.is_exporting()
+        seen = []
+        thread = threading.Thread(target=lambda: seen.append(_ops.is_exporting()))
+        thread.start()
+        thread.join()
+        assert seen == [False]
+    assert not _ops.is_exporting()
 
 
 def test_results_cache_their_dtype_and_released_inputs_are_refused():

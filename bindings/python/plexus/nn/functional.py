@@ -8,7 +8,7 @@ from .. import _dtypes
 from .._attrs import attributes
 from .._errors import UnsupportedError
 from .._lib import check, lib
-from .._ops import active_tracer, call1
+from .._ops import call1, is_exporting
 from .._tensor_math import scalar_like
 from ..tensor import Tensor, tensor
 
@@ -155,7 +155,7 @@ def one_hot(tensor_, num_classes=-1):
 
 # -- losses ------------------------------------------------------------------------------------
 def _loss(name, input, target, options):  # noqa: A002
-    if active_tracer() is not None:
+    if is_exporting():
         raise UnsupportedError("losses cannot be exported to ONNX; export the model without its loss")
     given = {key: value for key, value in options.items() if value is not None}
     out = ctypes.c_void_p()

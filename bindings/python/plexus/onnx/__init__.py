@@ -18,19 +18,10 @@ import os
 from .._attrs import attributes
 from .._errors import InvalidArgumentError, UnsupportedError
 from .._lib import check, lib
-from .._ops import set_tracer
+from .._ops import exporting
 from ..tensor import Tensor, tensor
 
 __all__ = ["export"]
-
-
-class _Exporting:
-    """Marks this thread as exporting for the Python-side checks (a loss refuses to be traced).
-    The op calls themselves are recorded by the C tracer, so the report each ``_ops.call``
-    makes here needs nothing."""
-
-    def record_op(self, domain, op_type, inputs, attrs, outputs):
-        """Recorded in C already (plx_onnx_trace_begin)."""
 
 
 def _inputs(args):
@@ -79,12 +70,8 @@ def _trace(model, inputs, options):
     try:
         for name, value in model.named_parameters() + model.named_buffers():
             check(lib.plx_onnx_trace_name(trace, value._ptr(), name.encode()))
-        previous = set_tracer(_Exporting())
-        try:
-            with no_grad():
-                outputs = _flatten_outputs(model(*traced))
-        finally:
-            set_tracer(previous)
+        with exporting(), no_grad():
+            outputs = _flatten_outputs(model(*traced))
         result = ctypes.c_void_p()
         check(lib.plx_onnx_trace_end(trace, _handles(outputs), len(outputs), ctypes.byref(result)))
         return Tensor._adopt(result.value).numpy().tobytes()
