@@ -9,14 +9,15 @@ enum Logical: OperatorFamily {
 
     static var definitions: [OpDefinition] {
         let comparable = DTypes.numeric.union([.bool])
-        let comparisons: [(String, Comparison, Set<DType>)] = [
-            ("Equal", .equal, comparable.union([.string])), ("Less", .less, comparable),
-            ("LessOrEqual", .lessOrEqual, comparable), ("Greater", .greater, comparable),
-            ("GreaterOrEqual", .greaterOrEqual, comparable),
+        // The opset whose version each implements: Equal took strings at 19, the others last changed at 13 and 16.
+        let comparisons: [(String, Comparison, Set<DType>, Int)] = [
+            ("Equal", .equal, comparable.union([.string]), 19), ("Less", .less, comparable, 13),
+            ("LessOrEqual", .lessOrEqual, comparable, 16), ("Greater", .greater, comparable, 13),
+            ("GreaterOrEqual", .greaterOrEqual, comparable, 16),
         ]
         let logic: [(String, (Bool, Bool) -> Bool)] = [("And", { $0 && $1 }), ("Or", { $0 || $1 }), ("Xor", { $0 != $1 })]
-        return comparisons.map { name, comparison, types in
-            OpDefinition(name, since: 19, inputs: 2...2, doc: "elementwise comparison, bool result",
+        return comparisons.map { name, comparison, types, since in
+            OpDefinition(name, since: since, inputs: 2...2, doc: "elementwise comparison, bool result",
                          supports: DTypes.first(types), infer: Inference.broadcast(.bool),
                          compute: { try compare($0, comparison) })
         } + logic.map { name, function in

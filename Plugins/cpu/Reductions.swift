@@ -12,7 +12,8 @@ enum Reductions: OperatorFamily {
             ("ReduceProd", .prod, DTypes.numeric), ("ReduceL2", .l2, DTypes.numeric),
         ]
         return reductions.map { name, operation, types in
-            OpDefinition(name, since: 18, inputs: 1...2,
+            // ReduceSum took its axes as an input at 13, the others at 18.
+            OpDefinition(name, since: name == "ReduceSum" ? 13 : 18, inputs: 1...2,
                          attributes: [AttributeDeclaration("keepdims", .int, default: .int(1)),
                                       AttributeDeclaration("noop_with_empty_axes", .int, default: .int(0)),
                                       AttributeDeclaration("axes", .ints)],

@@ -34,3 +34,22 @@ def test_no_other_copy_of_the_history():
         text = path.read_text()
         assert not re.search(r'"GroupNormalization"\s*:\s*\d+', text), path
         assert "IR_VERSIONS" not in text and "_SINCE" not in text, path
+
+
+def test_every_registered_onnx_op_declares_a_version_in_onnx_history():
+    """A plugin's `since` for an ai.onnx op names the opset whose semantics it implements: it must
+    be a version at which onnx's schema registry says the op changed (no invented versions)."""
+    import collections
+
+    import onnx.defs
+
+    history = collections.defaultdict(set)
+    for schema in onnx.defs.get_all_schemas_with_history():
+        if schema.domain in ("", "ai.onnx"):
+            history[schema.name].add(schema.since_version)
+    listing = subprocess.run([str(ROOT / ".build/release/plexus"), "ops"], capture_output=True, text=True, check=True).stdout.splitlines()
+    declared = [line.split() for line in listing[1:] if line.startswith("ai.onnx ")]
+    assert len(declared) > 150
+    wrong = [(name, int(since), sorted(history[name])) for _, name, since, *_ in declared
+             if name in history and int(since) not in history[name]]
+    assert wrong == []
