@@ -9,6 +9,7 @@ enum Regularization: OperatorFamily {
         [OpDefinition("Dropout", since: 13, inputs: 1...3, outputs: 1...2, attributes: [AttributeDeclaration("seed", .int)],
                       doc: "random zeroing during training", supports: DTypes.first(DTypes.floats),
                       compute: compute)
+            .nondeterministic()  // a fresh mask per call when no seed is given: never folded
             .differentiable { g in
                 guard g.needs(0), let d = g.upstream else { return }
                 try g.set(0, try g.rerun("Dropout", [d] + g.inputs.dropFirst()))

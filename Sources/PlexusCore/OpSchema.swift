@@ -100,6 +100,9 @@ public final class OpSchema: @unchecked Sendable {
     public let defaults: Attributes
     /// One-line description.
     public let doc: String
+    /// Whether equal inputs always give equal outputs (`PLX_OP_NONDETERMINISTIC` unset): only then
+    /// may a session fold the op into a constant.
+    public let isDeterministic: Bool
     /// Name of the plugin that registered the schema.
     public let plugin: String
     /// The gradient slot (see `GradientRule`); nil when the op is not differentiable. Set when a
@@ -113,8 +116,8 @@ public final class OpSchema: @unchecked Sendable {
     let inferUser: UnsafeMutableRawPointer?
 
     init(key: OpKey, sinceVersion: Int, inputs: ClosedRange<Int>, outputs: ClosedRange<Int>, attributes: [AttributeSpec],
-         defaults: Attributes, doc: String, plugin: String, gradient: GradientRule?, infer: plx_infer_fn?,
-         inferUser: UnsafeMutableRawPointer?) {
+         defaults: Attributes, doc: String, isDeterministic: Bool = true, plugin: String, gradient: GradientRule?,
+         infer: plx_infer_fn?, inferUser: UnsafeMutableRawPointer?) {
         self.key = key
         self.sinceVersion = sinceVersion
         self.inputs = inputs
@@ -122,6 +125,7 @@ public final class OpSchema: @unchecked Sendable {
         self.attributes = attributes
         self.defaults = defaults
         self.doc = doc
+        self.isDeterministic = isDeterministic
         self.plugin = plugin
         self.gradient = gradient
         self.infer = infer

@@ -123,7 +123,7 @@ final class PluginRegistration {
 
     private func register(_ schema: UnsafePointer<plx_op_schema>?) throws {
         let plugin = try pluginName
-        let s = try Self.definition(schema, "schema", \.struct_size, type: "plx_op_schema")
+        let s = try Self.definition(schema, "schema", \.struct_size, type: "plx_op_schema", since: \.flags)
         let key = try Self.key(s.domain, s.name, "op name")
         guard !key.name.isEmpty else { throw PlexusError.invalid("op name is empty") }
         guard s.min_inputs >= 0, s.min_outputs >= 1,
@@ -141,7 +141,8 @@ final class PluginRegistration {
                                 inputs: Int(s.min_inputs)...bound(s.max_inputs),
                                 outputs: Int(s.min_outputs)...bound(s.max_outputs),
                                 attributes: specs, defaults: defaults,
-                                doc: s.doc.map { String(cString: $0) } ?? "", plugin: plugin,
+                                doc: s.doc.map { String(cString: $0) } ?? "",
+                                isDeterministic: s.flags & PLX_OP_NONDETERMINISTIC == 0, plugin: plugin,
                                 gradient: nil, infer: s.infer, inferUser: s.infer_user))
     }
 

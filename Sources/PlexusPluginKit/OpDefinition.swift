@@ -70,6 +70,9 @@ public struct OpDefinition {
     /// input before writing the same element of the output, and allocate output 0 with
     /// `KernelContext.output` (which returns the offered memory).
     public var inPlaceInputs: [Int] = []
+    /// Whether equal inputs may give other outputs (random ops, Dropout): a session then never
+    /// folds the op into a constant (`PLX_OP_NONDETERMINISTIC`).
+    public var isNondeterministic = false
 
     /// "No upper limit" for `inputs`/`outputs`.
     public static let variadic = Int(Int32.max)
@@ -108,6 +111,13 @@ public struct OpDefinition {
     public func inPlace(_ inputs: [Int]) -> OpDefinition {
         var copy = self
         copy.inPlaceInputs = inputs
+        return copy
+    }
+
+    /// This definition marked as giving other outputs for equal inputs (see `isNondeterministic`).
+    public func nondeterministic() -> OpDefinition {
+        var copy = self
+        copy.isNondeterministic = true
         return copy
     }
 

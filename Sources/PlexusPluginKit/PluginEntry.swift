@@ -110,6 +110,7 @@ public struct PluginRegistrar {
             var schema = plx_op_schema()
             schema.struct_size = UInt32(MemoryLayout<plx_op_schema>.size)
             schema.since_version = Int32(definition.sinceVersion)
+            schema.flags = definition.isNondeterministic ? PLX_OP_NONDETERMINISTIC : 0
             schema.min_inputs = Int32(definition.inputs.lowerBound)
             schema.max_inputs = bound(definition.inputs.upperBound)
             schema.min_outputs = Int32(definition.outputs.lowerBound)

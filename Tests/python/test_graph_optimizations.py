@@ -213,3 +213,25 @@ def test_rewrites_stay_linear_on_long_chains(make, tmp_path):
     result = subprocess.run([str(pathlib.Path(__file__).resolve().parents[2] / ".build/release/plexus"), "bench", str(path),
                              "--repeats", "1", "--warmup", "0"], capture_output=True, timeout=5)
     assert result.returncode == 0, result.stderr.decode()[-500:]
+
+
+def test_a_nondeterministic_op_is_never_folded_into_a_constant():
+    """Dropout's schema carries PLX_OP_NONDETERMINISTIC: with every input constant (training on)
+    it still runs on each call, while the deterministic Relu after a constant is folded."""
+    import numpy as np
+    from onnx import TensorProto, helper, numpy_helper
+
+    from plexus_c import Session
+
+    c = numpy_helper.from_array(np.ones((64, 64), np.float32), "c")
+    ratio = numpy_helper.from_array(np.array(0.5, np.float32), "ratio")
+    training = numpy_helper.from_array(np.array(True), "training")
+    nodes = [helper.make_node("Relu", ["c"], ["r"]), helper.make_node("Dropout", ["r", "ratio", "training"], ["y"]),
+             helper.make_node("Add", ["x", "y"], ["z"])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [64, 64])],
+                              [helper.make_tensor_value_info("z", TensorProto.FLOAT, [64, 64])], [c, ratio, training])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
+    session = Session(model)
+    x = np.zeros((64, 64), np.float32)
+    first, second = session.run({"x": x})[0], session.run({"x": x})[0]
+    assert set(np.unique(first)) <= {0.0, 2.0} and not np.array_equal(first, second)

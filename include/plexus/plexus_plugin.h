@@ -144,7 +144,15 @@ typedef struct plx_op_schema {
     plx_infer_fn infer;       /**< Shape/dtype inference, or NULL (outputs unknown). */
     void *infer_user;         /**< Passed to `infer`; must stay valid forever. */
     const char *doc;          /**< One-line description, or NULL. */
+    /* Appended in ABI 1.2: read only when struct_size covers it (older plugins: 0). */
+    uint32_t flags;           /**< `PLX_OP_*` properties of the op; 0 for none. */
 } plx_op_schema;
+
+/**
+ * An op whose outputs may differ between calls with equal inputs (random ops; Dropout, which
+ * draws a mask when training): sessions never fold it into a constant at load time.
+ */
+#define PLX_OP_NONDETERMINISTIC 1u
 
 /**
  * Whether a kernel handles these input dtypes (0 for an omitted optional input). Returns nonzero

@@ -145,9 +145,10 @@ struct SessionPlan {
         return order
     }
 
-    /// Random and stateful ops must run on every call even when their inputs are constant.
+    /// Ops whose schema says equal inputs may give other outputs (random ops, Dropout) run on
+    /// every call even when their inputs are constant.
     static func isFoldable(_ node: Graph.Node) -> Bool {
-        !node.op.name.hasPrefix("Random") && !["Dropout", "Bernoulli", "Multinomial"].contains(node.op.name)
+        OpRegistry.shared.schema(node.op)?.isDeterministic ?? false
     }
 
     /// The inputs of `step` read from `values`; an internal error names a value that is missing.
