@@ -36,8 +36,7 @@ let package = Package(
         .target(name: "PlexusCPU", dependencies: ["PlexusPluginKit", "CPlexusCPUKernels"], path: "Plugins/cpu",
                 plugins: ["OperatorIndex"]),
         // Lists a plugin target's OperatorFamily types at build time (adding an op is one file).
-        .executableTarget(name: "operator-index", path: "Sources/operator-index"),
-        .plugin(name: "OperatorIndex", capability: .buildTool(), dependencies: ["operator-index"], path: "BuildPlugins/OperatorIndex"),
+        .plugin(name: "OperatorIndex", capability: .buildTool(), path: "BuildPlugins/OperatorIndex", exclude: ["operator-index.sh"]),
         .target(name: "PlexusMLP", dependencies: ["PlexusPluginKit"], path: "Plugins/mlp"),
         .target(name: "PlexusCNN", dependencies: ["PlexusPluginKit", "CPlexusCPUKernels"], path: "Plugins/cnn"),
         .target(name: "PlexusRNN", dependencies: ["PlexusPluginKit", "CPlexusCPUKernels"], path: "Plugins/rnn"),
