@@ -8,12 +8,16 @@ extension OpRegistry {
 
     /// Runs operator `key` eagerly on `inputs` (nil for an omitted optional input) and returns
     /// `outputCount` new tensors: prepares it (validates arity and attributes against the
-    /// schema) and calls it once (see `PreparedOp.call`).
+    /// schema; a call without attributes reuses the process's prepared op, `PreparedOp.shared`)
+    /// and calls it (see `PreparedOp.call`).
     ///
     /// Thread-safe. Throws `PlexusError` with the codes documented for `plx_op_call`.
     public func call(_ key: OpKey, _ inputs: [Tensor?], attributes: Attributes = Attributes(),
                      outputCount: Int = 1) throws -> [Tensor] {
-        try PreparedOp(key, inputCount: inputs.count, attributes: attributes, outputCount: outputCount).call(inputs)
+        let prepared = attributes.isEmpty
+            ? try PreparedOp.shared(key, inputCount: inputs.count, outputCount: outputCount)
+            : try PreparedOp(key, inputCount: inputs.count, attributes: attributes, outputCount: outputCount)
+        return try prepared.call(inputs)
     }
 
     /// Infers output types of `key` for inputs of the given types (and constant values).

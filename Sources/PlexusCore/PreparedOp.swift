@@ -195,3 +195,27 @@ public final class PreparedOp: @unchecked Sendable {
         }
     }
 }
+
+extension PreparedOp {
+    /// What identifies a call without attributes.
+    private struct SharedKey: Hashable {
+        let key: OpKey
+        let inputCount: Int
+        let outputCount: Int
+    }
+
+    /// Prepared ops of calls without attributes, kept for the process: `OpRegistry.call` (and so
+    /// `plx_op_call`, plugins' `host->op_call` in kernels and gradient rules, and autograd's
+    /// accumulation) looks such an op up once. Bounded; calls beyond the bound prepare per call.
+    private static let shared = Mutex<[SharedKey: PreparedOp]>([:])
+    private static let sharedLimit = 512
+
+    /// The process's prepared op for `key` with no attributes and these counts.
+    static func shared(_ key: OpKey, inputCount: Int, outputCount: Int) throws -> PreparedOp {
+        let cacheKey = SharedKey(key: key, inputCount: inputCount, outputCount: outputCount)
+        if let known = shared.withLock({ $0[cacheKey] }) { return known }
+        let prepared = try PreparedOp(key, inputCount: inputCount, outputCount: outputCount)
+        shared.withLock { ops in if ops.count < sharedLimit { ops[cacheKey] = prepared } }
+        return prepared
+    }
+}
