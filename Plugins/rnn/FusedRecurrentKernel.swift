@@ -45,8 +45,9 @@ enum FusedRecurrentKernel {
 
         /// Up to this many rows (steps × batch) a float32 projection takes dot products with W's
         /// rows directly: for a short sequence at batch 1 the Gemm op's dispatch and the two
-        /// Reshape views cost more than the arithmetic.
-        static var directRows: Int { 64 }
+        /// Reshape views cost more than the arithmetic. More rows go to the Gemm op: its blocked
+        /// kernels are made for many rows, dot products (`plx_cpu_sgemm_dot_rows`) for few.
+        static var directRows: Int { 16 }
 
         /// X·Wᵀ + biases for every step and direction, one Gemm: [steps·batch, passes·gates·hidden].
         func project<T: CPUFloat>(_ type: T.Type) throws -> OwnedTensor {
