@@ -66,9 +66,22 @@ enum FusedRecurrentKernel {
             let result = try OwnedTensor.create(.float32, [rows, columns])
             let x = inputs[RecurrentInput.x]!.pointer(as: Float.self), w = inputs[RecurrentInput.weights]!.pointer(as: Float.self)
             let c = result.view.pointer(as: Float.self), size = setup.inputSize
-            let grain = columns &* size < (1 << 15) ? columns : max(4, columns / max(Host.threadCount, 1))
-            Host.parallelFor(columns, grain: grain) { range in
-                plx_cpu_sgemm_dot_rows(x, rows, w + range.lowerBound &* size, range.count, size, c + range.lowerBound, columns)
+            if plx_cpu_avx512_available() != 0 {
+                // Wᵀ once, then the register-blocked row kernel: dot products of short rows (k = the
+                // input size) spend more on summing lanes than on multiplying.
+                let transposed = try OwnedTensor.create(.float32, [size, columns])
+                let wt = transposed.view.pointer(as: Float.self)
+                plx_cpu_transpose(w, columns, size, wt)
+                let block = Int(PLX_CPU_SGEMM_AVX512_ROWS)
+                for first in stride(from: 0, to: rows, by: block) {
+                    _ = plx_cpu_sgemm_rows_avx512(x + first &* size, size, 1, wt, columns, c + first &* columns, columns,
+                                                  min(block, rows - first), columns, size)
+                }
+            } else {
+                let grain = columns &* size < (1 << 15) ? columns : max(4, columns / max(Host.threadCount, 1))
+                Host.parallelFor(columns, grain: grain) { range in
+                    plx_cpu_sgemm_dot_rows(x, rows, w + range.lowerBound &* size, range.count, size, c + range.lowerBound, columns)
+                }
             }
             if let given = inputs.count > RecurrentInput.bias ? inputs[RecurrentInput.bias] : nil {
                 let bias = try inputBias(given, Float.self)
