@@ -106,9 +106,10 @@ struct ArenaLayout {
                     // An input whose group dies here, read once, of the same size: write over it.
                     for input in inPlace[index] where input < step.inputs.count {
                         let candidate = step.inputs[input]
+                        // …and no other input of the step reads the same buffer through a view.
                         guard candidate >= 0, root[candidate] == candidate, let at = offsetOf[candidate], death[candidate] == index,
                               !handedOver.contains(candidate), produced[candidate]!.byteCount == seen.byteCount,
-                              step.inputs.filter({ $0 == candidate }).count == 1 else { continue }
+                              step.inputs.filter({ $0 >= 0 && root[$0] == candidate }).count == 1 else { continue }
                         offset = at
                         writesInPlace = true
                         handedOver.insert(candidate)
