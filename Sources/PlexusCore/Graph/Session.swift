@@ -108,8 +108,7 @@ public final class Session: @unchecked Sendable {
             }
             return position
         }
-        if feeds.count > inputs.count || feeds.keys.contains(where: { name in !inputs.contains { $0.name == name } }) {
-            let unknown = feeds.keys.first { name in !inputs.contains { $0.name == name } }!
+        if let unknown = feeds.keys.first(where: { name in !inputs.contains { $0.name == name } }) {
             throw PlexusError(.notFound, "the model has no input '\(unknown)' (inputs: \(inputs.map(\.name).joined(separator: ", ")))")
         }
         let fed = try inputs.enumerated().map { position, info -> Tensor in
