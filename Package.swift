@@ -38,9 +38,9 @@ let package = Package(
         // Lists a plugin target's OperatorFamily types at build time (adding an op is one file).
         .plugin(name: "OperatorIndex", capability: .buildTool(), path: "BuildPlugins/OperatorIndex", exclude: ["operator-index.sh"]),
         .target(name: "PlexusMLP", dependencies: ["PlexusPluginKit"], path: "Plugins/mlp"),
-        .target(name: "PlexusCNN", dependencies: ["PlexusPluginKit", "CPlexusCPUKernels"], path: "Plugins/cnn"),
-        .target(name: "PlexusRNN", dependencies: ["PlexusPluginKit", "CPlexusCPUKernels"], path: "Plugins/rnn"),
-        .target(name: "PlexusTransformer", dependencies: ["PlexusPluginKit"], path: "Plugins/transformer"),
+        .target(name: "PlexusCNN", dependencies: ["PlexusPluginKit", "CPlexusCPUKernels"], path: "Plugins/cnn", plugins: ["OperatorIndex"]),
+        .target(name: "PlexusRNN", dependencies: ["PlexusPluginKit", "CPlexusCPUKernels"], path: "Plugins/rnn", plugins: ["OperatorIndex"]),
+        .target(name: "PlexusTransformer", dependencies: ["PlexusPluginKit"], path: "Plugins/transformer", plugins: ["OperatorIndex"]),
         .target(name: "CPlexusOpenBLAS", path: "Plugins/openblas-loader"),
         .target(name: "PlexusOpenBLAS", dependencies: ["PlexusPluginKit", "CPlexusOpenBLAS"], path: "Plugins/openblas"),
         .executableTarget(name: "plexus-cli", dependencies: [

@@ -11,23 +11,15 @@ public func plx_plugin_init(_ host: UnsafePointer<plx_host_api>?, _ registrar: U
                                        summary: "convolution, pooling, normalisation and resampling"),
         backend: "cpu"
     ) { registrar in
-        for op in CNNOperators.all { try registrar.register(op) }
+        for op in PlexusCNNOperators.all { try registrar.register(op) }
         for layer in CNNLayers.all { try registrar.register(layer) }
         for rewrite in CNNOperators.rewrites { try registrar.register(rewrite) }
     }
 }
 
-/// Every operator of the plugin.
-enum CNNOperators {
-    /// The schemas, kernels and gradient rules, gathered from the files that define them.
-    static var all: [OpDefinition] {
-        [Conv.definition, FusedConv.definition, ConvTranspose.definition, ConvFilterGradient.definition]
-            + MaxPool.definitions + AveragePool.definitions + GlobalPooling.definitions
-            + [BatchNormalization.definition, InstanceNormalization.definition, LRN.definition] + Resize.definitions
-            + DepthToSpace.definitions
-            + (PanelConvolution.microKernel != nil ? [PackFilters.definition] : [])
-    }
-}
+/// The plugin's graph rewrites (its operators are every `OperatorFamily` of the target, listed at
+/// build time as `PlexusCNNOperators`).
+enum CNNOperators {}
 
 extension CNNOperators {
     /// The graph rewrites into the plugin's FusedConv, and its filter pre-packing where

@@ -11,14 +11,9 @@ public func plx_plugin_init(_ host: UnsafePointer<plx_host_api>?, _ registrar: U
                                        summary: "recurrent networks: RNN, LSTM, GRU"),
         backend: "cpu"
     ) { registrar in
-        for op in RNNOperators.all { try registrar.register(op) }
+        for op in PlexusRNNOperators.all { try registrar.register(op) }
         for layer in RNNLayers.all { try registrar.register(layer) }
     }
-}
-
-/// Every operator of the plugin.
-enum RNNOperators {
-    static var all: [OpDefinition] { RecurrentOperators.definitions }
 }
 
 /// Every layer type of the plugin.

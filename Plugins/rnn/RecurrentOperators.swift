@@ -3,7 +3,7 @@ import PlexusPluginKit
 /// The schemas of RNN, LSTM and GRU (opset 14, with `layout`): the fused kernel computes them,
 /// and their decomposition into primitive ops runs while gradients are recorded, so autograd
 /// does backpropagation through time.
-enum RecurrentOperators {
+enum RecurrentOperators: OperatorFamily {
     /// The three operators.
     static var definitions: [OpDefinition] { RecurrentCell.allCases.map(definition) }
 

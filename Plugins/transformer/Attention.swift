@@ -9,7 +9,7 @@ import PlexusPluginKit
 ///
 /// While gradients are recorded the op runs as its decomposition into standard ops, so it
 /// trains through autograd; otherwise the fused CPU kernel runs.
-enum Attention {
+enum Attention: SingleOperatorFamily {
     /// The schema, fused kernel and decomposition, ready to register.
     static var definition: OpDefinition {
         OpDefinition("Attention", since: 23, inputs: 3...7, outputs: 1...4,

@@ -5,7 +5,7 @@ import PlexusPluginKit
 /// broadcast to X. The optional outputs Mean and InvStdDev have X's shape with the normalised
 /// dims set to 1 and the dtype `stash_type` names. Statistics accumulate in float64; the rest is
 /// computed in X's precision (float32 for float16/bfloat16, which are widened and rounded back).
-enum LayerNormalization {
+enum LayerNormalization: SingleOperatorFamily {
     /// The schema, kernel and gradient rule, ready to register.
     static var definition: OpDefinition {
         OpDefinition("LayerNormalization", since: 17, inputs: 2...3, outputs: 1...3,

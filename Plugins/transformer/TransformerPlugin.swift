@@ -11,14 +11,9 @@ public func plx_plugin_init(_ host: UnsafePointer<plx_host_api>?, _ registrar: U
                                        summary: "attention, layer normalisation, embeddings and transformer blocks"),
         backend: "cpu"
     ) { registrar in
-        for op in TransformerOperators.all { try registrar.register(op) }
+        for op in PlexusTransformerOperators.all { try registrar.register(op) }
         for layer in TransformerLayers.all { try registrar.register(layer) }
     }
-}
-
-/// Every operator of the plugin.
-enum TransformerOperators {
-    static var all: [OpDefinition] { [LayerNormalization.definition, Attention.definition] }
 }
 
 /// Every layer type of the plugin.

@@ -3,7 +3,7 @@ import PlexusPluginKit
 /// Conv (opset 11) over 1 to 3 spatial dims with groups, strides, dilations, pads or auto_pad
 /// and an optional bias: each batch chunk is unfolded (im2col) and multiplied with the filters
 /// by the MatMul op, one matrix product per group.
-enum Conv {
+enum Conv: SingleOperatorFamily {
     /// The attributes of Conv (and of the filter-gradient helper, which reads the same ones).
     static var attributes: [AttributeDeclaration] { [
         AttributeDeclaration("auto_pad", .string, default: .string("NOTSET")), AttributeDeclaration("dilations", .ints),

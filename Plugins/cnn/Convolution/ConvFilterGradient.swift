@@ -4,7 +4,7 @@ import PlexusPluginKit
 /// dW[group] = Σ over batch chunks of dY[group] · columns(X)[group]ᵀ. W is read for its shape
 /// only; the attributes are Conv's. ConvTranspose's filter gradient is the same product with the
 /// roles of X and dY exchanged.
-enum ConvFilterGradient {
+enum ConvFilterGradient: SingleOperatorFamily {
     /// The schema and kernel.
     static var definition: OpDefinition {
         OpDefinition("ConvFilterGradient", domain: HelperOps.domain, since: 1, inputs: 3...3, attributes: Conv.attributes,

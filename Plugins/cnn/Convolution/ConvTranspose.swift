@@ -3,7 +3,7 @@ import PlexusPluginKit
 /// ConvTranspose (opset 11): the adjoint of a convolution, with groups, strides, dilations,
 /// pads or auto_pad, output_padding, output_shape and an optional bias. Each batch chunk's
 /// columns are the MatMul of the transposed filters with X, folded (col2im) into Y.
-enum ConvTranspose {
+enum ConvTranspose: SingleOperatorFamily {
     /// The schema, kernel and gradient rule.
     static var definition: OpDefinition {
         OpDefinition("ConvTranspose", since: 11, inputs: 2...3,

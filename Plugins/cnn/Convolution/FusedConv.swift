@@ -7,7 +7,7 @@ import PlexusPluginKit
 /// exported. A Z that broadcasts to a larger shape than the convolution's is added as Add does.
 /// With `packed_filters = 1`, W holds the filters as PackFilters wrote them (sessions pack
 /// constant filters once), which only the packed GEMM paths read (panels and ShiftedConvolution).
-enum FusedConv {
+enum FusedConv: SingleOperatorFamily {
     static var definition: OpDefinition {
         OpDefinition("FusedConv", domain: "ai.plexus", since: 1, inputs: 2...4,
                      attributes: Conv.attributes + [AttributeDeclaration("activation", .string, default: .string("Relu")),

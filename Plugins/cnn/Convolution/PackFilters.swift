@@ -8,7 +8,10 @@ import PlexusPluginKit
 /// constant filters (this plugin's FilterPacking rewrite), which is onnxruntime's weight
 /// pre-packing. Registered only where the panel convolution runs (a CPU with AVX2): it and
 /// ShiftedConvolution (AVX-512) are the paths that read packed filters.
-enum PackFilters {
+enum PackFilters: OperatorFamily {
+    /// Registered only where the panel convolution runs (a CPU with its micro-kernel).
+    static var definitions: [OpDefinition] { PanelConvolution.microKernel != nil ? [definition] : [] }
+
     static var definition: OpDefinition {
         OpDefinition("PackFilters", domain: "ai.plexus", since: 1, inputs: 1...1, attributes: [],
                      doc: "Conv filters [M, C, (kh,) kw] in the packed GEMM layout FusedConv reads with packed_filters = 1",

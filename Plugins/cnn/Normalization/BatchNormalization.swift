@@ -3,7 +3,7 @@ import PlexusPluginKit
 /// BatchNormalization (opset 15). Inference mode normalises X [N, C, ...] with the given
 /// statistics; training mode (training_mode = 1) uses the batch's mean and biased variance and
 /// may also output the running statistics, input·momentum + batch·(1 − momentum).
-enum BatchNormalization {
+enum BatchNormalization: SingleOperatorFamily {
     /// The schema, kernel and gradient rule.
     static var definition: OpDefinition {
         OpDefinition("BatchNormalization", since: 15, inputs: 5...5, outputs: 1...3,

@@ -2,7 +2,7 @@ import PlexusPluginKit
 
 /// InstanceNormalization (opset 6): each (item, channel) plane of X [N, C, spatial...] is
 /// normalised with its own mean and biased variance, then scaled and shifted per channel.
-enum InstanceNormalization {
+enum InstanceNormalization: SingleOperatorFamily {
     /// The schema, kernel and gradient rule.
     static var definition: OpDefinition {
         OpDefinition("InstanceNormalization", since: 6, inputs: 3...3, attributes: [AttributeDeclaration("epsilon", .float, default: .float(1e-5))],

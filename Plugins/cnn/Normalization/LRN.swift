@@ -5,7 +5,7 @@ import PlexusPluginKit
 /// [c − ⌊(size−1)/2⌋, c + ⌈(size−1)/2⌉]. Its decomposition computes that window sum as a
 /// convolution of x² (viewed as [N, 1, C, positions]) with a column of ones, so autograd
 /// differentiates it.
-enum LRN {
+enum LRN: SingleOperatorFamily {
     /// The schema, kernel and decomposition.
     static var definition: OpDefinition {
         OpDefinition("LRN", since: 13, inputs: 1...1,

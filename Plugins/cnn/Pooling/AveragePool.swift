@@ -3,7 +3,7 @@ import PlexusPluginKit
 /// AveragePool (opset 19) over 1 to 3 spatial dims, with dilations, pads or auto_pad,
 /// ceil_mode and count_include_pad; and its adjoint, the helper AveragePoolGradient(X, dY),
 /// which spreads each gradient evenly over its window.
-enum AveragePool {
+enum AveragePool: OperatorFamily {
     /// The attributes of AveragePool and of its gradient helper.
     static var attributes: [AttributeDeclaration] { [
         AttributeDeclaration("auto_pad", .string, default: .string("NOTSET")), AttributeDeclaration("ceil_mode", .int, default: .int(0)),

@@ -3,7 +3,7 @@ import PlexusPluginKit
 /// GlobalAveragePool and GlobalMaxPool (opset 1): the mean or maximum of each [N, C] plane,
 /// kept as [N, C, 1, ...]. Gradients: the mean's is spread evenly; the maximum's goes to the
 /// elements equal to it.
-enum GlobalPooling {
+enum GlobalPooling: OperatorFamily {
     /// GlobalAveragePool and GlobalMaxPool.
     static var definitions: [OpDefinition] {
         [("GlobalAveragePool", false), ("GlobalMaxPool", true)].map { name, isMax in

@@ -5,7 +5,7 @@ import PlexusPluginKit
 /// the optional Indices output (flat indices into X, row-major or with storage_order 1
 /// column-major over the spatial dims); and its adjoint, the helper MaxPoolGradient(X, dY),
 /// which sends each gradient to its window's maximum.
-enum MaxPool {
+enum MaxPool: OperatorFamily {
     /// The attributes of MaxPool and of its gradient helper.
     static var attributes: [AttributeDeclaration] { [
         AttributeDeclaration("auto_pad", .string, default: .string("NOTSET")), AttributeDeclaration("ceil_mode", .int, default: .int(0)),

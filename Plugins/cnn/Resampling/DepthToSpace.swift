@@ -4,7 +4,7 @@ import PlexusPluginKit
 /// and CRD (the channel order of the depth side), on [N, C, H, W]:
 /// pure data movement (any fixed-size dtype). Their gradients route dY back through the same
 /// movement applied to element indices (`IndexRouting`).
-enum DepthToSpace {
+enum DepthToSpace: OperatorFamily {
     /// DepthToSpace and SpaceToDepth.
     static var definitions: [OpDefinition] { [
         OpDefinition("DepthToSpace", since: 13, inputs: 1...1,

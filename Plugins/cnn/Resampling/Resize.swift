@@ -4,7 +4,7 @@ import PlexusPluginKit
 /// `axes`, keep_aspect_ratio_policy; no antialias), Upsample (opset 9, the deprecated form:
 /// nearest or linear with asymmetric coordinates), and their shared adjoint, the helper
 /// ResizeGradient(dY, X, roi, scales, sizes) with Resize's attributes.
-enum Resize {
+enum Resize: OperatorFamily {
     /// Resize, Upsample and the ResizeGradient helper.
     static var definitions: [OpDefinition] { [
         OpDefinition("Resize", since: 19, inputs: 1...4, attributes: ResizeSettings.attributes,
