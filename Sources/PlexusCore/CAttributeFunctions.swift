@@ -42,14 +42,6 @@ public enum CAttributeFunctions {
         return String(cString: pointer)
     }
 
-    /// Finds attribute `name` for a getter: `notFound` when absent.
-    static func entry(_ handle: OpaquePointer?, _ name: UnsafePointer<CChar>?) throws -> Attributes.Entry {
-        guard let handle else { throw PlexusError.invalid("attribute set is NULL") }
-        guard let name else { throw PlexusError.invalid("attribute name is NULL") }
-        guard let entry = Attributes.from(handle).entry(cName: name) else { throw PlexusError(.notFound, "no attribute '\(String(cString: name))'") }
-        return entry
-    }
-
     /// Getter body: finds the entry, checks the type, writes through `write`.
     /// Absent attributes are reported (`PLX_ERR_NOT_FOUND`) without touching the thread's last
     /// error and without making a message: kernels ask for optional attributes on every call.
