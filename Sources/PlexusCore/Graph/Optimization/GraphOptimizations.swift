@@ -25,8 +25,9 @@ public struct GraphOptimizations: OptionSet, Sendable {
     /// node, before any fused activation (backends' rewrites, as for `fuseActivations`).
     public static let fuseResiduals = GraphOptimizations(rawValue: 8)
 
-    /// Memory (not graph rewrites; `apply` leaves them to the session): intermediate buffers go
-    /// back to the session's arena after their last use and serve later outputs of the same size.
+    /// Memory (not graph rewrites; `apply` leaves them to the session): intermediates live in an
+    /// arena laid out by liveness (`ArenaLayout`), so values whose lifetimes do not overlap share
+    /// memory and runs after the first allocate none.
     public static let reuseBuffers = GraphOptimizations(rawValue: 16)
     /// A kernel that declares in-place inputs (`Kernel.inPlaceInputs`) writes its output into
     /// such an input when it dies there. Needs `reuseBuffers`.
