@@ -8,8 +8,9 @@ public struct TensorView {
     public let handle: OpaquePointer
     /// Element type.
     public let dtype: DType
-    /// Number of dimensions, and the dimensions (owned by the host tensor).
+    /// Number of dimensions.
     public let rank: Int
+    /// The dimensions, `rank` of them (owned by the host tensor; valid during the call).
     public let dims: UnsafePointer<Int64>
     /// Number of elements.
     public let count: Int
