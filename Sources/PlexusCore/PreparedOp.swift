@@ -4,8 +4,9 @@ import Synchronization
 
 /// An operator looked up once: schema found, arity checked, attributes validated and defaults
 /// filled in. A call then only checks which inputs are present, picks the kernel for the
-/// inputs' dtypes (cached per dtype signature) and runs it. `OpRegistry.call` prepares an op
-/// for each call; sessions, autograd and the C ABI's `plx_op_prepare` keep theirs.
+/// inputs' dtypes (cached per dtype signature) and runs it. Sessions keep one per node, the C
+/// ABI's `plx_op_prepare` hands one out, and `OpRegistry.call` keeps one per call shape without
+/// attributes (`shared`) and prepares the others per call.
 ///
 /// Thread-safe: many threads may call one prepared op at once. Plugins loaded or a backend
 /// order set after preparing are seen by the next call.
@@ -52,13 +53,14 @@ public final class PreparedOp: @unchecked Sendable {
     }
 
     /// The schema and dispatch-ordered kernels in force now, refreshed when plugins registered
-    /// or the backend order changed since the last call. A thread running a session with its own
-    /// backend order gets that order (not cached).
-    private func current() -> (schema: OpSchema, kernels: [Kernel]) {
+    /// or the backend order changed since the last call, and the kernel already chosen for
+    /// `dtypes` (one lock for all three). A thread running a session with its own backend order
+    /// gets that order, and nothing is cached for it.
+    private func current(for dtypes: [DType?]) -> (schema: OpSchema, kernels: [Kernel], chosen: Kernel?) {
         let registry = OpRegistry.shared
         if ThreadContext.current.backendOrderOverride != nil {
             let entry = registry.dispatchEntry(key)
-            return (entry.schema ?? binding.withLock { $0.schema }, entry.kernels)
+            return (entry.schema ?? binding.withLock { $0.schema }, entry.kernels, nil)
         }
         let generation = registry.generations
         return binding.withLock { binding in
@@ -66,20 +68,20 @@ public final class PreparedOp: @unchecked Sendable {
                 let entry = registry.dispatchEntry(key)
                 binding = Binding(generation: generation, schema: entry.schema ?? binding.schema, kernels: entry.kernels)
             }
-            return (binding.schema, binding.kernels)
+            return (binding.schema, binding.kernels, binding.chosen.first { $0.dtypes == dtypes }?.kernel)
         }
     }
 
     /// The first kernel in dispatch order that accepts `dtypes`, or nil when the op has no
     /// kernel at all (it runs its decomposition). Throws `unsupported` when kernels exist but
     /// none accepts the dtypes.
-    func kernel(for dtypes: [DType?]) throws -> Kernel? { try kernel(for: dtypes, among: current().kernels) }
+    func kernel(for dtypes: [DType?]) throws -> Kernel? {
+        let (_, kernels, chosen) = current(for: dtypes)
+        return try chosen ?? kernel(for: dtypes, among: kernels)
+    }
 
+    /// Picks the kernel for `dtypes` among `kernels` and remembers it for the next call.
     private func kernel(for dtypes: [DType?], among kernels: [Kernel]) throws -> Kernel? {
-        if ThreadContext.current.backendOrderOverride == nil,
-           let hit = binding.withLock({ $0.chosen.first { $0.dtypes == dtypes }?.kernel }) {
-            return hit
-        }
         guard !kernels.isEmpty else { return nil }
         guard let kernel = kernels.first(where: { $0.accepts(dtypes, attributes: merged) }) else {
             let described = dtypes.map { $0?.description ?? "none" }.joined(separator: ", ")
@@ -107,7 +109,8 @@ public final class PreparedOp: @unchecked Sendable {
         for index in 0..<requiredInputs where inputs[index] == nil {
             throw PlexusError.invalid("input \(index) of \(key) is required but was NULL")
         }
-        let (schema, kernels) = current()
+        let dtypes = inputs.map { $0?.dtype }
+        let (schema, kernels, chosen) = current(for: dtypes)
         let context = ThreadContext.current
         // Kernels and decompositions call ops; a plugin op that (indirectly) calls itself would
         // otherwise recurse until the thread's stack overflows.
@@ -132,7 +135,7 @@ public final class PreparedOp: @unchecked Sendable {
             if !traceInner { tracer?.record(key, inputs: inputs, outputs: outputs, attributes: attributes) }
             return outputs
         }
-        guard let kernel = try kernel(for: inputs.map { $0?.dtype }, among: kernels) else {
+        guard let kernel = try chosen ?? kernel(for: dtypes, among: kernels) else {
             throw PlexusError(.unsupported, "no loaded backend has a kernel for \(key)")
         }
         let outputs = try run(kernel, inputs)
