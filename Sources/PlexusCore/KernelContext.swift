@@ -51,13 +51,9 @@ final class KernelContext {
         return tensor
     }
 
-    /// Allocates output `index`.
+    /// Allocates output `index` (`host->kernel_output` asks `reserved` first).
     func allocate(_ index: Int, dtype: DType, shape: [Int]) throws -> Tensor {
         try checkSlot(index)
-        if index < planned.count, let reserved = planned[planned.startIndex + index], reserved.dtype == dtype, reserved.shape == shape {
-            self[output: index] = reserved
-            return reserved
-        }
         let tensor = try Tensor(dtype: dtype, shape: shape, zeroed: false)
         self[output: index] = tensor
         return tensor
