@@ -38,7 +38,7 @@ struct ArenaLayout {
     /// Lays out `plan`'s step outputs seen in `produced` (by value index). Values that are
     /// outputs of the graph, views of inputs or constants, strings or views shared with any of
     /// those stay out. `inPlace` gives, per step, the input positions its kernel may overwrite.
-    init(_ plan: SessionPlan, produced: [Produced?], external: Set<Int>, kept: Set<Int>, inPlace: [[Int]]) {
+    init(_ plan: SessionPlan, produced: [Produced?], external: Set<Int>, inPlace: [[Int]]) {
         // Groups: a value and the views of it made by later steps, keyed by the root value.
         var rootOfSerial: [Int: Int] = [:]
         for serial in external { rootOfSerial[serial] = -1 }
@@ -54,7 +54,8 @@ struct ArenaLayout {
                 rootOfSerial[seen.serial] = owner
                 root[value] = owner
                 guard owner >= 0 else { continue }
-                if kept.contains(value) || releaseStep[value] < 0 || seen.dtype == .string { escapes.insert(owner) }
+                // Never released: a graph output, which the caller keeps.
+                if releaseStep[value] < 0 || seen.dtype == .string { escapes.insert(owner) }
                 death[owner] = max(death[owner] ?? 0, releaseStep[value])
             }
         }

@@ -190,7 +190,7 @@ extension Session {
         }
         if !recording {
             let layout = options.optimizations.contains(.reuseBuffers)
-                ? ArenaLayout(plan, produced: produced, external: external, kept: Set(outputIndices),
+                ? ArenaLayout(plan, produced: produced, external: external,
                               inPlace: options.optimizations.contains(.inPlace) ? kernels.map { $0?.inPlaceInputs ?? [] } : kernels.map { _ in [] })
                 : nil
             let bound = ExecutionPlan(kernels: kernels, layout: layout, generations: generations)
