@@ -14,18 +14,18 @@ public struct KernelTensor {
     public let data: UnsafeMutableRawPointer
 
     /// Reads the host's description of `handle`.
-    public init(handle: OpaquePointer) {
-        let api = Host.api.pointee
-        self.handle = handle
-        dtype = DType(rawValue: api.tensor_dtype(handle)) ?? .float32
-        let rank = api.tensor_rank(handle)
-        let dims = api.tensor_shape(handle)!
-        shape = Array(unsafeUninitializedCapacity: rank) { buffer, initialized in
-            for axis in 0..<rank { buffer.initializeElement(at: axis, to: Int(dims[axis])) }
-            initialized = rank
+    public init(handle: OpaquePointer) { self.init(TensorView(handle: handle)) }
+
+    /// The tensor `view` describes, its dims copied into `shape`.
+    init(_ view: TensorView) {
+        handle = view.handle
+        dtype = view.dtype
+        shape = Array(unsafeUninitializedCapacity: view.rank) { buffer, initialized in
+            for axis in 0..<view.rank { buffer.initializeElement(at: axis, to: Int(view.dims[axis])) }
+            initialized = view.rank
         }
-        count = Int(api.tensor_numel(handle))
-        data = api.tensor_data(handle)!
+        count = view.count
+        data = view.data
     }
 
     /// A tensor the kernel just allocated with this dtype and shape: only its memory is asked for.
