@@ -178,3 +178,19 @@ def test_every_in_place_op_matches_onnxruntime_and_the_plain_session():
         got = session.run({"x": x})[0]
         np.testing.assert_array_equal(got, plain)
         np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+
+
+def test_a_run_that_fails_midway_leaves_the_next_runs_correct():
+    """A failed run gives its frame back holding whatever it had computed; later runs with the
+    same input signature (the same bound plan and frame) still see fresh values."""
+    nodes = [helper.make_node("Add", ["x", "x"], ["a"]), helper.make_node("Relu", ["a"], ["r"]),
+             helper.make_node("Reshape", ["r", "shape"], ["v"]), helper.make_node("Neg", ["v"], ["y"])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, SHAPE),
+                                           helper.make_tensor_value_info("shape", TensorProto.INT64, [2])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    session = Session(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString())
+    good, bad = np.array([4, 1280], np.int64), np.array([3, 7], np.int64)
+    for x in (RNG.standard_normal(SHAPE).astype(np.float32) for _ in range(3)):
+        np.testing.assert_allclose(session.run({"x": x, "shape": good})[0], -np.maximum(x + x, 0).reshape(4, 1280), rtol=1e-6)
+        with pytest.raises(Exception, match="Reshape"):
+            session.run({"x": x, "shape": bad})

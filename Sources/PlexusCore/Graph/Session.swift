@@ -207,8 +207,16 @@ extension Session {
     /// kernel, its outputs in the arena slots planned for them.
     private func execute(_ bound: ExecutionPlan, _ fed: [Tensor]) throws -> [Tensor?] {
         let frame = try bound.takeFrame(plan)
+        var completed = false
         defer {
-            for (index, constant) in plan.constants.enumerated() where constant == nil { frame.values[index] = nil }
+            // A completed run released everything but `unreleased`; a failed one may have left
+            // any value (and step arguments) behind.
+            if completed {
+                for index in plan.unreleased { frame.values[index] = nil }
+            } else {
+                for (index, constant) in plan.constants.enumerated() where constant == nil { frame.values[index] = nil }
+                for step in frame.arguments.indices { for position in frame.arguments[step].indices { frame.arguments[step][position] = nil } }
+            }
             bound.returnFrame(frame)
         }
         for (index, tensor) in zip(inputIndices, fed) { frame.values[index] = tensor }
@@ -244,10 +252,12 @@ extension Session {
         reused.add(reusedCount, ordering: .relaxed)
         inPlace.add(inPlaceCount, ordering: .relaxed)
         // An output that is a view of arena memory would be overwritten by the next run.
-        return try outputIndices.map { index in
+        let results = try outputIndices.map { index -> Tensor? in
             guard let value = frame.values[index] else { return nil }
             return value.storage.isSlice ? try value.copied() : value
         }
+        completed = true
+        return results
     }
 }
 

@@ -32,6 +32,9 @@ struct SessionPlan {
     let indices: [String: Int]
     /// A value table with the constants (initializers and folded values) filled in.
     let constants: [Tensor?]
+    /// Values a completed run leaves in its table (fed inputs no step reads, graph outputs):
+    /// every other non-constant is released by the step of its last use.
+    let unreleased: [Int]
 
     /// Orders `graph`'s nodes topologically (reporting cycles and undefined inputs), folds nodes
     /// whose inputs are all constant (when `fold`), prepares each node's op and computes last
@@ -92,6 +95,8 @@ struct SessionPlan {
         self.names = names
         self.indices = indices
         self.constants = table
+        let released = Set(releases.joined())
+        unreleased = table.indices.filter { table[$0] == nil && !released.contains($0) }
     }
 
     /// The node indices of `graph` in an order where every node comes after the nodes it reads
